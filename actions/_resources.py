@@ -1,0 +1,32 @@
+"""Where the shipped data lives: inside the installed wheel, or at the top of a source checkout."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from .errors import ActionsError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def resource_dir(name: str) -> Path:
+    """The directory ``grammars`` or ``mappings``: in the wheel it sits inside the package
+    (``actions/grammars``); in a source checkout it sits at the repository top level."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise ActionsError(f"shipped resource directory {name!r} not found next to {_PACKAGE}")
+
+
+def grammar_path(name: str) -> Path:
+    return resource_dir("grammars") / name
+
+
+def mappings_dir() -> Path:
+    return resource_dir("mappings")
+
+
+def samples_dir() -> Path:
+    return _PACKAGE / "samples"
