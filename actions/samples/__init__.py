@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._resources import samples_dir
+from actions._resources import samples_dir
 
 
 def sample_events_path() -> Path:
