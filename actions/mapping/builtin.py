@@ -1,0 +1,642 @@
+"""The built-in directives: Segment's set, plus @coalesce, @lookup, @omit, @convert and the
+``when`` condition of @if. Each is one function and its declaration (see ``directives.py``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from actions.mapping.compiler import Compiler, _const
+from actions.mapping.directives import (
+    ARRAY_PATH,
+    BOOLEAN,
+    FQL,
+    MAPPING,
+    MAPPINGS,
+    OBJECT_MAPPING,
+    STRING,
+    STRING_OR_DIRECTIVE,
+    STRINGS,
+    CompileContext,
+    Option,
+    OptionError,
+    directive,
+)
+from actions.mapping.paths import PathSyntaxError, compile_path, parse_path
+from actions.mapping.template import compile_template, parse_template, placeholders
+from actions.mapping.values import (
+    MISSING,
+    DirectiveFailure,
+    Evaluator,
+    Failures,
+    Settings,
+    to_text,
+    type_name,
+)
+
+MAX_REPLACE_LENGTH = 256
+"""Longest @replace pattern or replacement (Segment allows 10)."""
+MAX_FLATTEN_DEPTH = 32
+"""Deepest object @flatten walks into."""
+MAX_FLATTEN_KEYS = 10_000
+"""Most keys @flatten may produce for one event."""
+MAX_JSON_TEXT = 1_000_000
+"""Longest text @json decode accepts (characters)."""
+MAX_ITEMS = 10_000
+"""Most items @arrayPath maps for one event."""
+MAX_DYNAMIC_CACHE = 256
+
+
+def _string_or(value: Any, name: str, root: Any, settings: Settings, failures: Failures) -> str:
+    """Resolve a STRING_OR_DIRECTIVE option at run time."""
+    if isinstance(value, str):
+        return value
+    resolved = value(root, settings, failures)
+    if not isinstance(resolved, str):
+        raise DirectiveFailure(f"{name} expected a string, got {type_name(resolved)}")
+    return resolved
+
+
+@lru_cache(maxsize=MAX_DYNAMIC_CACHE)
+def _dynamic_path(text: str) -> Evaluator:
+    return compile_path(parse_path(text))
+
+
+@lru_cache(maxsize=MAX_DYNAMIC_CACHE)
+def _dynamic_template(text: str) -> Evaluator:
+    return compile_template(text)
+
+
+# -- @path, @template, @literal ----------------------------------------------------------------
+
+
+@directive(
+    "@path",
+    argument=Option("value", STRING_OR_DIRECTIVE),
+    summary="the value at a path of the event ($.a.b, $.a[0], $.a[*].b) or the settings",
+)
+def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    value = args["value"]
+    if isinstance(value, str):
+        try:
+            parsed = parse_path(value)
+        except PathSyntaxError as exc:
+            raise OptionError(
+                None, str(exc), hint="write paths like $.properties.items[0].sku"
+            ) from None
+        ctx.read(value)
+        return compile_path(parsed)
+
+    def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
+        text = _string_or(value, "@path", root, settings, failures)
+        try:
+            reader = _dynamic_path(text)
+        except PathSyntaxError as exc:
+            raise DirectiveFailure(f"@path: {exc}") from None
+        return reader(root, settings, failures)
+
+    return dynamic
+
+
+@directive(
+    "@template",
+    argument=Option("value", STRING_OR_DIRECTIVE),
+    summary="text with {{path}} placeholders",
+)
+def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    value = args["value"]
+    if isinstance(value, str):
+        try:
+            parse_template(value)
+        except (PathSyntaxError, ValueError) as exc:
+            raise OptionError(None, str(exc)) from None
+        for _, text in placeholders(value):
+            ctx.read(text)
+        return compile_template(value)
+
+    def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
+        text = _string_or(value, "@template", root, settings, failures)
+        try:
+            render = _dynamic_template(text)
+        except (PathSyntaxError, ValueError) as exc:
+            raise DirectiveFailure(f"@template: {exc}") from None
+        return render(root, settings, failures)
+
+    return dynamic
+
+
+@directive("@literal", argument=Option("value", MAPPING), summary="the value, as written")
+def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    evaluator: Evaluator = args["value"]
+    return evaluator
+
+
+# -- @if ---------------------------------------------------------------------------------------
+
+
+@directive(
+    "@if",
+    options=(
+        Option("exists", MAPPING, description="true when the value is neither missing nor null"),
+        Option("blank", MAPPING, description='true when the value is not missing, null or ""'),
+        Option("when", FQL, description="an FQL condition on the data"),
+        Option("then", MAPPING),
+        Option("else", MAPPING),
+    ),
+    one_of=("exists", "blank", "when"),
+    summary="then or else, by a condition",
+)
+def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    then: Evaluator = args["then"] if args["then"] is not MISSING else _const(MISSING)
+    else_: Evaluator = args["else"] if args["else"] is not MISSING else _const(MISSING)
+    if args["when"] is not MISSING:
+        matches = args["when"].matches
+
+        def when(root: Any, settings: Settings, failures: Failures) -> Any:
+            return (then if matches(root) else else_)(root, settings, failures)
+
+        return when
+    if args["exists"] is not MISSING:
+        operand: Evaluator = args["exists"]
+
+        def exists(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = operand(root, settings, failures)
+            chosen = then if value is not MISSING and value is not None else else_
+            return chosen(root, settings, failures)
+
+        return exists
+    operand = args["blank"]
+
+    def blank(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        chosen = then if value is not MISSING and value is not None and value != "" else else_
+        return chosen(root, settings, failures)
+
+    return blank
+
+
+# -- strings -----------------------------------------------------------------------------------
+
+
+@directive(
+    "@case",
+    options=(
+        Option("operator", STRING, required=True, choices=("lower", "upper")),
+        Option("value", MAPPING, required=True),
+    ),
+    summary="a string in lower or upper case (other values unchanged)",
+)
+def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    convert = str.lower if args["operator"] == "lower" else str.upper
+
+    def case(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        return convert(value) if isinstance(value, str) else value
+
+    return case
+
+
+def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> Any:
+    if not ignorecase:
+        count = -1 if all_ else 1
+        return lambda text: text.replace(pattern, replacement, count)
+    regex = re.compile(re.escape(pattern), re.IGNORECASE)
+    count = 0 if all_ else 1
+    return lambda text: regex.sub(lambda _match: replacement, text, count=count)
+
+
+@directive(
+    "@replace",
+    options=(
+        Option("value", MAPPING, required=True),
+        Option("pattern", STRING, required=True, min_length=1, max_length=MAX_REPLACE_LENGTH),
+        Option("replacement", STRING, default="", max_length=MAX_REPLACE_LENGTH),
+        Option("pattern2", STRING, min_length=1, max_length=MAX_REPLACE_LENGTH),
+        Option("replacement2", STRING, default="", max_length=MAX_REPLACE_LENGTH),
+        Option("ignorecase", BOOLEAN, default=False),
+        Option("global", BOOLEAN, default=True),
+    ),
+    summary="literal find and replace (twice at most)",
+)
+def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    first = _replacer(args["pattern"], args["replacement"], args["ignorecase"], args["global"])
+    second = None
+    if args["pattern2"] is not MISSING:
+        second = _replacer(
+            args["pattern2"], args["replacement2"], args["ignorecase"], args["global"]
+        )
+
+    def replace(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if value is MISSING or value is None:
+            return value
+        if isinstance(value, bool | int | float):
+            value = to_text(value)
+        elif not isinstance(value, str):
+            raise DirectiveFailure(f"@replace expected a string, got {type_name(value)}")
+        value = first(value)
+        return second(value) if second is not None else value
+
+    return replace
+
+
+# -- arrays and objects ------------------------------------------------------------------------
+
+
+@directive(
+    "@arrayPath",
+    argument=Option("value", ARRAY_PATH),
+    summary="a list (from a path), each item reshaped by an item mapping",
+)
+def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    root_option, shape = args["value"]
+    if isinstance(root_option, str):
+        try:
+            source = compile_path(parse_path(root_option))
+        except PathSyntaxError as exc:
+            raise OptionError(None, str(exc)) from None
+        ctx.read(root_option)
+    else:
+        source = root_option
+    if shape is None:
+        return source
+    item_shape: Evaluator = shape
+
+    def array_path(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = source(root, settings, failures)
+        if isinstance(value, dict):
+            value = [value]
+        elif not isinstance(value, list):
+            return value
+        if len(value) > MAX_ITEMS:
+            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+        out = []
+        for item in value:
+            mapped = item_shape(item, settings, failures)
+            out.append(None if mapped is MISSING else mapped)
+        return out
+
+    return array_path
+
+
+@directive(
+    "@merge",
+    options=(
+        Option("objects", MAPPINGS, required=True),
+        Option("direction", STRING, default="right", choices=("left", "right")),
+    ),
+    summary="one object from several (right: later wins; left: earlier wins)",
+)
+def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    parts: tuple[Evaluator, ...] = args["objects"]
+    if args["direction"] == "left":
+        parts = parts[::-1]
+
+    def merge(root: Any, settings: Settings, failures: Failures) -> Any:
+        out: dict[str, Any] = {}
+        for index, part in enumerate(parts):
+            value = part(root, settings, failures)
+            if value is MISSING or value is None:
+                continue
+            if not isinstance(value, dict):
+                raise DirectiveFailure(f"@merge: object {index} is {type_name(value)}, not object")
+            out.update(value)
+        return out
+
+    return merge
+
+
+@directive(
+    "@transform",
+    options=(
+        Option("apply", OBJECT_MAPPING, required=True),
+        Option("mapping", MAPPING, required=True),
+    ),
+    summary="apply one mapping, then map its result",
+)
+def transform_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    first: Evaluator = args["apply"]
+    then: Evaluator = args["mapping"]
+
+    def transform(root: Any, settings: Settings, failures: Failures) -> Any:
+        return then(first(root, settings, failures), settings, failures)
+
+    return transform
+
+
+def _flatten_into(
+    out: dict[str, Any], value: Any, prefix: str, separator: str, omit_arrays: bool, depth: int
+) -> None:
+    if depth > MAX_FLATTEN_DEPTH:
+        raise DirectiveFailure(f"@flatten: value is nested deeper than {MAX_FLATTEN_DEPTH} levels")
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list) and not omit_arrays:
+        items = enumerate(value)
+    else:
+        out[prefix] = value
+        if len(out) > MAX_FLATTEN_KEYS:
+            raise DirectiveFailure(f"@flatten: more than {MAX_FLATTEN_KEYS} keys")
+        return
+    for key, child in items:
+        name = f"{prefix}{separator}{key}" if prefix else str(key)
+        _flatten_into(out, child, name, separator, omit_arrays, depth + 1)
+
+
+@directive(
+    "@flatten",
+    options=(
+        Option("value", MAPPING, required=True),
+        Option("separator", STRING, default="."),
+        Option("omitArrays", BOOLEAN, default=False),
+    ),
+    summary="a nested object as one level, keys joined by the separator",
+)
+def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    separator: str = args["separator"]
+    omit_arrays: bool = args["omitArrays"]
+
+    def flatten(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if not isinstance(value, dict | list):
+            return value
+        out: dict[str, Any] = {}
+        _flatten_into(out, value, "", separator, omit_arrays, 0)
+        return out
+
+    return flatten
+
+
+@directive(
+    "@json",
+    options=(
+        Option("mode", STRING, required=True, choices=("encode", "decode")),
+        Option("value", MAPPING, required=True),
+    ),
+    summary="JSON text from a value (encode), or a value from JSON text (decode)",
+)
+def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    if args["mode"] == "encode":
+
+        def encode(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = operand(root, settings, failures)
+            if value is MISSING:
+                return MISSING
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+        return encode
+
+    def decode(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if not isinstance(value, str):
+            return value
+        if len(value) > MAX_JSON_TEXT:
+            raise DirectiveFailure(f"@json decode: text longer than {MAX_JSON_TEXT} characters")
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            raise DirectiveFailure(f"@json decode: not valid JSON ({exc})") from None
+
+    return decode
+
+
+def _without_nulls(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, dict) and depth <= MAX_FLATTEN_DEPTH:
+        return {k: _without_nulls(v, depth + 1) for k, v in value.items() if v is not None}
+    return value
+
+
+@directive(
+    "@excludeWhenNull",
+    argument=Option("value", MAPPING),
+    summary="the value, left out when null (null keys removed from objects)",
+)
+def exclude_when_null_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+
+    def exclude(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if value is None:
+            return MISSING
+        return _without_nulls(value)
+
+    return exclude
+
+
+# -- additions ---------------------------------------------------------------------------------
+
+
+@directive(
+    "@coalesce",
+    argument=Option("value", MAPPINGS),
+    summary="the first candidate that is neither missing nor null",
+)
+def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    candidates: tuple[Evaluator, ...] = args["value"]
+    if len(candidates) == 2:
+        first, second = candidates
+
+        def coalesce2(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = first(root, settings, failures)
+            if value is MISSING or value is None:
+                return second(root, settings, failures)
+            return value
+
+        return coalesce2
+
+    def coalesce(root: Any, settings: Settings, failures: Failures) -> Any:
+        value: Any = MISSING
+        for candidate in candidates:
+            value = candidate(root, settings, failures)
+            if value is not MISSING and value is not None:
+                return value
+        return value
+
+    return coalesce
+
+
+@directive(
+    "@lookup",
+    options=(
+        Option("value", MAPPING, required=True),
+        Option("table", OBJECT_MAPPING, required=True),
+        Option("default", MAPPING),
+    ),
+    summary="the value looked up in a table (inline, or read from the settings)",
+)
+def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    table: Evaluator = args["table"]
+    default: Evaluator = args["default"] if args["default"] is not MISSING else _const(MISSING)
+
+    def lookup(root: Any, settings: Settings, failures: Failures) -> Any:
+        key = operand(root, settings, failures)
+        if isinstance(key, str | int | float) and not isinstance(key, bool):
+            found = table(root, settings, failures)
+            if isinstance(found, dict):
+                value = found.get(to_text(key), MISSING)
+                if value is not MISSING:
+                    return value
+            elif found is not MISSING and found is not None:
+                raise DirectiveFailure(f"@lookup: the table is {type_name(found)}, not object")
+        return default(root, settings, failures)
+
+    return lookup
+
+
+@directive(
+    "@omit",
+    options=(Option("value", MAPPING, required=True), Option("keys", STRINGS, required=True)),
+    summary="an object without the listed keys",
+)
+def omit_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    drop = frozenset(args["keys"])
+
+    def omit(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k not in drop}
+        if value is MISSING or value is None:
+            return value
+        raise DirectiveFailure(f"@omit expected an object, got {type_name(value)}")
+
+    return omit
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def _to_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return MISSING
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str) and _NUMBER.match(value):
+        return int(value) if _INTEGER.match(value) else float(value)
+    return MISSING
+
+
+def _to_integer(value: Any) -> Any:
+    number = _to_number(value)
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else MISSING
+    return number
+
+
+def _to_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    return MISSING
+
+
+def _to_string(value: Any) -> Any:
+    return MISSING if value is None or value is MISSING else to_text(value)
+
+
+def _epoch_seconds(value: Any) -> float | None:
+    """Seconds since the epoch from an ISO 8601 string, or from a number (seconds, or
+    milliseconds when larger than 10^11)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value / 1000 if abs(value) > 1e11 else float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER.match(text):
+            return _epoch_seconds(float(text))
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    return None
+
+
+def _to_unix_seconds(value: Any) -> Any:
+    seconds = _epoch_seconds(value)
+    return MISSING if seconds is None else int(seconds // 1)
+
+
+def _to_unix_milliseconds(value: Any) -> Any:
+    seconds = _epoch_seconds(value)
+    return MISSING if seconds is None else round(seconds * 1000)
+
+
+def _to_iso8601(value: Any) -> Any:
+    seconds = _epoch_seconds(value)
+    if seconds is None:
+        return MISSING
+    try:
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return MISSING
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+CONVERSIONS = {
+    "string": _to_string,
+    "number": _to_number,
+    "integer": _to_integer,
+    "boolean": _to_boolean,
+    "unix_seconds": _to_unix_seconds,
+    "unix_milliseconds": _to_unix_milliseconds,
+    "iso8601": _to_iso8601,
+}
+
+
+@directive(
+    "@convert",
+    options=(
+        Option("value", MAPPING, required=True),
+        Option("to", STRING, required=True, choices=tuple(CONVERSIONS)),
+        Option("each", BOOLEAN, default=False),
+    ),
+    summary="the value converted to another type (missing when it cannot be)",
+)
+def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    operand: Evaluator = args["value"]
+    conversion = CONVERSIONS[args["to"]]
+    if not args["each"]:
+
+        def convert(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = operand(root, settings, failures)
+            return MISSING if value is MISSING else conversion(value)
+
+        return convert
+
+    def convert_each(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = operand(root, settings, failures)
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                converted = conversion(item)
+                if converted is not MISSING:
+                    out[key] = converted
+            return out
+        if isinstance(value, list):
+            converted_items = [conversion(item) for item in value]
+            return [None if item is MISSING else item for item in converted_items]
+        return MISSING if value is MISSING else conversion(value)
+
+    return convert_each
+
+
+__all__ = ["CONVERSIONS", "Compiler"]

@@ -1,0 +1,431 @@
+"""Validate and compile a mapping in one walk, collecting every problem with its location."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from actions.errors import DataPath, Diagnostic, InvalidInputError, json_pointer
+from actions.mapping.directives import (
+    REGISTRY,
+    CompileContext,
+    Directive,
+    Kind,
+    Option,
+    OptionError,
+)
+from actions.mapping.values import (
+    MISSING,
+    DirectiveFailure,
+    Evaluator,
+    Failures,
+    MappingFailure,
+    Settings,
+    type_name,
+)
+from actions.yamlsource import SourceMap
+
+MAX_MAPPING_DEPTH = 64
+"""Deepest nesting of objects, arrays and directives accepted in a mapping."""
+
+_EMPTY_SETTINGS: Mapping[str, Any] = {}
+
+
+class MappingError(InvalidInputError):
+    """A mapping that does not compile; ``diagnostics`` lists every problem."""
+
+
+def _const(value: Any) -> Evaluator:
+    return lambda root, settings, failures: value
+
+
+def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
+    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+        out = {}
+        for key, evaluate, pointer in items:
+            try:
+                value = evaluate(root, settings, failures)
+            except DirectiveFailure as exc:
+                failures.append(MappingFailure(pointer, exc.message))
+                continue
+            except Exception as exc:
+                failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
+                continue
+            if value is not MISSING:
+                out[key] = value
+        return out
+
+    return build
+
+
+def _array(items: tuple[tuple[Evaluator, str], ...]) -> Evaluator:
+    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+        out = []
+        for evaluate, pointer in items:
+            try:
+                value = evaluate(root, settings, failures)
+            except DirectiveFailure as exc:
+                failures.append(MappingFailure(pointer, exc.message))
+                value = None
+            except Exception as exc:
+                failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
+                value = None
+            out.append(None if value is MISSING else value)
+        return out
+
+    return build
+
+
+def is_directive(value: object) -> bool:
+    """An object with exactly one ``@`` key and nothing else but ``_metadata``."""
+    if not isinstance(value, dict):
+        return False
+    at = [k for k in value if isinstance(k, str) and k.startswith("@")]
+    return len(at) == 1 and all(k == at[0] or k == "_metadata" for k in value)
+
+
+class Compiler:
+    def __init__(self, source: SourceMap | None, base_path: DataPath) -> None:
+        self.source = source
+        self.base_path = tuple(base_path)
+        self.diagnostics: list[Diagnostic] = []
+        self.paths: set[str] = set()
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    def problem(
+        self,
+        rule: str,
+        message: str,
+        path: DataPath,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        offset: int | None = None,
+    ) -> None:
+        full = (*self.base_path, *path)
+        location = None
+        if self.source is not None:
+            if offset is not None:
+                location = self.source.locate_in_scalar(full, offset)
+            else:
+                location = self.source.locate(full, key=key)
+        self.diagnostics.append(Diagnostic(rule, message, path=full, location=location, hint=hint))
+
+    # -- values ------------------------------------------------------------------------------
+
+    def value(self, node: Any, path: DataPath, depth: int = 0) -> Evaluator:
+        if depth > MAX_MAPPING_DEPTH:
+            self.problem(
+                "limit",
+                f"mapping is nested deeper than {MAX_MAPPING_DEPTH} levels",
+                path,
+                "flatten the mapping",
+            )
+            return _const(MISSING)
+        if isinstance(node, dict):
+            at_keys = [k for k in node if isinstance(k, str) and k.startswith("@")]
+            if at_keys:
+                others = [k for k in node if k not in at_keys and k != "_metadata"]
+                if len(at_keys) > 1 or others:
+                    count = len(at_keys) + len(others)
+                    self.problem(
+                        "mixed-directive",
+                        f"an object with a directive must have only that one @-key, "
+                        f"but it has {count} keys ({', '.join(map(str, node))})",
+                        path,
+                        "wrap raw keys and each directive in their own objects",
+                    )
+                    return _const(MISSING)
+                return self.directive(at_keys[0], node[at_keys[0]], (*path, at_keys[0]), depth)
+            items = tuple(
+                (str(k), self.value(v, (*path, k), depth + 1), json_pointer((*path, k)))
+                for k, v in node.items()
+            )
+            return _object(items)
+        if isinstance(node, list):
+            return _array(
+                tuple(
+                    (self.value(v, (*path, i), depth + 1), json_pointer((*path, i)))
+                    for i, v in enumerate(node)
+                )
+            )
+        if node is None or isinstance(node, str | bool | int | float):
+            return _const(node)
+        self.problem(
+            "directive-type",
+            f"{type(node).__name__} values are not JSON values",
+            path,
+            "quote the value to make it a string",
+        )
+        return _const(MISSING)
+
+    def directive(self, name: str, argument: Any, path: DataPath, depth: int) -> Evaluator:
+        spec = REGISTRY.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.6)
+            self.problem(
+                "unknown-directive",
+                f"unknown directive {name}",
+                path,
+                f"did you mean {close[0]}?" if close else "see docs/mapping.md for the directives",
+                key=True,
+            )
+            return _const(MISSING)
+        before = len(self.diagnostics)
+        args: dict[str, Any] = {}
+        if spec.argument is not None:
+            args[spec.argument.name] = self.option(spec, spec.argument, argument, path, depth)
+        else:
+            self.options(spec, argument, path, depth, args)
+        if len(self.diagnostics) > before:
+            return _const(MISSING)
+        context = CompileContext(
+            pointer=json_pointer(path),
+            path=path,
+            read=lambda text: self.paths.add(text),
+            compile_value=lambda node, sub: self.value(node, (*path, *sub), depth + 1),
+        )
+        try:
+            return spec.function(args, context)
+        except OptionError as exc:
+            where = (*path, exc.option) if exc.option and spec.argument is None else path
+            self.problem("directive-option", f"{name}: {exc.message}", where, exc.hint)
+            return _const(MISSING)
+
+    def options(
+        self, spec: Directive, argument: Any, path: DataPath, depth: int, args: dict[str, Any]
+    ) -> None:
+        if not isinstance(argument, dict) or is_directive(argument):
+            what = "a directive" if is_directive(argument) else type_name(argument)
+            names = ", ".join(o.name for o in spec.options)
+            self.problem(
+                "directive-type",
+                f"{spec.name} takes an object of options ({names}), not {what}",
+                path,
+            )
+            return
+        known = {o.name for o in spec.options}
+        for key in argument:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                self.problem(
+                    "directive-option",
+                    f"{spec.name} has no option {key!r}",
+                    (*path, key),
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else f"its options are: {', '.join(sorted(known))}",
+                    key=True,
+                )
+        if spec.one_of:
+            given = [name for name in spec.one_of if name in argument]
+            if len(given) != 1:
+                choices = " or ".join(repr(n) for n in spec.one_of)
+                self.problem(
+                    "directive-option",
+                    f"{spec.name} needs exactly one of {choices}, "
+                    + (f"got {len(given)}" if given else "got none"),
+                    path,
+                )
+        for option in spec.options:
+            if option.name in argument:
+                args[option.name] = self.option(
+                    spec, option, argument[option.name], (*path, option.name), depth
+                )
+            elif option.required:
+                self.problem(
+                    "directive-option",
+                    f"{spec.name} needs the option {option.name!r}",
+                    path,
+                    option.description or None,
+                )
+            else:
+                args[option.name] = option.default
+
+    def option(
+        self, spec: Directive, option: Option, value: Any, path: DataPath, depth: int
+    ) -> Any:
+        if option.relative:
+            outer, self.paths = self.paths, set()
+            try:
+                return self._option(spec, option, value, path, depth)
+            finally:
+                self.paths = outer
+        return self._option(spec, option, value, path, depth)
+
+    def _option(
+        self, spec: Directive, option: Option, value: Any, path: DataPath, depth: int
+    ) -> Any:
+        kind = option.kind
+        label = f"{spec.name} {option.name}" if spec.argument is None else spec.name
+
+        def wrong(expected: str) -> None:
+            what = "a directive" if is_directive(value) else type_name(value)
+            self.problem("directive-type", f"{label} must be {expected}, not {what}", path)
+
+        if kind is Kind.MAPPING:
+            return self.value(value, path, depth + 1)
+        if kind is Kind.OBJECT_MAPPING:
+            if not isinstance(value, dict):
+                wrong("an object or a directive")
+                return None
+            return self.value(value, path, depth + 1)
+        if kind is Kind.STRING_OR_DIRECTIVE:
+            if isinstance(value, str):
+                self.check_string(label, option, value, path)
+                return value
+            if is_directive(value):
+                return self.value(value, path, depth + 1)
+            wrong("a string or a directive")
+            return None
+        if kind is Kind.MAPPINGS:
+            if not isinstance(value, list) or not value:
+                wrong("a non-empty list")
+                return ()
+            return tuple(self.value(v, (*path, i), depth + 1) for i, v in enumerate(value))
+        if kind is Kind.STRING:
+            if not isinstance(value, str):
+                wrong("a string")
+                return None
+            self.check_string(label, option, value, path)
+            return value
+        if kind is Kind.STRINGS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                wrong("a list of strings")
+                return ()
+            return tuple(value)
+        if kind is Kind.BOOLEAN:
+            if not isinstance(value, bool):
+                wrong("true or false")
+                return None
+            return value
+        if kind is Kind.INTEGER:
+            if not isinstance(value, int) or isinstance(value, bool):
+                wrong("an integer")
+                return None
+            return value
+        if kind is Kind.FQL:
+            return self.fql(label, value, path)
+        if kind is Kind.ARRAY_PATH:
+            if not isinstance(value, list) or not 1 <= len(value) <= 2:
+                wrong("an array [path, item shape]")
+                return None
+            root_option = Option("root", Kind.STRING_OR_DIRECTIVE)
+            root = self.option(spec, root_option, value[0], (*path, 0), depth)
+            shape = None
+            if len(value) == 2 and value[1] != {}:
+                shape_option = Option("shape", Kind.OBJECT_MAPPING, relative=True)
+                shape = self.option(spec, shape_option, value[1], (*path, 1), depth)
+            return (root, shape)
+        raise AssertionError(kind)
+
+    def check_string(self, label: str, option: Option, value: str, path: DataPath) -> None:
+        if option.choices and value not in option.choices:
+            close = difflib.get_close_matches(value.lower(), option.choices, n=1, cutoff=0.5)
+            self.problem(
+                "directive-option",
+                f"{label} must be one of {', '.join(option.choices)}, not {value!r}",
+                path,
+                f"did you mean {close[0]!r}?" if close else None,
+            )
+        if option.min_length is not None and len(value) < option.min_length:
+            self.problem(
+                "directive-option",
+                f"{label} must have at least {option.min_length} character(s)",
+                path,
+            )
+        if option.max_length is not None and len(value) > option.max_length:
+            self.problem(
+                "limit",
+                f"{label} is {len(value)} characters long; the limit is {option.max_length}",
+                path,
+            )
+
+    def fql(self, label: str, value: Any, path: DataPath) -> Any:
+        if not isinstance(value, str):
+            self.problem(
+                "directive-type", f"{label} must be an FQL string, not {type_name(value)}", path
+            )
+            return None
+        from actions import fql
+
+        try:
+            return fql.compile(value)
+        except fql.FQLError as exc:
+            offset = getattr(exc, "offset", None)
+            self.problem(
+                "fql-syntax",
+                f"{label}: {getattr(exc, 'message', str(exc))}",
+                path,
+                getattr(exc, "hint", None),
+                offset=offset if isinstance(offset, int) else None,
+            )
+            return None
+
+
+@attrs.frozen(eq=False)
+class CompiledMapping:
+    """A mapping compiled into closures. Immutable; safe to share between threads; pickles (by
+    its mapping, recompiled on load)."""
+
+    mapping: Any
+    paths: frozenset[str]
+    _evaluate: Evaluator = attrs.field(repr=False, alias="evaluator")
+
+    def evaluate(
+        self, event: Any, settings: Mapping[str, Any] | None = None
+    ) -> tuple[Any, tuple[MappingFailure, ...]]:
+        """``(value, failures)``: the mapped value (MISSING when nothing) and why any field
+        could not be produced. Never raises."""
+        failures: Failures = []
+        try:
+            value = self._evaluate(
+                event, _EMPTY_SETTINGS if settings is None else settings, failures
+            )
+        except DirectiveFailure as exc:
+            failures.append(MappingFailure("", exc.message))
+            value = MISSING
+        except Exception as exc:
+            failures.append(MappingFailure("", f"{type(exc).__name__}: {exc}"))
+            value = MISSING
+        return value, tuple(failures)
+
+    def apply(self, event: Any, settings: Mapping[str, Any] | None = None) -> Any:
+        """The mapped value; fields that failed are left out (MISSING when nothing)."""
+        return self.evaluate(event, settings)[0]
+
+    def trace(self, event: Any, settings: Mapping[str, Any] | None = None) -> list[Any]:
+        """Field by field: each value and where it came from (see :mod:`.trace`)."""
+        from actions.mapping.trace import trace
+
+        return trace(self, event, settings)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (compile_mapping, (self.mapping,))
+
+
+def check(
+    mapping: Any, *, source: SourceMap | None = None, base_path: DataPath = ()
+) -> list[Diagnostic]:
+    """Every problem in ``mapping``, without raising."""
+    compiler = Compiler(source, base_path)
+    compiler.value(mapping, ())
+    return compiler.diagnostics
+
+
+def compile_mapping(
+    mapping: Any, *, source: SourceMap | None = None, base_path: DataPath = ()
+) -> CompiledMapping:
+    """Validate ``mapping`` completely and compile it. Raises :class:`MappingError` listing
+    every problem. The caller's mapping is copied, never changed."""
+    frozen = copy.deepcopy(mapping)
+    compiler = Compiler(source, base_path)
+    evaluator = compiler.value(frozen, ())
+    if compiler.diagnostics:
+        raise MappingError("invalid mapping", compiler.diagnostics)
+    return CompiledMapping(frozen, frozenset(compiler.paths), evaluator)

@@ -1,0 +1,153 @@
+"""The directive registry.
+
+A directive is one small function plus a declaration of its options. The declaration drives both
+validation (types, required options, unknown options, choices, lengths) and compilation (each
+option arrives at the function already compiled), so nothing can be optional when validating but
+required when running.
+
+    @directive("@upper", argument=Option("value", MAPPING))
+    def upper(args, ctx):
+        value = args["value"]
+        return lambda root, settings, failures: str(value(root, settings, failures)).upper()
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from actions.errors import ActionsError, DataPath
+from actions.mapping.values import MISSING, Evaluator
+
+
+class Kind(Enum):
+    """What an option accepts, and what the directive function receives for it."""
+
+    MAPPING = "a mapping value"  # any mapping -> Evaluator
+    OBJECT_MAPPING = "an object"  # a raw object or a directive -> Evaluator
+    STRING_OR_DIRECTIVE = "a string or a directive"  # -> str (literal) or Evaluator
+    MAPPINGS = "a list of mapping values"  # -> tuple[Evaluator, ...]
+    STRING = "a string"  # -> str
+    STRINGS = "a list of strings"  # -> tuple[str, ...]
+    BOOLEAN = "a boolean"  # -> bool
+    INTEGER = "an integer"  # -> int
+    FQL = "an FQL condition"  # -> compiled trigger
+    ARRAY_PATH = (
+        "an array of a path and an optional item shape"  # -> (str | Evaluator, Evaluator | None)
+    )
+
+
+MAPPING = Kind.MAPPING
+OBJECT_MAPPING = Kind.OBJECT_MAPPING
+STRING_OR_DIRECTIVE = Kind.STRING_OR_DIRECTIVE
+MAPPINGS = Kind.MAPPINGS
+STRING = Kind.STRING
+STRINGS = Kind.STRINGS
+BOOLEAN = Kind.BOOLEAN
+INTEGER = Kind.INTEGER
+FQL = Kind.FQL
+ARRAY_PATH = Kind.ARRAY_PATH
+
+
+@attrs.frozen
+class Option:
+    """One option of a directive (or its single argument)."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+    default: Any = MISSING
+    choices: tuple[str, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    description: str = ""
+    relative: bool = False
+    """Paths inside this option read something other than the event (an item, an intermediate
+    value): they are not reported among the event paths the mapping reads."""
+
+
+class OptionError(ActionsError):
+    """Raised by a directive's compile function for a problem in one of its options."""
+
+    def __init__(self, option: str | None, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+        self.message = message
+        self.hint = hint
+
+
+@attrs.frozen
+class CompileContext:
+    """What a directive function may use while compiling: where it is, and the collectors."""
+
+    pointer: str
+    path: DataPath
+    read: Callable[[str], None]
+    compile_value: Callable[[Any, DataPath], Evaluator]
+
+
+DirectiveFunction = Callable[[Mapping[str, Any], CompileContext], Evaluator]
+
+
+@attrs.frozen
+class Directive:
+    name: str
+    function: DirectiveFunction
+    argument: Option | None = None
+    options: tuple[Option, ...] = ()
+    one_of: tuple[str, ...] = ()
+    summary: str = ""
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+
+_NAME = re.compile(r"^@[a-z][a-zA-Z0-9]+$")
+REGISTRY: dict[str, Directive] = {}
+
+
+def register_directive(
+    name: str,
+    function: DirectiveFunction,
+    *,
+    argument: Option | None = None,
+    options: tuple[Option, ...] = (),
+    one_of: tuple[str, ...] = (),
+    summary: str = "",
+    replace: bool = False,
+) -> Directive:
+    """Add a directive. ``argument`` for a directive whose value is one argument (``@path``);
+    ``options`` for a directive whose value is an object of options (``@replace``); ``one_of``
+    names options of which exactly one must be given."""
+    if not _NAME.match(name):
+        raise ActionsError(f"{name!r} is not a valid directive name: use @ and a lowercase letter")
+    if (argument is None) == (not options):
+        raise ActionsError(f"{name}: declare either one argument or options")
+    if name in REGISTRY and not replace:
+        raise ActionsError(f"directive {name} is already registered")
+    declared = Directive(name, function, argument, tuple(options), tuple(one_of), summary)
+    REGISTRY[name] = declared
+    return declared
+
+
+def directive(
+    name: str,
+    *,
+    argument: Option | None = None,
+    options: tuple[Option, ...] = (),
+    one_of: tuple[str, ...] = (),
+    summary: str = "",
+) -> Callable[[DirectiveFunction], DirectiveFunction]:
+    """Decorator form of :func:`register_directive`."""
+
+    def decorate(function: DirectiveFunction) -> DirectiveFunction:
+        register_directive(
+            name, function, argument=argument, options=options, one_of=one_of, summary=summary
+        )
+        return function
+
+    return decorate

@@ -1,0 +1,174 @@
+"""Paths into the event (``$.properties.revenue``) or the settings (``$settings.event_tokens``).
+
+Simple paths compile to direct lookups over a pre-split tuple of keys. Paths that need JSONPath
+(wildcards, filters, slices, recursive descent) are parsed once by jsonpath-ng and give the list
+of every match. Nothing reaches language internals: only dict keys and list positions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+
+from actions.mapping.values import MISSING, Evaluator, Failures, Settings
+
+SETTINGS_PREFIX = "$settings"
+
+_SEGMENT = re.compile(
+    r"""
+    \[\s*(?P<index>-?\d+)\s*\]            # [0] or [-1]
+  | \[\s*'(?P<sq>(?:[^'\\]|\\.)*)'\s*\]    # ['key with spaces']
+  | \[\s*"(?P<dq>(?:[^"\\]|\\.)*)"\s*\]    # ["key"]
+  | \.?(?P<key>[^.\[\]]+)                  # .key or key
+  | (?P<dot>\.)
+    """,
+    re.VERBOSE,
+)
+_JSONPATH_MARKERS = re.compile(r"\*|\.\.|\[\s*\?|\[[^\]]*:[^\]]*\]|\[\s*\d+\s*,")
+
+
+class PathSyntaxError(ValueError):
+    """A path that cannot be read; the message says why."""
+
+
+@attrs.frozen
+class ParsedPath:
+    """A path split at compile time. ``keys`` elements are ``str`` (dict key) or ``int`` (list
+    position, or the dict key of the same digits); ``jsonpath`` is set for JSONPath paths."""
+
+    text: str
+    settings: bool
+    keys: tuple[str | int, ...]
+    jsonpath: Any = attrs.field(default=None, eq=False)
+
+
+def parse_path(text: str) -> ParsedPath:
+    """Split a path. ``$.`` is stripped only as a prefix; ``$settings.`` reads the settings; a
+    ``$`` anywhere else is an ordinary key character; ``""``, ``"."`` and ``"$."`` are the root."""
+    settings = False
+    body = text
+    if body == SETTINGS_PREFIX or body.startswith((SETTINGS_PREFIX + ".", SETTINGS_PREFIX + "[")):
+        settings = True
+        body = body[len(SETTINGS_PREFIX) :]
+        body = body[1:] if body.startswith(".") else body
+    elif body.startswith("$."):
+        body = body[2:]
+    elif body.startswith("$["):
+        body = body[1:]
+    if body in ("", "."):
+        return ParsedPath(text, settings, ())
+    if _JSONPATH_MARKERS.search(body):
+        return ParsedPath(text, settings, (), _parse_jsonpath(body))
+    keys: list[str | int] = []
+    position = 0
+    while position < len(body):
+        match = _SEGMENT.match(body, position)
+        if match is None or match.end() == position:
+            raise PathSyntaxError(f"cannot read path {text!r} at character {position + 1}")
+        if match.group("dot") is not None:
+            raise PathSyntaxError(f"empty key in path {text!r} at character {position + 1}")
+        if match.group("index") is not None:
+            keys.append(int(match.group("index")))
+        elif match.group("key") is not None:
+            key = match.group("key")
+            keys.append(int(key) if key.isdigit() else key)
+        else:
+            quoted = match.group("sq") if match.group("sq") is not None else match.group("dq")
+            keys.append(re.sub(r"\\(.)", r"\1", quoted))
+        position = match.end()
+    return ParsedPath(text, settings, tuple(keys))
+
+
+def _parse_jsonpath(body: str) -> Any:
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+    from jsonpath_ng.ext.parser import parse as jsonpath_parse
+
+    try:
+        return jsonpath_parse("$." + body if not body.startswith("[") else "$" + body)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+        raise PathSyntaxError(f"invalid JSONPath {body!r}: {exc}") from None
+
+
+def _step(value: Any, key: str | int) -> Any:
+    if isinstance(value, dict):
+        return value.get(str(key) if isinstance(key, int) else key, MISSING)
+    if isinstance(value, list) and isinstance(key, int):
+        try:
+            return value[key]
+        except IndexError:
+            return MISSING
+    return MISSING
+
+
+def lookup(root: Any, keys: tuple[str | int, ...]) -> Any:
+    """The value at ``keys`` under ``root``, or MISSING."""
+    value = root
+    for key in keys:
+        value = _step(value, key)
+        if value is MISSING:
+            return MISSING
+    return value
+
+
+def compile_path(path: ParsedPath) -> Evaluator:
+    """An evaluator reading ``path`` from the root data (or the settings)."""
+    if path.jsonpath is not None:
+        return _compile_jsonpath(path)
+    keys = path.keys
+    if path.settings:
+        return lambda root, settings, failures: lookup(settings, keys)
+    if not keys:
+        return lambda root, settings, failures: root
+    if all(isinstance(k, str) for k in keys):
+        if len(keys) == 1:
+            (k1,) = keys
+
+            def get1(root: Any, settings: Settings, failures: Failures) -> Any:
+                if isinstance(root, dict):
+                    return root.get(k1, MISSING)
+                return MISSING
+
+            return get1
+        if len(keys) == 2:
+            k1, k2 = keys
+
+            def get2(root: Any, settings: Settings, failures: Failures) -> Any:
+                if isinstance(root, dict):
+                    value = root.get(k1)
+                    if isinstance(value, dict):
+                        return value.get(k2, MISSING)
+                return MISSING
+
+            return get2
+        if len(keys) == 3:
+            k1, k2, k3 = keys
+
+            def get3(root: Any, settings: Settings, failures: Failures) -> Any:
+                if isinstance(root, dict):
+                    value = root.get(k1)
+                    if isinstance(value, dict):
+                        value = value.get(k2)
+                        if isinstance(value, dict):
+                            return value.get(k3, MISSING)
+                return MISSING
+
+            return get3
+    return lambda root, settings, failures: lookup(root, keys)
+
+
+def _compile_jsonpath(path: ParsedPath) -> Evaluator:
+    expression = path.jsonpath
+    use_settings = path.settings
+
+    def find(root: Any, settings: Settings, failures: Failures) -> Any:
+        data = settings if use_settings else root
+        if not isinstance(data, dict | list):
+            return MISSING
+        try:
+            return [match.value for match in expression.find(data)]
+        except Exception:
+            return MISSING
+
+    return find

@@ -1,0 +1,72 @@
+"""``@template`` strings: ``"{{properties.name}} ({{$settings.region}})"``.
+
+A template is split once into literal text and path readers. ``{{ path }}`` and ``{{{ path }}}``
+are the same (no HTML escaping, as in Segment). Placeholders use the ``@path`` syntax, including
+the ``$.`` prefix and ``$settings.`` paths. Values render as JSON would (see
+:func:`actions.mapping.values.to_text`); null and missing render as nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from actions.mapping.paths import ParsedPath, compile_path, parse_path
+from actions.mapping.values import DirectiveFailure, Evaluator, Failures, Settings, to_text
+
+MAX_TEMPLATE_LENGTH = 10_000
+"""Longest template text accepted (characters)."""
+MAX_RENDERED_LENGTH = 100_000
+"""Longest text a template may render for one event (characters)."""
+
+_PLACEHOLDER = re.compile(r"\{\{\{([^}]*)\}\}\}|\{\{([^}]*)\}\}")
+
+
+def placeholders(template: str) -> list[tuple[int, str]]:
+    """``(offset, path text)`` of every placeholder, in order."""
+    return [
+        (match.start(), (match.group(1) if match.group(1) is not None else match.group(2)).strip())
+        for match in _PLACEHOLDER.finditer(template)
+    ]
+
+
+def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ...]]:
+    """Split into literal parts (one more than paths) and parsed paths. Raises
+    :class:`actions.mapping.paths.PathSyntaxError` or ``ValueError`` for a bad template."""
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        raise ValueError(f"template is longer than {MAX_TEMPLATE_LENGTH} characters")
+    parts: list[str] = []
+    paths: list[ParsedPath] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(template[position : match.start()])
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        paths.append(parse_path(inner.strip()))
+        position = match.end()
+    parts.append(template[position:])
+    return tuple(parts), tuple(paths)
+
+
+def compile_template(template: str) -> Evaluator:
+    parts, paths = parse_template(template)
+    if not paths:
+        text = parts[0]
+        return lambda root, settings, failures: text
+    readers = tuple(compile_path(p) for p in paths)
+    head = parts[0]
+    pairs = tuple(zip(readers, parts[1:], strict=True))
+
+    def render(root: Any, settings: Settings, failures: Failures) -> str:
+        out = [head]
+        for reader, tail in pairs:
+            value = reader(root, settings, failures)
+            out.append(value if isinstance(value, str) else to_text(value))
+            out.append(tail)
+        text = "".join(out)
+        if len(text) > MAX_RENDERED_LENGTH:
+            raise DirectiveFailure(
+                f"@template rendered {len(text)} characters, more than {MAX_RENDERED_LENGTH}"
+            )
+        return text
+
+    return render
