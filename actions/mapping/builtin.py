@@ -316,7 +316,7 @@ def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     "@transform",
     options=(
         Option("apply", OBJECT_MAPPING, required=True),
-        Option("mapping", MAPPING, required=True),
+        Option("mapping", MAPPING, required=True, relative=True),
     ),
     summary="apply one mapping, then map its result",
 )
