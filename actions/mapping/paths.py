@@ -53,6 +53,8 @@ def parse_path(text: str) -> ParsedPath:
         settings = True
         body = body[len(SETTINGS_PREFIX) :]
         body = body[1:] if body.startswith(".") else body
+    elif body.startswith("$.."):
+        return ParsedPath(text, settings, (), _parse_jsonpath(body[1:]))
     elif body.startswith("$."):
         body = body[2:]
     elif body.startswith("$["):
@@ -86,7 +88,7 @@ def _parse_jsonpath(body: str) -> Any:
     from jsonpath_ng.ext.parser import parse as jsonpath_parse
 
     try:
-        return jsonpath_parse("$." + body if not body.startswith("[") else "$" + body)
+        return jsonpath_parse("$" + body if body.startswith(("[", ".")) else "$." + body)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
         raise PathSyntaxError(f"invalid JSONPath {body!r}: {exc}") from None
 
