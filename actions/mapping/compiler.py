@@ -44,7 +44,9 @@ def _const(value: Any) -> Evaluator:
 
 
 def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+    pairs = tuple((key, evaluate) for key, evaluate, _ in items)
+
+    def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
         for key, evaluate, pointer in items:
             try:
@@ -52,12 +54,28 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             except DirectiveFailure as exc:
                 failures.append(MappingFailure(pointer, exc.message))
                 continue
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a per-event failure never escapes
                 failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
                 continue
             if value is not MISSING:
                 out[key] = value
         return out
+
+    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+        # Fast path: one try around the loop. Evaluators are pure, so when one fails the
+        # object is built again key by key, recording failures (nested failures recorded by
+        # the first attempt are dropped first, so none is reported twice).
+        mark = len(failures)
+        try:
+            out = {}
+            for key, evaluate in pairs:
+                value = evaluate(root, settings, failures)
+                if value is not MISSING:
+                    out[key] = value
+            return out
+        except Exception:  # noqa: BLE001
+            del failures[mark:]
+            return careful(root, settings, failures)
 
     return build
 
@@ -397,7 +415,10 @@ class CompiledMapping:
 
     def apply(self, event: Any, settings: Mapping[str, Any] | None = None) -> Any:
         """The mapped value; fields that failed are left out (MISSING when nothing)."""
-        return self.evaluate(event, settings)[0]
+        try:
+            return self._evaluate(event, _EMPTY_SETTINGS if settings is None else settings, [])
+        except Exception:  # noqa: BLE001
+            return MISSING
 
     def trace(self, event: Any, settings: Mapping[str, Any] | None = None) -> list[Any]:
         """Field by field: each value and where it came from (see :mod:`.trace`)."""
