@@ -13,9 +13,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _events import load_events  # noqa: E402
+from _events import load_events
 
-from actions.mapping import compile  # noqa: E402
+from actions.mapping import compile
 
 MAPPING: dict[str, Any] = {
     "event_name": {"@path": "$.event"},

@@ -54,7 +54,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             except DirectiveFailure as exc:
                 failures.append(MappingFailure(pointer, exc.message))
                 continue
-            except Exception as exc:  # noqa: BLE001 - a per-event failure never escapes
+            except Exception as exc:
                 failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
                 continue
             if value is not MISSING:
@@ -73,7 +73,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
                 if value is not MISSING:
                     out[key] = value
             return out
-        except Exception:  # noqa: BLE001
+        except Exception:
             del failures[mark:]
             return careful(root, settings, failures)
 
@@ -417,7 +417,7 @@ class CompiledMapping:
         """The mapped value; fields that failed are left out (MISSING when nothing)."""
         try:
             return self._evaluate(event, _EMPTY_SETTINGS if settings is None else settings, [])
-        except Exception:  # noqa: BLE001
+        except Exception:
             return MISSING
 
     def trace(self, event: Any, settings: Mapping[str, Any] | None = None) -> list[Any]:
