@@ -1,0 +1,81 @@
+"""FQL, the trigger language: which events reach a destination.
+
+    >>> from actions import fql
+    >>> trigger = fql.compile("type = 'track' and event = 'Order Completed'")
+    >>> trigger.matches({"type": "track", "event": "Order Completed"})
+    True
+
+:func:`parse` gives an immutable syntax tree, :func:`format` prints it back canonically, and
+:func:`compile` turns text into a :class:`Trigger` whose :meth:`Trigger.matches` is a plain
+Python closure. A trigger that does not compile raises :class:`FQLSyntaxError`; a compiled
+trigger never raises and never matches anything that is not an object. See docs/fql.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import attrs
+
+from actions.fql import analysis
+from actions.fql.ast import Expr
+from actions.fql.compile import ExplainNode, check, compile_node, explain, index_of, paths_of
+from actions.fql.errors import FQLError, FQLSyntaxError
+from actions.fql.format import format_fql as format
+from actions.fql.functions import FUNCTIONS, register
+from actions.fql.parser import MAX_DEPTH, MAX_LENGTH, parse
+
+
+@attrs.frozen(eq=False)
+class Trigger:
+    """A compiled trigger. Immutable, thread-safe, and pickles (by its text)."""
+
+    source: str
+    ast: Expr
+    paths: frozenset[tuple[str, ...]]
+    index: Mapping[tuple[str, ...], frozenset[str]]
+    _predicate: Any = attrs.field(repr=False, alias="predicate")
+
+    def matches(self, event: object) -> bool:
+        """True when the event satisfies the trigger. Never raises."""
+        if not isinstance(event, dict):
+            return False
+        try:
+            return self._predicate(event) is True
+        except Exception:  # a function on odd data; the trigger fails closed
+            return False
+
+    def explain(self, event: object) -> ExplainNode:
+        """Each sub-expression with its value on ``event``."""
+        return explain(self.ast, event)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (compile, (self.source,))
+
+
+@lru_cache(maxsize=1024)
+def compile(text: str) -> Trigger:
+    """Parse, check and compile ``text`` (cached by text). Raises :class:`FQLSyntaxError`."""
+    ast = parse(text)
+    check(ast, text)
+    predicate = compile_node(ast)
+    return Trigger(text, ast, paths_of(ast), index_of(ast), predicate)
+
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "ExplainNode",
+    "Expr",
+    "FQLError",
+    "FQLSyntaxError",
+    "Trigger",
+    "analysis",
+    "compile",
+    "format",
+    "parse",
+    "register",
+]

@@ -1,0 +1,428 @@
+"""Syntax tree to a predicate: plain Python closures over pre-split key tuples.
+
+Static checks happen here, once: unknown functions, arity, literal argument types, and
+comparisons whose result is known to be meaningless (a boolean compared with a string)."""
+
+from __future__ import annotations
+
+import difflib
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.errors import FQLSyntaxError
+from actions.fql.format import format_fql
+from actions.fql.functions import (
+    ANY,
+    BOOL,
+    FUNCTIONS,
+    LIST,
+    NULL,
+    NUMBER,
+    describe_types,
+    equal,
+    type_of,
+)
+from actions.fql.glob import compile_glob
+
+Fn = Callable[[Any], Any]
+
+
+def static_type(node: Expr) -> int:
+    """The types ``node`` may evaluate to."""
+    if isinstance(node, Literal):
+        return type_of(node.value)
+    if isinstance(node, ListLiteral):
+        return LIST
+    if isinstance(node, Path):
+        return ANY
+    if isinstance(node, Call):
+        function = FUNCTIONS.get(node.name)
+        return function.returns if function else ANY
+    return BOOL
+
+
+def check(node: Expr, source: str) -> None:
+    """Raise :class:`FQLSyntaxError` for problems knowable without an event."""
+    for current in walk(node):
+        if isinstance(current, Call):
+            _check_call(current, source)
+        elif isinstance(current, Compare):
+            _check_compare(current, source)
+        elif isinstance(current, In):
+            right = static_type(current.right)
+            if not right & (LIST | NULL):
+                raise FQLSyntaxError(
+                    "`in` needs a list on its right",
+                    source=source,
+                    offset=current.right.start,
+                    length=current.right.end - current.right.start,
+                    kind="argument-type",
+                    hint="write `event in ['A', 'B']` or `'vip' in properties.tags`",
+                )
+
+
+def _check_call(node: Call, source: str) -> None:
+    function = FUNCTIONS.get(node.name)
+    if function is None:
+        close = difflib.get_close_matches(node.name, list(FUNCTIONS), n=1, cutoff=0.6)
+        raise FQLSyntaxError(
+            f"unknown function {node.name!r}",
+            source=source,
+            offset=node.start,
+            length=len(node.name),
+            kind="unknown-function",
+            hint=f"did you mean `{close[0]}`?"
+            if close
+            else f"functions: {', '.join(sorted(FUNCTIONS))}",
+        )
+    if len(node.args) != len(function.params):
+        count = len(function.params)
+        raise FQLSyntaxError(
+            f"{node.name}() takes {count} argument{'s' if count != 1 else ''}, "
+            f"got {len(node.args)}",
+            source=source,
+            offset=node.start,
+            length=node.end - node.start,
+            kind="wrong-arity",
+        )
+    for arg, allowed in zip(node.args, function.params, strict=True):
+        given = static_type(arg)
+        if not given & allowed:
+            raise FQLSyntaxError(
+                f"{node.name}() expects {describe_types(allowed)} here, "
+                f"not {describe_types(given)}",
+                source=source,
+                offset=arg.start,
+                length=max(1, arg.end - arg.start),
+                kind="argument-type",
+            )
+
+
+def _check_compare(node: Compare, source: str) -> None:
+    left, right = static_type(node.left), static_type(node.right)
+    span = max(1, node.end - node.start)
+    if node.op in ("=", "!=") and not left & right:
+        hint = None
+        if isinstance(node.left, Not) and node.op == "=":
+            hint = f"did you mean `{format_fql(node.left.operand)} != {format_fql(node.right)}`?"
+        raise FQLSyntaxError(
+            f"{describe_types(left)} is compared with {describe_types(right)}: "
+            f"`{node.op}` is always {'false' if node.op == '=' else 'true'}",
+            source=source,
+            offset=node.start,
+            length=span,
+            kind="meaningless-comparison",
+            hint=hint or "compare values of the same type",
+        )
+    if node.op not in ("=", "!=") and (not left & NUMBER or not right & NUMBER):
+        hint = None
+        if isinstance(node.left, Not):
+            hint = "`!` applies to what directly follows it: write `!(a > b)`"
+        raise FQLSyntaxError(
+            f"`{node.op}` compares numbers, "
+            f"not {describe_types(left if not left & NUMBER else right)}",
+            source=source,
+            offset=node.start,
+            length=span,
+            kind="meaningless-comparison",
+            hint=hint or "ordering works on numbers only",
+        )
+
+
+# -- closures -----------------------------------------------------------------------------------
+
+
+def getter(keys: tuple[str, ...]) -> Fn:
+    """Read a path; missing (or a non-object on the way) is None. A digit key on a list reads
+    that position."""
+    if len(keys) == 1:
+        (k1,) = keys
+        return lambda event: event.get(k1)
+    if len(keys) == 2 and not any(k.isdigit() for k in keys):
+        k1, k2 = keys
+
+        def get2(event: Any) -> Any:
+            value = event.get(k1)
+            return value.get(k2) if type(value) is dict else None
+
+        return get2
+    if len(keys) == 3 and not any(k.isdigit() for k in keys):
+        k1, k2, k3 = keys
+
+        def get3(event: Any) -> Any:
+            value = event.get(k1)
+            if type(value) is dict:
+                value = value.get(k2)
+                if type(value) is dict:
+                    return value.get(k3)
+            return None
+
+        return get3
+
+    def get(event: Any) -> Any:
+        value = event
+        for key in keys:
+            if isinstance(value, dict):
+                value = value.get(key)
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                return None
+        return value
+
+    return get
+
+
+def _is_bool_typed(node: Expr) -> bool:
+    return static_type(node) == BOOL
+
+
+def compile_node(node: Expr) -> Fn:
+    if isinstance(node, Literal):
+        value = node.value
+        return lambda event: value
+    if isinstance(node, Path):
+        return getter(node.keys)
+    if isinstance(node, ListLiteral):
+        items = tuple(compile_node(i) for i in node.items)
+        return lambda event: [item(event) for item in items]
+    if isinstance(node, Call):
+        return _compile_call(node)
+    if isinstance(node, Not):
+        operand = compile_node(node.operand)
+        if _is_bool_typed(node.operand):
+            return lambda event: not operand(event)
+        return lambda event: operand(event) is not True
+    if isinstance(node, Compare):
+        return _compile_compare(node)
+    if isinstance(node, In):
+        return _compile_in(node)
+    if isinstance(node, And | Or):
+        return _compile_logic(node)
+    raise TypeError(node)
+
+
+def _truth(node: Expr) -> Fn:
+    fn = compile_node(node)
+    if _is_bool_typed(node):
+        return fn
+    return lambda event: fn(event) is True
+
+
+def _compile_logic(node: And | Or) -> Fn:
+    parts = tuple(_truth(o) for o in node.operands)
+    if isinstance(node, And):
+        if len(parts) == 2:
+            a, b = parts
+            return lambda event: a(event) and b(event)
+        if len(parts) == 3:
+            a, b, c = parts
+            return lambda event: a(event) and b(event) and c(event)
+        return lambda event: all(p(event) for p in parts)
+    if len(parts) == 2:
+        a, b = parts
+        return lambda event: a(event) or b(event)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda event: a(event) or b(event) or c(event)
+    return lambda event: any(p(event) for p in parts)
+
+
+def _compile_compare(node: Compare) -> Fn:
+    left, right, op = node.left, node.right, node.op
+    if isinstance(left, Literal) and not isinstance(right, Literal) and op in ("=", "!="):
+        left, right = right, left
+    if op in ("=", "!=") and isinstance(right, Literal):
+        read = compile_node(left)
+        literal = right.value
+        if isinstance(literal, str):
+
+            def eq(event: Any) -> bool:
+                return literal == read(event)
+        elif literal is None or isinstance(literal, bool):
+
+            def eq(event: Any) -> bool:
+                return read(event) is literal
+        else:
+            number = literal
+
+            def eq(event: Any) -> bool:
+                value = read(event)
+                return type(value) in (int, float) and value == number
+
+        if op == "=":
+            return eq
+        return lambda event: not eq(event)
+    a, b = compile_node(left), compile_node(right)
+    if op == "=":
+        return lambda event: equal(a(event), b(event))
+    if op == "!=":
+        return lambda event: not equal(a(event), b(event))
+    compare: Callable[[Any, Any], Any] = {
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+    }[op]
+    if isinstance(right, Literal) and type(right.value) in (int, float):
+        bound = right.value
+        read = a
+
+        def ordered_literal(event: Any) -> bool:
+            value = read(event)
+            return type(value) in (int, float) and bool(compare(value, bound))
+
+        return ordered_literal
+
+    def ordered(event: Any) -> bool:
+        x, y = a(event), b(event)
+        return type(x) in (int, float) and type(y) in (int, float) and bool(compare(x, y))
+
+    return ordered
+
+
+def _compile_in(node: In) -> Fn:
+    left = compile_node(node.left)
+    right = node.right
+    if (
+        isinstance(right, ListLiteral)
+        and right.items
+        and all(isinstance(i, Literal) and isinstance(i.value, str) for i in right.items)
+    ):
+        allowed = frozenset(i.value for i in right.items if isinstance(i, Literal))
+
+        def in_strings(event: Any) -> bool:
+            value = left(event)
+            return type(value) is str and value in allowed
+
+        return in_strings
+    items = compile_node(right)
+
+    def in_list(event: Any) -> bool:
+        haystack = items(event)
+        if not isinstance(haystack, list):
+            return False
+        value = left(event)
+        return any(equal(value, item) for item in haystack)
+
+    return in_list
+
+
+def _compile_call(node: Call) -> Fn:
+    function = FUNCTIONS[node.name]
+    args = tuple(compile_node(a) for a in node.args)
+    if (
+        node.name == "match"
+        and isinstance(node.args[1], Literal)
+        and isinstance(node.args[1].value, str)
+    ):
+        regex = compile_glob(node.args[1].value)
+        read = args[0]
+
+        def match_literal(event: Any) -> bool:
+            value = read(event)
+            return isinstance(value, str) and regex.fullmatch(value) is not None
+
+        return match_literal
+    implementation = function.implementation
+    if len(args) == 1:
+        (only,) = args
+        return lambda event: implementation(only(event))
+    if len(args) == 2:
+        first, second = args
+        return lambda event: implementation(first(event), second(event))
+    return lambda event: implementation(*(a(event) for a in args))
+
+
+# -- dispatch index -----------------------------------------------------------------------------
+
+
+def _string_tests(node: Expr) -> dict[tuple[str, ...], frozenset[str]] | None:
+    """For a test that can only hold when a path is one of some strings: {path: strings}."""
+    if isinstance(node, Compare) and node.op == "=":
+        for path, literal in ((node.left, node.right), (node.right, node.left)):
+            if (
+                isinstance(path, Path)
+                and isinstance(literal, Literal)
+                and isinstance(literal.value, str)
+            ):
+                return {path.keys: frozenset({literal.value})}
+        return None
+    if isinstance(node, In) and isinstance(node.left, Path) and isinstance(node.right, ListLiteral):
+        values = [i.value for i in node.right.items if isinstance(i, Literal)]
+        if len(values) == len(node.right.items) and all(isinstance(v, str) for v in values):
+            return {node.left.keys: frozenset(v for v in values if isinstance(v, str))}
+        return None
+    if isinstance(node, Or):
+        merged: dict[tuple[str, ...], frozenset[str]] | None = None
+        for operand in node.operands:
+            tests = _string_tests(operand)
+            if tests is None or len(tests) != 1:
+                return None
+            if merged is None:
+                merged = dict(tests)
+            elif merged.keys() != tests.keys():
+                return None
+            else:
+                key = next(iter(merged))
+                merged[key] = merged[key] | tests[key]
+        return merged
+    if isinstance(node, And):
+        return index_of(node)
+    return None
+
+
+def index_of(node: Expr) -> dict[tuple[str, ...], frozenset[str]]:
+    """Paths whose value must be one of a set of strings for the trigger to hold."""
+    conjuncts = node.operands if isinstance(node, And) else (node,)
+    index: dict[tuple[str, ...], frozenset[str]] = {}
+    for conjunct in conjuncts:
+        tests = _string_tests(conjunct)
+        if not tests:
+            continue
+        for path, values in tests.items():
+            index[path] = index[path] & values if path in index else values
+    return index
+
+
+# -- explain ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ExplainNode:
+    """One sub-expression, its value on one event, and its parts."""
+
+    text: str
+    value: Any
+    children: tuple[ExplainNode, ...] = ()
+
+    def render(self, indent: int = 0) -> str:
+        shown = "missing/null" if self.value is None else repr(self.value)
+        lines = [f"{'  ' * indent}{self.text}  →  {shown}"]
+        lines.extend(child.render(indent + 1) for child in self.children)
+        return "\n".join(lines)
+
+
+def explain(node: Expr, event: Any) -> ExplainNode:
+    value = compile_node(node)(event) if isinstance(event, dict) else None
+    parts: tuple[Expr, ...] = ()
+    if isinstance(node, And | Or):
+        parts = node.operands
+    elif isinstance(node, Not):
+        parts = (node.operand,)
+    elif isinstance(node, Compare | In):
+        parts = tuple(p for p in (node.left, node.right) if not isinstance(p, Literal))
+    elif isinstance(node, Call):
+        parts = tuple(a for a in node.args if not isinstance(a, Literal))
+    return ExplainNode(format_fql(node), value, tuple(explain(p, event) for p in parts))
+
+
+def paths_of(node: Expr) -> frozenset[tuple[str, ...]]:
+    return frozenset(n.keys for n in walk(node) if isinstance(n, Path))
+
+
+__all__ = ["ExplainNode", "Mapping", "check", "compile_node", "explain", "index_of", "paths_of"]

@@ -1,0 +1,271 @@
+"""The FQL function registry. A function is one small typed Python function plus a signature
+(the types each argument may have, and the type it returns) used for compile-time checks.
+
+    @function("reverse", params=(STRING,), returns=STRING | NULL)
+    def reverse(value):
+        return value[::-1] if isinstance(value, str) else None
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from actions.errors import ActionsError
+from actions.fql.glob import glob_match
+
+# Static types, as bit flags: what an expression may evaluate to.
+STRING, NUMBER, BOOL, NULL, LIST, OBJECT = 1, 2, 4, 8, 16, 32
+ANY = STRING | NUMBER | BOOL | NULL | LIST | OBJECT
+TYPE_NAMES = {
+    STRING: "string",
+    NUMBER: "number",
+    BOOL: "bool",
+    NULL: "null",
+    LIST: "list",
+    OBJECT: "object",
+}
+
+
+def type_of(value: Any) -> int:
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int | float):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    if isinstance(value, list):
+        return LIST
+    return OBJECT
+
+
+def describe_types(mask: int) -> str:
+    return " or ".join(name for bit, name in TYPE_NAMES.items() if mask & bit)
+
+
+@attrs.frozen
+class Function:
+    name: str
+    implementation: Callable[..., Any]
+    params: tuple[int, ...]
+    returns: int
+    doc: str = ""
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def register(
+    name: str,
+    implementation: Callable[..., Any],
+    *,
+    params: tuple[int, ...],
+    returns: int,
+    doc: str = "",
+    replace: bool = False,
+) -> Function:
+    """Add an FQL function. ``params`` are the static types each argument may have (a literal
+    of another type is a compile-time error); ``returns`` the types the function may return.
+    The implementation receives JSON values (missing fields as ``None``) and must not raise."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ActionsError(f"{name!r} is not a valid FQL function name")
+    if name in FUNCTIONS and not replace:
+        raise ActionsError(f"FQL function {name} is already registered")
+    declared = Function(name, implementation, params, returns, doc)
+    FUNCTIONS[name] = declared
+    return declared
+
+
+def function(
+    name: str, *, params: tuple[int, ...], returns: int, doc: str = ""
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(implementation: Callable[..., Any]) -> Callable[..., Any]:
+        register(name, implementation, params=params, returns=returns, doc=doc)
+        return implementation
+
+    return decorate
+
+
+def equal(a: Any, b: Any) -> bool:
+    """Typed equality: the same type and equal (booleans are not numbers)."""
+    ta, tb = type_of(a), type_of(b)
+    if ta != tb:
+        return False
+    if ta == LIST:
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
+    if ta == OBJECT:
+        return (
+            isinstance(a, dict)
+            and isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(equal(a[k], b[k]) for k in a)
+        )
+    return bool(a == b)
+
+
+@function(
+    "contains",
+    params=(STRING | LIST | NULL, ANY),
+    returns=BOOL,
+    doc="true when a string contains a substring, or a list contains an element",
+)
+def contains(haystack: Any, needle: Any) -> bool:
+    if isinstance(haystack, str):
+        return isinstance(needle, str) and needle in haystack
+    if isinstance(haystack, list):
+        return any(equal(item, needle) for item in haystack)
+    return False
+
+
+@function(
+    "match",
+    params=(STRING | NULL, STRING | NULL),
+    returns=BOOL,
+    doc="true when the whole string matches a glob (* ? [abc] [a-z] \\x)",
+)
+def match(value: Any, pattern: Any) -> bool:
+    return isinstance(value, str) and isinstance(pattern, str) and glob_match(pattern, value)
+
+
+@function(
+    "length",
+    params=(STRING | LIST | NULL,),
+    returns=NUMBER | NULL,
+    doc="the number of list elements, or of UTF-8 bytes in a string; 0 for null",
+)
+def length(value: Any) -> int | None:
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, list):
+        return len(value)
+    return 0 if value is None else None
+
+
+@function(
+    "lowercase", params=(STRING | NULL,), returns=STRING | NULL, doc="the string in lower case"
+)
+def lowercase(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+@function(
+    "uppercase", params=(STRING | NULL,), returns=STRING | NULL, doc="the string in upper case"
+)
+def uppercase(value: Any) -> str | None:
+    return value.upper() if isinstance(value, str) else None
+
+
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W_]+")
+
+
+def _words(value: str) -> list[str]:
+    return _WORDS.findall(value)
+
+
+@function(
+    "snakecase",
+    params=(STRING | NULL,),
+    returns=STRING | NULL,
+    doc="words in lower case joined by _: 'Test String' -> 'test_string'",
+)
+def snakecase(value: Any) -> str | None:
+    return "_".join(w.lower() for w in _words(value)) if isinstance(value, str) else None
+
+
+@function(
+    "kebabcase",
+    params=(STRING | NULL,),
+    returns=STRING | NULL,
+    doc="words in lower case joined by -: 'Test String' -> 'test-string'",
+)
+def kebabcase(value: Any) -> str | None:
+    return "-".join(w.lower() for w in _words(value)) if isinstance(value, str) else None
+
+
+@function(
+    "titlecase",
+    params=(STRING | NULL,),
+    returns=STRING | NULL,
+    doc="each space-separated word capitalised: 'test string' -> 'Test String'",
+)
+def titlecase(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return " ".join(w[:1].upper() + w[1:].lower() for w in value.split(" "))
+
+
+@function(
+    "typeof",
+    params=(ANY,),
+    returns=STRING,
+    doc="'string', 'number', 'bool', 'null', 'list' or 'object'",
+)
+def typeof(value: Any) -> str:
+    return TYPE_NAMES[type_of(value)]
+
+
+@function(
+    "bool",
+    params=(ANY,),
+    returns=BOOL,
+    doc="true for true, non-zero numbers and the text 'true' (any case); else false",
+)
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return False
+
+
+def _number_text(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+@function(
+    "string",
+    params=(ANY,),
+    returns=STRING | NULL,
+    doc="the value as text: 5 -> '5', 1.5 -> '1.5', true -> 'true'; null stays null",
+)
+def to_string(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number_text(value)
+    import json
+
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+_NUMBER = re.compile(r"^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+@function(
+    "number",
+    params=(ANY,),
+    returns=NUMBER | NULL,
+    doc="numbers, and text that is a number; otherwise null",
+)
+def to_number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str) and _NUMBER.match(value):
+        text = value.strip()
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    return None
