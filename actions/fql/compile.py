@@ -240,9 +240,10 @@ def _compile_compare(node: Compare) -> Fn:
         read = compile_node(left)
         literal = right.value
         if isinstance(literal, str):
+            text: str = literal
 
             def eq(event: Any) -> bool:
-                return literal == read(event)
+                return text == read(event)
         elif literal is None or isinstance(literal, bool):
 
             def eq(event: Any) -> bool:
