@@ -237,7 +237,7 @@ def _compile_compare(node: Compare) -> Fn:
     if isinstance(left, Literal) and not isinstance(right, Literal) and op in ("=", "!="):
         left, right = right, left
     if op in ("=", "!=") and isinstance(right, Literal):
-        read = compile_node(left)
+        read: Callable[[Any], object] = compile_node(left)
         literal = right.value
         if isinstance(literal, str):
             text: str = literal

@@ -133,12 +133,27 @@ def _end(token: Token) -> int:
     return token.end_pos or 0
 
 
+def _keyword_as_value(token: Token) -> Token:
+    """`type = and ...`: a keyword where a value belongs is a missing value, not a field."""
+    if str(token) in ("and", "or", "in"):
+        raise FQLSyntaxError(
+            f"expected a value, found the keyword {str(token)!r}",
+            source=_limit.get()[1],
+            offset=_start(token),
+            length=len(token),
+            kind="missing-value",
+            hint=f"put a value before it (a field named {token} is written \\{token})",
+        )
+    return token
+
+
 @cache
 def _parser() -> Lark:
     return Lark(
         grammar_path("fql.lark").read_text(encoding="utf-8"),
         parser="lalr",
         maybe_placeholders=True,
+        lexer_callbacks={"PATH": _keyword_as_value},
         transformer=_Build(),
     )
 
@@ -157,6 +172,9 @@ def _scan(text: str) -> None:
                 continue
             if char == quote:
                 quote = None
+        elif char == "\\":
+            i += 2
+            continue
         elif char in "'\"":
             quote, quote_at = char, i
         elif text.startswith("==", i):
