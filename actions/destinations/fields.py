@@ -1,0 +1,420 @@
+"""Action fields: their specs, the JSON Schema they describe, and the compiled check that
+coerces and validates a mapped payload (once per action; plain Python per event)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from actions.mapping.values import to_text
+
+_NUMBER = re.compile(r"^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+_INTEGER = re.compile(r"^\s*-?\d+\s*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Invalid(Exception):
+    """A value that does not fit its field; ``path`` is relative to the field."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+@attrs.frozen
+class Condition:
+    field: str
+    is_: Any = attrs.field(default=None, alias="is_")
+    is_not: Any = None
+    present: bool | None = None
+    has_is: bool = False
+    has_is_not: bool = False
+
+    def holds(self, payload: Mapping[str, Any]) -> bool:
+        value = payload.get(self.field)
+        if self.has_is:
+            return bool(value == self.is_ and type(value) is type(self.is_))
+        if self.has_is_not:
+            return not (value == self.is_not and type(value) is type(self.is_not))
+        present = self.field in payload
+        return present if self.present is not False else not present
+
+    def describe(self) -> str:
+        if self.has_is:
+            return f"when {self.field} is {self.is_!r}"
+        if self.has_is_not:
+            return f"when {self.field} is not {self.is_not!r}"
+        return f"when {self.field} is {'present' if self.present is not False else 'absent'}"
+
+
+@attrs.frozen
+class FieldSpec:
+    name: str
+    type: str
+    label: str = ""
+    description: str = ""
+    required: bool = False
+    required_if: Condition | None = None
+    multiple: bool = False
+    choices: tuple[Any, ...] = ()
+    format: str | None = None
+    allow_null: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    properties: tuple[FieldSpec, ...] = ()
+    additional_properties: bool = True
+    values: str | None = None
+    default: Any = None
+    has_default: bool = False
+    invalid: str = "fail"
+
+
+def _check_format(fmt: str, value: str) -> str | None:
+    ok = True
+    if fmt == "ipv4":
+        try:
+            ok = isinstance(ipaddress.ip_address(value), ipaddress.IPv4Address)
+        except ValueError:
+            ok = False
+    elif fmt == "ipv6":
+        try:
+            ok = isinstance(ipaddress.ip_address(value), ipaddress.IPv6Address)
+        except ValueError:
+            ok = False
+    elif fmt == "email":
+        ok = bool(_EMAIL.match(value))
+    elif fmt == "uri":
+        ok = bool(_URI.match(value))
+    elif fmt == "uuid":
+        ok = bool(_UUID.match(value))
+    elif fmt == "currency":
+        ok = bool(_CURRENCY.match(value))
+    elif fmt == "date":
+        ok = bool(_DATE.match(value))
+    elif fmt == "date-time":
+        ok = _parse_datetime(value) is not None
+    return None if ok else f"is not a valid {fmt}"
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int | float):
+            seconds = value / 1000 if abs(value) > 1e11 else value
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        if isinstance(value, str):
+            text = value.strip()
+            if text.endswith(("Z", "z")):
+                text = text[:-1] + "+00:00"
+            moment = datetime.fromisoformat(text)
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+Coercer = Callable[[Any], Any]
+
+
+def _scalar(kind: str) -> Coercer:
+    if kind in ("string", "text"):
+
+        def string(value: Any) -> Any:
+            if isinstance(value, str):
+                return value
+            if isinstance(value, bool | int | float):
+                return to_text(value)
+            raise Invalid(f"must be a string, not {_type_name(value)}")
+
+        return string
+    if kind == "number":
+
+        def number(value: Any) -> Any:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and _NUMBER.match(value):
+                text = value.strip()
+                return int(text) if _INTEGER.match(text) else float(text)
+            raise Invalid(f"must be a number, not {_type_name(value)}")
+
+        return number
+    if kind == "integer":
+
+        def integer(value: Any) -> Any:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, str) and _INTEGER.match(value):
+                return int(value)
+            raise Invalid(f"must be an integer, not {_type_name(value)}")
+
+        return integer
+    if kind == "boolean":
+
+        def boolean(value: Any) -> Any:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
+            raise Invalid(f"must be true or false, not {_type_name(value)}")
+
+        return boolean
+    if kind == "datetime":
+
+        def when(value: Any) -> Any:
+            moment = _parse_datetime(value)
+            if moment is None:
+                raise Invalid("must be an ISO 8601 date-time or epoch time")
+            return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+        return when
+    raise AssertionError(kind)
+
+
+def compile_field(spec: FieldSpec) -> Coercer:
+    """A function that coerces and checks one (present, non-null) value of the field, raising
+    :class:`Invalid`."""
+    if spec.type == "object":
+        one = _object(spec)
+    else:
+        base = _scalar(spec.type)
+        checks: list[Callable[[Any], None]] = []
+        if spec.choices:
+            choices = spec.choices
+
+            def in_choices(value: Any) -> None:
+                if not any(value == c and type(value) is type(c) for c in choices):
+                    shown = ", ".join(repr(c) for c in choices)
+                    raise Invalid(f"must be one of {shown}, not {value!r}")
+
+            checks.append(in_choices)
+        if spec.format and spec.type in ("string", "text"):
+            fmt = spec.format
+
+            def formatted(value: Any) -> None:
+                problem = _check_format(fmt, value)
+                if problem:
+                    raise Invalid(problem)
+
+            checks.append(formatted)
+        if spec.minimum is not None or spec.maximum is not None:
+            low, high, text = spec.minimum, spec.maximum, spec.type in ("string", "text")
+
+            def bounded(value: Any) -> None:
+                size = len(value) if text else value
+                if low is not None and size < low:
+                    raise Invalid(f"must be at least {low}{' characters long' if text else ''}")
+                if high is not None and size > high:
+                    raise Invalid(f"must be at most {high}{' characters long' if text else ''}")
+
+            checks.append(bounded)
+        if not checks:
+            one = base
+        else:
+            final = tuple(checks)
+
+            def checked(value: Any) -> Any:
+                value = base(value)
+                for check in final:
+                    check(value)
+                return value
+
+            one = checked
+    if not spec.multiple:
+        return one
+
+    def many(value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for index, item in enumerate(items):
+            try:
+                out.append(one(item))
+            except Invalid as exc:
+                raise Invalid(exc.message, (index, *exc.path)) from None
+        return out
+
+    return many
+
+
+def _object(spec: FieldSpec) -> Coercer:
+    if spec.properties:
+        checker = PayloadChecker.build(spec.properties, spec.additional_properties)
+
+        def structured(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise Invalid(f"must be an object, not {_type_name(value)}")
+            result, problems = checker.check(value)
+            if problems:
+                path, message = problems[0]
+                raise Invalid(message, path)
+            return result
+
+        return structured
+    if spec.values:
+        each = _scalar(spec.values)
+
+        def table(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise Invalid(f"must be an object, not {_type_name(value)}")
+            out = {}
+            for key, item in value.items():
+                if item is None:
+                    continue
+                try:
+                    out[key] = each(item)
+                except Invalid as exc:
+                    raise Invalid(exc.message, (key,)) from None
+            return out
+
+        return table
+
+    def anything(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise Invalid(f"must be an object, not {_type_name(value)}")
+        return value
+
+    return anything
+
+
+@attrs.frozen
+class PayloadChecker:
+    """Coerces and validates a payload against its fields, in one pass."""
+
+    fields: tuple[tuple[FieldSpec, Coercer], ...]
+    additional: bool
+
+    @classmethod
+    def build(cls, specs: tuple[FieldSpec, ...], additional: bool = False) -> PayloadChecker:
+        return cls(tuple((s, compile_field(s)) for s in specs), additional)
+
+    def check(
+        self, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]:
+        """The coerced payload and ``(path, message)`` problems. Empty values are dropped
+        first: missing, ``null`` (unless the field allows it), ``""`` for non-string fields."""
+        out: dict[str, Any] = {}
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        for spec, coerce in self.fields:
+            name = spec.name
+            value = payload.get(name)
+            if value is None:
+                if value is None and name in payload and spec.allow_null:
+                    out[name] = None
+                continue
+            if value == "" and spec.type not in ("string", "text"):
+                continue
+            try:
+                out[name] = coerce(value)
+            except Invalid as exc:
+                if spec.invalid != "drop":
+                    label = spec.label or name
+                    problems.append(((name, *exc.path), f"{label} {exc.message}"))
+        if self.additional:
+            known = {spec.name for spec, _ in self.fields}
+            out.update((k, v) for k, v in payload.items() if k not in known and v is not None)
+        for spec, _ in self.fields:
+            needed = spec.required or (spec.required_if is not None and spec.required_if.holds(out))
+            if needed and spec.name not in out and not any(p[0][0] == spec.name for p in problems):
+                why = (
+                    f" ({spec.required_if.describe()})"
+                    if spec.required_if and not spec.required
+                    else ""
+                )
+                problems.append(((spec.name,), f"{spec.label or spec.name} is required{why}"))
+        return out, problems
+
+
+_JSON_TYPES = {
+    "string": "string",
+    "text": "string",
+    "number": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "datetime": "string",
+    "object": "object",
+}
+
+
+def field_schema(spec: FieldSpec) -> dict[str, Any]:
+    """The JSON Schema of one field's (coerced) value."""
+    schema: dict[str, Any] = {"type": _JSON_TYPES[spec.type]}
+    if spec.description or spec.label:
+        schema["description"] = spec.description or spec.label
+    if spec.type == "datetime":
+        schema["format"] = "date-time"
+    if spec.format:
+        schema["format"] = spec.format
+    if spec.choices:
+        schema["enum"] = list(spec.choices)
+    if spec.minimum is not None:
+        schema["minLength" if spec.type in ("string", "text") else "minimum"] = spec.minimum
+    if spec.maximum is not None:
+        schema["maxLength" if spec.type in ("string", "text") else "maximum"] = spec.maximum
+    if spec.type == "object":
+        if spec.properties:
+            schema.update(payload_schema(spec.properties, spec.additional_properties))
+        elif spec.values:
+            schema["additionalProperties"] = {"type": _JSON_TYPES[spec.values]}
+    if spec.allow_null:
+        schema["type"] = [schema["type"], "null"]
+    if spec.multiple:
+        schema = {"type": "array", "items": schema}
+    return schema
+
+
+def payload_schema(specs: tuple[FieldSpec, ...], additional: bool = False) -> dict[str, Any]:
+    """The JSON Schema (draft-07) of a whole payload."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {s.name: field_schema(s) for s in specs},
+        "additionalProperties": additional,
+    }
+    required = [s.name for s in specs if s.required]
+    if required:
+        schema["required"] = required
+    conditional = []
+    for spec in specs:
+        condition = spec.required_if
+        if condition is None or spec.required:
+            continue
+        if condition.has_is:
+            test: dict[str, Any] = {
+                "properties": {condition.field: {"const": condition.is_}},
+                "required": [condition.field],
+            }
+        elif condition.has_is_not:
+            test = {"properties": {condition.field: {"not": {"const": condition.is_not}}}}
+        else:
+            test = {"required": [condition.field]}
+        conditional.append({"if": test, "then": {"required": [spec.name]}})
+    if conditional:
+        schema["allOf"] = conditional
+    return schema

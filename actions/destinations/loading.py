@@ -1,0 +1,355 @@
+"""Load a pack: safe YAML with positions, schema validation located in the file, then compile
+every trigger, mapping and request once, collecting every problem."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from actions._resources import mappings_dir
+from actions.destinations.fields import Condition, FieldSpec, PayloadChecker
+from actions.destinations.model import (
+    Action,
+    BatchSpec,
+    Destination,
+    Inbound,
+    Preset,
+    ResponseRule,
+    SettingSpec,
+    SkipRule,
+)
+from actions.destinations.request import RequestSpec
+from actions.destinations.schema import DESTINATION_SCHEMA
+from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError
+from actions.fql import FQLSyntaxError, Trigger
+from actions.fql import compile as compile_trigger
+from actions.mapping import MappingError
+from actions.mapping import compile as compile_mapping
+from actions.yamlsource import SourceMap, load_yaml
+
+
+class DefinitionError(InvalidInputError):
+    """A pack or config with problems; ``diagnostics`` lists every one, located in the file."""
+
+
+@cache
+def _validator(schema_id: str) -> Any:
+    from actions.destinations.schema import CONFIG_SCHEMA
+
+    schema = DESTINATION_SCHEMA if schema_id == DESTINATION_SCHEMA["$id"] else CONFIG_SCHEMA
+    return jsonschema.Draft7Validator(schema)
+
+
+def schema_problems(
+    instance: Any, schema: Mapping[str, Any], source: SourceMap | None
+) -> list[Diagnostic]:
+    """Schema errors, each pointed at the offending key (not its parent)."""
+    out = []
+    for error in _leaves(_validator(str(schema["$id"])).iter_errors(instance)):
+        path: DataPath = tuple(error.absolute_path)
+        key = False
+        message = error.message
+        hint = None
+        if error.validator == "additionalProperties":
+            extra = re.findall(r"'([^']+)'", error.message)
+            schema_part = error.schema if isinstance(error.schema, dict) else {}
+            allowed = sorted((schema_part.get("properties") or {}).keys())
+            for name in extra or [""]:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                diagnostic = Diagnostic(
+                    "schema",
+                    f"unknown key {name!r}",
+                    path=(*path, name),
+                    location=source.locate((*path, name), key=True) if source else None,
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else f"allowed: {', '.join(allowed)}",
+                )
+                out.append(diagnostic)
+            continue
+        if error.validator == "required":
+            missing = re.findall(r"'([^']+)'", error.message)
+            message = f"missing required key {missing[0]!r}" if missing else message
+        elif error.validator == "enum":
+            choices = error.validator_value if isinstance(error.validator_value, list) else []
+            hint = "one of: " + ", ".join(map(str, choices))
+            message = f"{error.instance!r} is not allowed here"
+        elif error.validator == "type":
+            message = f"must be {error.validator_value}, not {type(error.instance).__name__}"
+        location = source.locate(path, key=key) if source else None
+        out.append(Diagnostic("schema", message, path=path, location=location, hint=hint))
+    return out
+
+
+def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            deepest = max(error.context, key=lambda e: len(e.absolute_path))
+            if len(deepest.absolute_path) > len(error.absolute_path):
+                yield from _leaves(iter([deepest]))
+                continue
+        yield error
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A shipped pack's slug, a destination.yaml, or a folder holding one."""
+    candidate = Path(name_or_path)
+    if candidate.is_dir():
+        candidate = candidate / "destination.yaml"
+    if candidate.is_file():
+        return candidate.resolve()
+    shipped = mappings_dir() / str(name_or_path) / "destination.yaml"
+    if shipped.is_file():
+        return shipped
+    known = ", ".join(
+        sorted(p.name for p in mappings_dir().iterdir() if (p / "destination.yaml").is_file())
+    )
+    raise ActionsError(f"no destination {str(name_or_path)!r}: give a path or one of: {known}")
+
+
+def load_destination(name_or_path: str | Path) -> Destination:
+    """Load and compile a destination (cached per file and modification time)."""
+    path = resolve(name_or_path)
+    return _load(path, path.stat().st_mtime_ns)
+
+
+@cache
+def _load(path: Path, mtime: int) -> Destination:
+    text = path.read_text(encoding="utf-8")
+    return load_destination_text(text, str(path), path)
+
+
+def load_destination_text(
+    text: str, file: str | None = None, path: Path | None = None
+) -> Destination:
+    loaded = load_yaml(text, file)
+    loaded.raise_for_errors(f"destination {file or '<text>'}")
+    builder = _Builder(loaded.source)
+    destination = builder.destination(loaded.value, path, text)
+    if builder.problems:
+        raise DefinitionError(f"destination {file or '<text>'}", builder.problems)
+    assert destination is not None
+    return destination
+
+
+class _Builder:
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.problems: list[Diagnostic] = []
+
+    def trigger(self, text: str, path: DataPath) -> Trigger | None:
+        try:
+            return compile_trigger(text)
+        except FQLSyntaxError as exc:
+            self.problems.append(
+                Diagnostic(
+                    "fql-syntax",
+                    exc.message,
+                    path=path,
+                    location=self.source.locate_in_scalar(
+                        path, exc.offset, exc.end_column - exc.column
+                    ),
+                    hint=exc.hint,
+                )
+            )
+            return None
+
+    def mapping(self, value: Any, path: DataPath) -> Any:
+        try:
+            return compile_mapping(value, source=self.source, base_path=path)
+        except MappingError as exc:
+            self.problems.extend(exc.diagnostics)
+            return None
+
+    def request(self, raw: Mapping[str, Any], path: DataPath) -> RequestSpec | None:
+        try:
+            return RequestSpec.compile(raw, source=self.source, path=path)
+        except MappingError as exc:
+            self.problems.extend(exc.diagnostics)
+            return None
+
+    def destination(self, data: Any, path: Path | None, text: str) -> Destination | None:
+        problems = schema_problems(data, DESTINATION_SCHEMA, self.source)
+        if problems:
+            self.problems.extend(problems)
+            return None
+        settings = {name: _setting(name, raw) for name, raw in (data.get("settings") or {}).items()}
+        actions = {}
+        for key, raw in data["actions"].items():
+            action = self.action(key, raw, ("actions", key))
+            if action is not None:
+                actions[key] = action
+        presets = []
+        for index, raw in enumerate(data.get("presets") or []):
+            where = ("presets", index)
+            if raw["action"] not in data["actions"]:
+                self.unknown_action(raw["action"], data["actions"], (*where, "action"))
+                continue
+            trigger = raw.get("trigger") or data["actions"][raw["action"]].get("default_trigger")
+            if trigger is None:
+                self.problems.append(
+                    Diagnostic(
+                        "schema",
+                        "a preset needs a trigger (its action has no default_trigger)",
+                        path=where,
+                        location=self.source.locate(where),
+                    )
+                )
+                continue
+            self.trigger(trigger, (*where, "trigger"))
+            self.mapping(raw.get("mapping") or {}, (*where, "mapping"))
+            presets.append(
+                Preset(
+                    raw.get("name") or raw["action"],
+                    raw["action"],
+                    trigger,
+                    raw.get("mapping") or {},
+                )
+            )
+        responses = tuple(
+            ResponseRule(
+                tuple(r["status"] if isinstance(r["status"], list) else [r["status"]]),
+                r["outcome"],
+                r.get("reason"),
+                r.get("body_contains"),
+            )
+            for r in data.get("responses") or []
+        )
+        inbound = {}
+        for name, raw in (data.get("inbound") or {}).items():
+            compiled = self.mapping(raw["mapping"], ("inbound", name, "mapping"))
+            if compiled is not None:
+                inbound[name] = Inbound(name, raw.get("description", ""), compiled)
+        return Destination(
+            name=data["name"],
+            slug=data["slug"],
+            description=data.get("description", ""),
+            settings=settings,
+            actions=actions,
+            presets=tuple(presets),
+            responses=responses,
+            inbound=inbound,
+            path=path,
+            definition=data,
+            text=text,
+        )
+
+    def unknown_action(self, name: str, actions: Mapping[str, Any], path: DataPath) -> None:
+        close = difflib.get_close_matches(name, list(actions), n=1, cutoff=0.5)
+        self.problems.append(
+            Diagnostic(
+                "unknown-action",
+                f"no action {name!r} in this destination",
+                path=path,
+                location=self.source.locate(path),
+                hint=f"did you mean {close[0]!r}?" if close else f"actions: {', '.join(actions)}",
+            )
+        )
+
+    def action(self, key: str, raw: Mapping[str, Any], path: DataPath) -> Action | None:
+        fields = tuple(_field(name, spec) for name, spec in raw["fields"].items())
+        defaults = {f.name: f.default for f in fields if f.has_default}
+        before = len(self.problems)
+        for name in defaults:
+            self.mapping(defaults[name], (*path, "fields", name, "default"))
+        default_trigger = raw.get("default_trigger")
+        if default_trigger is not None:
+            self.trigger(default_trigger, (*path, "default_trigger"))
+        field_names = {f.name for f in fields}
+        skip = []
+        for index, rule in enumerate(raw.get("skip") or []):
+            where = (*path, "skip", index)
+            if "when" in rule:
+                trigger = self.trigger(rule["when"], (*where, "when"))
+                if trigger is not None:
+                    skip.append(SkipRule(rule["reason"], when=trigger))
+            else:
+                for position, name in enumerate(rule["missing"]):
+                    if name not in field_names:
+                        self.problems.append(
+                            Diagnostic(
+                                "unknown-field",
+                                f"no field {name!r} in action {key!r}",
+                                path=(*where, "missing", position),
+                                location=self.source.locate((*where, "missing", position)),
+                            )
+                        )
+                skip.append(SkipRule(rule["reason"], missing=tuple(rule["missing"])))
+        request = self.request(raw["request"], (*path, "request"))
+        batch = None
+        if "batch" in raw:
+            batch_request = self.request(raw["batch"]["request"], (*path, "batch", "request"))
+            if batch_request is not None:
+                batch = BatchSpec(raw["batch"]["max_size"], batch_request)
+        if request is None or len(self.problems) > before:
+            return None
+        return Action(
+            key=key,
+            title=raw["title"],
+            description=raw.get("description", ""),
+            fields=fields,
+            defaults=defaults,
+            default_trigger=default_trigger,
+            skip=tuple(skip),
+            request=request,
+            batch=batch,
+            checker=PayloadChecker.build(fields),
+        )
+
+
+def _setting(name: str, raw: Mapping[str, Any]) -> SettingSpec:
+    return SettingSpec(
+        name=name,
+        type=raw["type"],
+        label=raw.get("label", ""),
+        description=raw.get("description", ""),
+        required=raw.get("required", False),
+        secret=raw.get("secret", False),
+        default=raw.get("default"),
+        has_default="default" in raw,
+        choices=tuple(raw.get("choices") or ()),
+        values=raw.get("values"),
+        unique_values=raw.get("unique_values", False),
+    )
+
+
+def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
+    required = raw.get("required", False)
+    condition = None
+    if isinstance(required, dict):
+        condition = Condition(
+            field=required["field"],
+            is_=required.get("is"),
+            is_not=required.get("is_not"),
+            present=required.get("present"),
+            has_is="is" in required,
+            has_is_not="is_not" in required,
+        )
+        required = False
+    properties = tuple(_field(k, v) for k, v in (raw.get("properties") or {}).items())
+    return FieldSpec(
+        name=name,
+        type=raw["type"],
+        label=raw.get("label", ""),
+        description=raw.get("description", ""),
+        required=bool(required),
+        required_if=condition,
+        multiple=raw.get("multiple", False),
+        choices=tuple(raw.get("choices") or ()),
+        format=raw.get("format"),
+        allow_null=raw.get("allow_null", False),
+        minimum=raw.get("minimum"),
+        maximum=raw.get("maximum"),
+        properties=properties,
+        additional_properties=raw.get("additional_properties", not properties),
+        values=raw.get("values"),
+        default=raw.get("default"),
+        has_default="default" in raw,
+        invalid=raw.get("invalid", "fail"),
+    )

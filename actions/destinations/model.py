@@ -1,0 +1,173 @@
+"""Destination definitions: settings, actions, presets, response rules, inbound mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schema
+from actions.destinations.request import RequestSpec
+from actions.errors import ActionsError
+from actions.fql import Trigger
+from actions.mapping import CompiledMapping
+
+if TYPE_CHECKING:
+    from actions.engine.config import Subscription
+    from actions.engine.engine import ConfiguredDestination
+
+
+@attrs.frozen
+class SettingSpec:
+    name: str
+    type: str
+    label: str = ""
+    description: str = ""
+    required: bool = False
+    secret: bool = False
+    default: Any = None
+    has_default: bool = False
+    choices: tuple[Any, ...] = ()
+    values: str | None = None
+    unique_values: bool = False
+
+
+@attrs.frozen
+class SkipRule:
+    reason: str
+    when: Trigger | None = None
+    missing: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class BatchSpec:
+    max_size: int
+    request: RequestSpec
+
+
+@attrs.frozen
+class Action:
+    key: str
+    title: str
+    description: str
+    fields: tuple[FieldSpec, ...]
+    defaults: Mapping[str, Any]
+    default_trigger: str | None
+    skip: tuple[SkipRule, ...]
+    request: RequestSpec
+    batch: BatchSpec | None
+    checker: PayloadChecker = attrs.field(repr=False)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema (draft-07) of this action's payload."""
+        return {"$schema": "http://json-schema.org/draft-07/schema#", **payload_schema(self.fields)}
+
+
+@attrs.frozen
+class Preset:
+    name: str
+    action: str
+    trigger: str
+    mapping: Mapping[str, Any]
+
+
+@attrs.frozen
+class ResponseRule:
+    statuses: tuple[int | str, ...]
+    outcome: Literal["success", "retry", "drop"]
+    reason: str | None = None
+    body_contains: str | None = None
+
+    def applies(self, status: int, body: str) -> bool:
+        if self.body_contains is not None and self.body_contains not in body:
+            return False
+        return any(
+            s == status if isinstance(s, int) else str(status).startswith(s[0])
+            for s in self.statuses
+        )
+
+
+@attrs.frozen
+class ResponseClass:
+    """How a partner response should be handled: ``success``, ``retry`` or ``drop``."""
+
+    kind: Literal["success", "retry", "drop"]
+    reason: str | None = None
+
+
+@attrs.frozen
+class Inbound:
+    name: str
+    description: str
+    mapping: CompiledMapping
+
+
+@attrs.frozen(eq=False)
+class Destination:
+    """A loaded, compiled pack."""
+
+    name: str
+    slug: str
+    description: str
+    settings: Mapping[str, SettingSpec]
+    actions: Mapping[str, Action]
+    presets: tuple[Preset, ...]
+    responses: tuple[ResponseRule, ...]
+    inbound: Mapping[str, Inbound]
+    path: Path | None = None
+    definition: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    text: str = attrs.field(default="", repr=False)
+
+    def configure(
+        self,
+        settings: Mapping[str, Any] | None = None,
+        subscriptions: Sequence[Subscription | Mapping[str, Any]] | None = None,
+        filters: Sequence[Mapping[str, Any]] | None = None,
+    ) -> ConfiguredDestination:
+        """Validate settings, compile subscriptions (``None``: the presets) and filters."""
+        from actions.engine.engine import ConfiguredDestination
+
+        return ConfiguredDestination.create(self, settings or {}, subscriptions, filters)
+
+    def classify_response(self, status: int, body: str = "") -> ResponseClass:
+        """How to handle the partner's response: the first matching rule, else 2xx success,
+        408/429/5xx retry, anything else drop."""
+        for rule in self.responses:
+            if rule.applies(status, body):
+                return ResponseClass(rule.outcome, rule.reason)
+        if 200 <= status < 300:
+            return ResponseClass("success")
+        if status in (408, 429) or status >= 500:
+            return ResponseClass("retry", f"HTTP {status}")
+        return ResponseClass("drop", f"HTTP {status}")
+
+    def inbound_event(self, name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Turn a partner callback into a Segment Spec event (raises when it would not be one)."""
+        from actions.spec import check_event
+
+        if name not in self.inbound:
+            raise ActionsError(f"{self.slug} has no inbound mapping {name!r}")
+        event = self.inbound[name].mapping.apply(dict(params))
+        problems = check_event(event)
+        if problems:
+            details = "; ".join(
+                f"{'.'.join(map(str, p.path)) or 'event'}: {p.message}" for p in problems
+            )
+            raise ActionsError(f"the {name} callback does not make a valid event: {details}")
+        assert isinstance(event, dict)
+        return event
+
+    def sample_settings(self) -> dict[str, Any]:
+        """The pack's ``settings.sample.yaml`` (the settings the demo runs with)."""
+        from actions.yamlsource import load_yaml
+
+        if self.path is None:
+            return {}
+        sample = self.path.parent / "settings.sample.yaml"
+        if not sample.is_file():
+            return {}
+        loaded = load_yaml(sample.read_text(encoding="utf-8"), str(sample))
+        loaded.raise_for_errors(f"settings file {sample}")
+        return dict(loaded.value or {})

@@ -1,0 +1,121 @@
+"""Declarative requests: method, URL and header templates, query and body mappings, evaluated
+against the validated payload (and the settings through ``$settings.`` paths)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import attrs
+
+from actions.errors import DataPath
+from actions.mapping import MISSING, CompiledMapping
+from actions.mapping import compile as compile_mapping
+from actions.mapping.values import to_text
+from actions.yamlsource import SourceMap
+
+
+@attrs.frozen
+class BuiltRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: str | None
+    encoding: str
+
+
+def _compile_url(text: str, source: SourceMap | None, path: DataPath) -> Any:
+    # Validate like any @template (errors located in the file), then render with encoding.
+    compile_mapping({"@template": text}, source=source, base_path=path)
+    return _url_template(text)
+
+
+def _templated(value: Any) -> Any:
+    """Strings in URLs and headers are templates."""
+    return {"@template": value} if isinstance(value, str) else value
+
+
+def form_value(value: Any) -> str:
+    """A value as form text: scalars as text, objects and lists as compact JSON."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return to_text(value)
+
+
+def _url_template(text: str) -> Any:
+    """A URL template: each placeholder's value is percent-encoded (a value never changes the
+    URL's structure); the literal parts are used as written."""
+    from actions.mapping.paths import compile_path
+    from actions.mapping.template import parse_template
+
+    parts, paths = parse_template(text)
+    readers = tuple(compile_path(p) for p in paths)
+
+    def render(payload: Any, settings: Mapping[str, Any]) -> str:
+        out = [parts[0]]
+        for reader, tail in zip(readers, parts[1:], strict=True):
+            value = reader(payload, settings, [])
+            out.append(quote(to_text(value), safe=""))
+            out.append(tail)
+        return "".join(out)
+
+    return render
+
+
+@attrs.frozen
+class RequestSpec:
+    method: str
+    url: Any = attrs.field(repr=False)
+    headers: CompiledMapping
+    query: CompiledMapping
+    body: CompiledMapping | None
+    encoding: str
+
+    @classmethod
+    def compile(
+        cls, raw: Mapping[str, Any], *, source: SourceMap | None, path: DataPath
+    ) -> RequestSpec:
+        body = raw.get("body") or {}
+        encoding = body.get("encoding", "json")
+        value = body.get("value", {"@path": "$."})
+        return cls(
+            method=raw.get("method", "POST"),
+            url=_compile_url(raw["url"], source, (*path, "url")),
+            headers=compile_mapping(
+                {k: _templated(v) for k, v in (raw.get("headers") or {}).items()},
+                source=source,
+                base_path=(*path, "headers"),
+            ),
+            query=compile_mapping(
+                raw.get("query") or {}, source=source, base_path=(*path, "query")
+            ),
+            body=None
+            if encoding == "none"
+            else compile_mapping(value, source=source, base_path=(*path, "body", "value")),
+            encoding=encoding,
+        )
+
+    def build(self, data: Any, settings: Mapping[str, Any]) -> BuiltRequest:
+        url = self.url(data, settings)
+        headers = {
+            k: to_text(v) for k, v in self.headers.apply(data, settings).items() if v is not None
+        }
+        query = {
+            k: form_value(v) for k, v in self.query.apply(data, settings).items() if v is not None
+        }
+        body_text: str | None = None
+        if self.body is not None:
+            body = self.body.apply(data, settings)
+            if self.encoding == "form":
+                items = body.items() if isinstance(body, dict) else []
+                body_text = urlencode([(k, form_value(v)) for k, v in items if v is not None])
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            else:
+                body_text = json.dumps(
+                    None if body is MISSING else body, separators=(",", ":"), ensure_ascii=False
+                )
+                headers.setdefault("Content-Type", "application/json")
+        return BuiltRequest(self.method, str(url), headers, query, body_text, self.encoding)

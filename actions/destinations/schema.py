@@ -1,0 +1,223 @@
+"""JSON Schemas (draft-07) of the pack format and the config format. They drive validation of
+every loaded file (errors located in the YAML) and ``actions schema`` prints them for editors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DRAFT = "http://json-schema.org/draft-07/schema#"
+_FQL = {"type": "string", "minLength": 1, "description": "an FQL trigger"}
+_MAPPING: dict[str, Any] = {"description": "a mapping value (see docs/mapping.md)"}
+_EXTENSIONS: dict[str, Any] = {"^x-": {}}
+
+SETTING_TYPES = ["string", "number", "integer", "boolean", "object"]
+FIELD_TYPES = ["string", "text", "number", "integer", "boolean", "datetime", "object"]
+FORMATS = ["date-time", "date", "email", "uri", "ipv4", "ipv6", "uuid", "currency"]
+
+_SETTING = {
+    "type": "object",
+    "additionalProperties": False,
+    "patternProperties": _EXTENSIONS,
+    "required": ["type"],
+    "properties": {
+        "label": {"type": "string"},
+        "description": {"type": "string"},
+        "type": {"enum": SETTING_TYPES},
+        "required": {"type": "boolean"},
+        "secret": {"type": "boolean"},
+        "default": {},
+        "choices": {"type": "array", "minItems": 1},
+        "values": {"enum": ["string", "number", "integer", "boolean"]},
+        "unique_values": {"type": "boolean"},
+    },
+}
+
+_CONDITION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["field"],
+    "properties": {
+        "field": {"type": "string"},
+        "is": {},
+        "is_not": {},
+        "present": {"type": "boolean"},
+    },
+}
+
+_FIELD: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "patternProperties": _EXTENSIONS,
+    "required": ["type"],
+    "properties": {
+        "label": {"type": "string"},
+        "description": {"type": "string"},
+        "type": {"enum": FIELD_TYPES},
+        "required": {"oneOf": [{"type": "boolean"}, _CONDITION]},
+        "multiple": {"type": "boolean"},
+        "choices": {"type": "array", "minItems": 1},
+        "format": {"enum": FORMATS},
+        "allow_null": {"type": "boolean"},
+        "minimum": {"type": "number"},
+        "maximum": {"type": "number"},
+        "properties": {"type": "object", "additionalProperties": {"$ref": "#/definitions/field"}},
+        "additional_properties": {"type": "boolean"},
+        "values": {"enum": ["string", "number", "integer", "boolean"]},
+        "default": _MAPPING,
+        "invalid": {"enum": ["fail", "drop"]},
+    },
+}
+
+_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["url"],
+    "properties": {
+        "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+        "url": {"type": "string", "minLength": 1},
+        "headers": {"type": "object"},
+        "query": _MAPPING,
+        "body": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"encoding": {"enum": ["json", "form", "none"]}, "value": _MAPPING},
+        },
+    },
+}
+
+_SKIP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["reason"],
+    "properties": {
+        "when": _FQL,
+        "missing": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "reason": {"type": "string", "minLength": 1},
+    },
+    "oneOf": [{"required": ["when"]}, {"required": ["missing"]}],
+}
+
+_ACTION = {
+    "type": "object",
+    "additionalProperties": False,
+    "patternProperties": _EXTENSIONS,
+    "required": ["title", "fields", "request"],
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "default_trigger": _FQL,
+        "fields": {"type": "object", "additionalProperties": {"$ref": "#/definitions/field"}},
+        "skip": {"type": "array", "items": _SKIP},
+        "request": _REQUEST,
+        "batch": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["max_size", "request"],
+            "properties": {"max_size": {"type": "integer", "minimum": 1}, "request": _REQUEST},
+        },
+    },
+}
+
+_SUBSCRIPTION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["action"],
+    "properties": {
+        "name": {"type": "string"},
+        "action": {"type": "string"},
+        "trigger": _FQL,
+        "mapping": {"type": "object"},
+        "enabled": {"type": "boolean"},
+    },
+}
+
+_STATUS = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^[1-5]xx$"}]}
+
+DESTINATION_SCHEMA: dict[str, Any] = {
+    "$schema": _DRAFT,
+    "$id": "https://actions.example/schemas/destination.schema.json",
+    "title": "actions destination (pack)",
+    "type": "object",
+    "additionalProperties": False,
+    "patternProperties": _EXTENSIONS,
+    "required": ["name", "slug", "actions"],
+    "definitions": {"field": _FIELD},
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+        "description": {"type": "string"},
+        "homepage": {"type": "string"},
+        "settings": {"type": "object", "additionalProperties": _SETTING},
+        "actions": {"type": "object", "minProperties": 1, "additionalProperties": _ACTION},
+        "presets": {"type": "array", "items": _SUBSCRIPTION},
+        "responses": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["status", "outcome"],
+                "properties": {
+                    "status": {"oneOf": [_STATUS, {"type": "array", "items": _STATUS}]},
+                    "outcome": {"enum": ["success", "retry", "drop"]},
+                    "reason": {"type": "string"},
+                    "body_contains": {"type": "string"},
+                },
+            },
+        },
+        "inbound": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["mapping"],
+                "properties": {"description": {"type": "string"}, "mapping": _MAPPING},
+            },
+        },
+    },
+}
+
+_FIELD_FILTER = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        part: {"type": "array", "items": {"type": "string"}}
+        for part in ("properties", "traits", "context")
+    },
+}
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": _DRAFT,
+    "$id": "https://actions.example/schemas/config.schema.json",
+    "title": "actions subscription config",
+    "type": "object",
+    "additionalProperties": False,
+    "patternProperties": _EXTENSIONS,
+    "required": ["destination"],
+    "properties": {
+        "destination": {"type": "string", "minLength": 1},
+        "settings": {"type": "object"},
+        "filters": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "if": _FQL,
+                    "drop": _FQL,
+                    "keep": _FQL,
+                    "drop_fields": _FIELD_FILTER,
+                    "allow_fields": _FIELD_FILTER,
+                },
+                "oneOf": [
+                    {"required": ["drop"]},
+                    {"required": ["keep"]},
+                    {"required": ["drop_fields"]},
+                    {"required": ["allow_fields"]},
+                ],
+            },
+        },
+        "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
+    },
+}

@@ -1,0 +1,414 @@
+"""The engine: a configured destination turns events into requests, or into the reason why not.
+
+Per event: check it against the Segment Spec; honour its ``integrations`` object; apply the
+destination filters; find the candidate subscriptions through an index on ``type`` and
+``event``; for each whose trigger matches, run the payload pipeline (mapping, drop empty values,
+coerce, skip rules, validate) and build the request. Nothing raises out of :meth:`process`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from actions.destinations.loading import DefinitionError, load_destination_text
+from actions.destinations.model import Action, Destination
+from actions.engine.config import Filter, Subscription, validate_settings
+from actions.engine.outcomes import (
+    EventResult,
+    Failed,
+    Filtered,
+    Outcome,
+    Problem,
+    Request,
+    Skipped,
+    problem,
+    status_of,
+)
+from actions.errors import Diagnostic, format_path
+from actions.fql import FQLSyntaxError, Trigger
+from actions.fql import compile as compile_trigger
+from actions.mapping import CompiledMapping, MappingError
+from actions.mapping import compile as compile_mapping
+from actions.spec import check_event
+
+_CACHE_LIMIT = 4096
+
+
+@attrs.frozen
+class _Compiled:
+    position: int
+    subscription: Subscription
+    action: Action
+    trigger: Trigger
+    mapping: CompiledMapping
+    index_key: str | None
+    index_values: frozenset[str]
+
+
+@attrs.frozen
+class Counts:
+    """Counters for a configured destination. Every event is counted exactly once as delivered
+    (at least one request), failed, skipped or filtered, so ``events == delivered + failed +
+    skipped + filtered`` always holds. ``requests`` counts requests (an event may give several);
+    ``subscriptions`` counts outcomes per subscription and kind."""
+
+    events: int = 0
+    delivered: int = 0
+    filtered: int = 0
+    skipped: int = 0
+    failed: int = 0
+    requests: int = 0
+    subscriptions: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class BatchResult:
+    """The requests for a batch of events (batch-capable actions grouped into batch requests)
+    and each event's own outcomes."""
+
+    requests: tuple[Request, ...]
+    results: tuple[EventResult, ...]
+
+
+class ConfiguredDestination:
+    """A destination with validated settings and compiled subscriptions and filters.
+    Thread-safe; pickles (as its definition text and plain configuration, recompiled on load)."""
+
+    def __init__(
+        self,
+        destination: Destination,
+        settings: dict[str, Any],
+        compiled: tuple[_Compiled, ...],
+        filters: tuple[Filter, ...],
+        plain: tuple[Any, ...],
+    ) -> None:
+        self.destination = destination
+        self._settings = settings
+        self._subscriptions = compiled
+        self._filters = filters
+        self._plain = plain
+        self._secrets = tuple(
+            str(settings[name])
+            for name, spec in destination.settings.items()
+            if spec.secret and settings.get(name) not in (None, "")
+        )
+        self._unindexed = tuple(s for s in compiled if s.index_key is None)
+        self._candidates: dict[tuple[Any, Any], tuple[_Compiled, ...]] = {}
+        self._lock = threading.Lock()
+        self._counter: Counter[str] = Counter()
+        self._per_subscription: dict[str, Counter[str]] = {}
+
+    # -- construction --------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        destination: Destination,
+        settings: Mapping[str, Any],
+        subscriptions: Sequence[Subscription | Mapping[str, Any]] | None,
+        filters: Sequence[Mapping[str, Any]] | None,
+    ) -> ConfiguredDestination:
+        values, problems = validate_settings(destination.settings, settings)
+        chosen: list[Subscription] = []
+        if subscriptions is None:
+            chosen = [
+                Subscription(p.name, p.action, p.trigger, dict(p.mapping))
+                for p in destination.presets
+            ]
+        else:
+            for index, item in enumerate(subscriptions):
+                try:
+                    if isinstance(item, Subscription):
+                        chosen.append(item)
+                        continue
+                    action = destination.actions.get(str(item.get("action")))
+                    chosen.append(
+                        Subscription.from_dict(item, action.default_trigger if action else None)
+                    )
+                except DefinitionError as exc:
+                    problems.extend(d.under(("subscriptions", index)) for d in exc.diagnostics)
+        compiled = []
+        for index, subscription in enumerate(chosen):
+            where = ("subscriptions", index)
+            action = destination.actions.get(subscription.action)
+            if action is None:
+                problems.append(
+                    Diagnostic(
+                        "unknown-action",
+                        f"no action {subscription.action!r} in {destination.slug}",
+                        path=(*where, "action"),
+                        hint=f"actions: {', '.join(destination.actions)}",
+                    )
+                )
+                continue
+            fields = {f.name for f in action.fields}
+            for key in subscription.mapping:
+                if key not in fields:
+                    problems.append(
+                        Diagnostic(
+                            "unknown-field",
+                            f"action {action.key!r} has no field {key!r}",
+                            path=(*where, "mapping", key),
+                            hint=f"fields: {', '.join(sorted(fields))}",
+                        )
+                    )
+            try:
+                trigger = compile_trigger(subscription.trigger)
+            except FQLSyntaxError as exc:
+                problems.append(
+                    Diagnostic("fql-syntax", exc.message, path=(*where, "trigger"), hint=exc.hint)
+                )
+                continue
+            merged = {**action.defaults, **subscription.mapping}
+            try:
+                mapping = compile_mapping(merged, base_path=(*where, "mapping"))
+            except MappingError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            if not subscription.enabled:
+                continue
+            index_key, values_ = _index_entry(trigger)
+            compiled.append(
+                _Compiled(index, subscription, action, trigger, mapping, index_key, values_)
+            )
+        built_filters = []
+        for index, raw in enumerate(filters or ()):
+            try:
+                built_filters.append(Filter.from_dict(raw, index))
+            except FQLSyntaxError as exc:
+                problems.append(
+                    Diagnostic("fql-syntax", exc.message, path=("filters", index), hint=exc.hint)
+                )
+        if problems:
+            raise DefinitionError(f"configuration of {destination.slug}", problems)
+        plain = (
+            destination.text,
+            str(destination.path) if destination.path else None,
+            dict(settings),
+            None if subscriptions is None else [attrs.asdict(s) for s in chosen],
+            [dict(f) for f in filters or ()],
+        )
+        return cls(destination, values, tuple(compiled), tuple(built_filters), plain)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_restore, self._plain)
+
+    def __repr__(self) -> str:
+        names = [s.subscription.name for s in self._subscriptions]
+        return f"ConfiguredDestination({self.destination.slug!r}, subscriptions={names!r})"
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        return tuple(s.subscription for s in self._subscriptions)
+
+    @property
+    def settings_view(self) -> dict[str, Any]:
+        """The settings, with secret values replaced by ``***``."""
+        return {
+            k: ("***" if self.destination.settings[k].secret else v)
+            for k, v in self._settings.items()
+        }
+
+    # -- processing -----------------------------------------------------------------------------
+
+    def process(self, event: Any) -> list[Outcome]:
+        """The outcomes for one event. Never raises."""
+        try:
+            outcomes = self._process(event)
+        except Exception as exc:  # a defect must not stop a stream
+            outcomes = [Failed((Problem("$", f"internal error: {type(exc).__name__}: {exc}"),))]
+        self._count(outcomes)
+        return outcomes
+
+    def stream(self, events: Iterable[Any]) -> Iterator[EventResult]:
+        """Process any iterable of events lazily, one :class:`EventResult` each."""
+        for index, event in enumerate(events):
+            yield EventResult(index, event, tuple(self.process(event)))
+
+    def process_batch(self, events: Iterable[Any]) -> BatchResult:
+        """Process events and group the payloads of batch-capable actions into batch requests
+        (at most ``max_size`` each, per subscription); other actions give single requests."""
+        results = tuple(self.stream(events))
+        singles: list[Request] = []
+        groups: dict[str, list[Request]] = {}
+        actions: dict[str, Action] = {}
+        for result in results:
+            for outcome in result.outcomes:
+                if not isinstance(outcome, Request):
+                    continue
+                action = self.destination.actions[outcome.action]
+                if action.batch is None:
+                    singles.append(outcome)
+                else:
+                    groups.setdefault(outcome.subscription, []).append(outcome)
+                    actions[outcome.subscription] = action
+        batched: list[Request] = []
+        for name, requests in groups.items():
+            batch = actions[name].batch
+            assert batch is not None
+            for start in range(0, len(requests), batch.max_size):
+                chunk = [r.payload for r in requests[start : start + batch.max_size]]
+                built = batch.request.build({"payloads": chunk}, self._settings)
+                batched.append(
+                    Request(
+                        name,
+                        actions[name].key,
+                        built.method,
+                        built.url,
+                        built.headers,
+                        built.query,
+                        built.body,
+                        built.encoding,
+                        {"payloads": chunk},
+                        self._secrets,
+                    )
+                )
+        return BatchResult(tuple(singles + batched), results)
+
+    @property
+    def counts(self) -> Counts:
+        with self._lock:
+            counter = dict(self._counter)
+            per = {name: dict(c) for name, c in self._per_subscription.items()}
+        return Counts(
+            events=counter.get("events", 0),
+            delivered=counter.get("delivered", 0),
+            filtered=counter.get("filtered", 0),
+            skipped=counter.get("skipped", 0),
+            failed=counter.get("failed", 0),
+            requests=counter.get("requests", 0),
+            subscriptions=per,
+        )
+
+    def _count(self, outcomes: list[Outcome]) -> None:
+        status = status_of(outcomes)
+        with self._lock:
+            self._counter["events"] += 1
+            self._counter[status] += 1
+            for outcome in outcomes:
+                if outcome.kind == "request":
+                    self._counter["requests"] += 1
+                name = getattr(outcome, "subscription", None)
+                if name is not None:
+                    self._per_subscription.setdefault(name, Counter())[outcome.kind] += 1
+
+    def _process(self, event: Any) -> list[Outcome]:
+        problems = check_event(event)
+        if problems:
+            return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
+        off = self._turned_off(event)
+        if off:
+            return [Skipped(None, None, off)]
+        for filter_ in self._filters:
+            filtered = filter_.apply(event)
+            if filtered is None:
+                return [Filtered(f"dropped by destination filter {filter_.name!r}", filter_.name)]
+            event = filtered
+        outcomes: list[Outcome] = []
+        for compiled in self._candidates_for(event):
+            if compiled.trigger.matches(event):
+                outcomes.append(self._run(compiled, event))
+        return outcomes or [Filtered("no enabled subscription matched the event")]
+
+    def _turned_off(self, event: dict[str, Any]) -> str | None:
+        integrations = event.get("integrations")
+        if not isinstance(integrations, dict) or not integrations:
+            return None
+        for name in (self.destination.name, self.destination.slug):
+            if name in integrations:
+                flag = integrations[name]
+                if flag is False:
+                    return f"the event's integrations object turns {name} off"
+                return None
+        if integrations.get("All") is False:
+            return (
+                f"the event's integrations object turns all destinations off (All: false) "
+                f"and does not turn {self.destination.name} on"
+            )
+        return None
+
+    def _candidates_for(self, event: dict[str, Any]) -> tuple[_Compiled, ...]:
+        key = (event.get("type"), event.get("event"))
+        try:
+            return self._candidates[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: no index for this event
+            return self._subscriptions
+        found = tuple(
+            s
+            for s in self._subscriptions
+            if s.index_key is None
+            or (s.index_key == "type" and key[0] in s.index_values)
+            or (s.index_key == "event" and key[1] in s.index_values)
+        )
+        if len(self._candidates) >= _CACHE_LIMIT:
+            self._candidates.clear()
+        self._candidates[key] = found
+        return found
+
+    def _run(self, compiled: _Compiled, event: dict[str, Any]) -> Outcome:
+        name, action = compiled.subscription.name, compiled.action
+        raw, failures = compiled.mapping.evaluate(event, self._settings)
+        if failures:
+            return Failed(
+                tuple(Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures),
+                name,
+                action.key,
+            )
+        payload, problems = action.checker.check(raw if isinstance(raw, dict) else {})
+        for rule in action.skip:
+            if rule.when is not None and rule.when.matches(event):
+                return Skipped(name, action.key, rule.reason)
+            if rule.missing and not any(f in payload for f in rule.missing):
+                return Skipped(name, action.key, rule.reason)
+        if problems:
+            return Failed(
+                tuple(problem(path, message) for path, message in problems), name, action.key
+            )
+        built = action.request.build(payload, self._settings)
+        return Request(
+            name,
+            action.key,
+            built.method,
+            built.url,
+            built.headers,
+            built.query,
+            built.body,
+            built.encoding,
+            payload,
+            self._secrets,
+        )
+
+
+def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:
+    index = trigger.index
+    if ("event",) in index:
+        return "event", index[("event",)]
+    if ("type",) in index:
+        return "type", index[("type",)]
+    return None, frozenset()
+
+
+def _restore(
+    text: str,
+    file: str | None,
+    settings: dict[str, Any],
+    subscriptions: list[dict[str, Any]] | None,
+    filters: list[dict[str, Any]],
+) -> ConfiguredDestination:
+    from pathlib import Path
+
+    destination = load_destination_text(text, file, Path(file) if file else None)
+    return destination.configure(settings, subscriptions, filters)
+
+
+__all__ = ["BatchResult", "ConfiguredDestination", "Counts"]
