@@ -57,9 +57,15 @@ def schema_problems(
         message = error.message
         hint = None
         if error.validator == "additionalProperties":
-            extra = re.findall(r"'([^']+)'", error.message)
             schema_part = error.schema if isinstance(error.schema, dict) else {}
             allowed = sorted((schema_part.get("properties") or {}).keys())
+            patterns = list((schema_part.get("patternProperties") or {}).keys())
+            instance = error.instance if isinstance(error.instance, dict) else {}
+            extra = [
+                str(k)
+                for k in instance
+                if k not in allowed and not any(re.search(p, str(k)) for p in patterns)
+            ]
             for name in extra or [""]:
                 close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
                 diagnostic = Diagnostic(
@@ -202,7 +208,8 @@ class _Builder:
                     )
                 )
                 continue
-            self.trigger(trigger, (*where, "trigger"))
+            if "trigger" in raw:  # a default trigger is checked with its action
+                self.trigger(trigger, (*where, "trigger"))
             self.mapping(raw.get("mapping") or {}, (*where, "mapping"))
             presets.append(
                 Preset(

@@ -1,0 +1,310 @@
+"""The engine's contracts: counts add up, nothing raises, pickling, threads, dispatch, errors."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import actions
+from actions.samples import load_sample_events
+
+HERE = Path(__file__).parent
+DEMO = HERE / "packs" / "demo"
+SETTINGS = {"api_key": "sekret-123", "tokens": {"Order Completed": "tok-oc"}}
+
+
+@pytest.fixture(scope="module")
+def demo() -> actions.ConfiguredDestination:
+    return actions.load_destination(DEMO).configure(SETTINGS)
+
+
+def _stream() -> list[Any]:
+    events: list[Any] = load_sample_events()
+    bad: list[Any] = [
+        None,
+        3,
+        "text",
+        [],
+        {},
+        {"type": "nope"},
+        {"type": "track"},
+        {"type": "track", "userId": 5},
+    ]
+    mixed: list[Any] = []
+    for index, event in enumerate(events):
+        mixed.append(event)
+        if index % 7 == 0:
+            mixed.append(bad[index % len(bad)])
+    return mixed
+
+
+def test_counts_always_add_up(demo: actions.ConfiguredDestination) -> None:
+    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    events = _stream()
+    for seen, result in enumerate(configured.stream(events), start=1):
+        counts = configured.counts
+        assert counts.events == seen
+        assert counts.events == counts.delivered + counts.filtered + counts.skipped + counts.failed
+        assert result.status in {"delivered", "filtered", "skipped", "failed"}
+    counts = configured.counts
+    assert counts.events == len(events)
+    assert counts.failed >= 8
+    assert counts.delivered > 0
+    assert counts.requests >= counts.delivered
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+spec_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(["track", "identify", "page", "screen", "group", "alias", "x"])},
+    optional={
+        "userId": st.text(max_size=4) | st.integers(),
+        "event": st.sampled_from(["Order Completed", "Ignored", "Signed Up"]) | json_values,
+        "properties": st.dictionaries(
+            st.sampled_from(["revenue", "currency", "quantity", "flag", "tags", "level", "x"]),
+            json_values,
+        ),
+        "context": st.fixed_dictionaries({}, optional={"ip": json_values, "device": json_values}),
+        "traits": json_values,
+        "integrations": st.dictionaries(st.sampled_from(["All", "Demo"]), json_values),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values | spec_like)
+def test_random_events_never_raise(event: Any) -> None:
+    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    outcomes = configured.process(event)
+    assert outcomes
+    for outcome in outcomes:
+        assert outcome.to_dict()["kind"] == outcome.kind
+    counts = configured.counts
+    assert counts.events == 1
+
+
+def test_pickle_round_trip_behaves_the_same(demo: actions.ConfiguredDestination) -> None:
+    clone = pickle.loads(pickle.dumps(demo))
+    for event in load_sample_events():
+        assert [o.to_dict() for o in clone.process(event)] == [
+            o.to_dict() for o in demo.process(event)
+        ]
+
+
+def test_threads_share_one_destination() -> None:
+    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    events = load_sample_events()
+    expected = [[o.to_dict() for o in configured.process(e)] for e in events]
+    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    errors: list[str] = []
+
+    def work() -> None:
+        for _ in range(5):
+            for event, want in zip(events, expected, strict=True):
+                if [o.to_dict() for o in configured.process(event)] != want:
+                    errors.append(str(event.get("messageId")))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counts = configured.counts
+    assert counts.events == 4 * 5 * len(events)
+    assert counts.events == counts.delivered + counts.filtered + counts.skipped + counts.failed
+
+
+def test_several_subscriptions_give_requests_in_configuration_order() -> None:
+    subscriptions = [
+        {"name": "second", "action": "track", "trigger": "event = 'Order Completed'"},
+        {"name": "first", "action": "track", "trigger": "type = 'track'"},
+        {"name": "off", "action": "track", "trigger": "type = 'track'", "enabled": False},
+        {"name": "never", "action": "identify", "trigger": "type = 'identify'"},
+    ]
+    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    event = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u",
+        "context": {"device": {"id": "d"}},
+    }
+    assert [getattr(o, "subscription", None) for o in configured.process(event)] == [
+        "second",
+        "first",
+    ]
+
+
+def test_dispatch_index_gives_the_same_outcomes_as_checking_every_trigger() -> None:
+    names = ["Order Completed", "Signed Up", "Product Viewed", "Product Added"]
+    subscriptions = [
+        {
+            "name": f"s{i}",
+            "action": "track",
+            "trigger": f"type = 'track' and event = '{names[i % 4]}'",
+        }
+        for i in range(40)
+    ] + [
+        {"name": "any", "action": "track", "trigger": "properties.revenue > 10"},
+        {"name": "typed", "action": "identify", "trigger": "type in ['identify', 'group']"},
+    ]
+    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    for event in load_sample_events():
+        got = [getattr(o, "subscription", None) for o in configured.process(event)]
+        want = [
+            s["name"] for s in subscriptions if actions.fql.compile(s["trigger"]).matches(event)
+        ]
+        if not want:
+            continue
+        assert got == want
+
+
+def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
+    event = {"type": "track", "event": "X", "userId": "u", "context": {"device": {"id": "d"}}}
+    [request] = demo.process(event)
+    assert "sekret-123" not in repr(request)
+    assert "sekret-123" not in str(request.to_dict())
+    assert request.to_dict(reveal_secrets=True)["headers"]["Authorization"] == "Bearer sekret-123"
+    assert "sekret-123" not in repr(demo)
+    assert demo.settings_view["api_key"] == "***"
+    with pytest.raises(actions.DefinitionError) as caught:
+        actions.load_destination(DEMO).configure({"api_key": {"token": "sekret-in-a-dict"}})
+    assert "sekret-in-a-dict" not in str(caught.value)
+
+
+def test_settings_are_validated() -> None:
+    destination = actions.load_destination(DEMO)
+    with pytest.raises(actions.DefinitionError) as caught:
+        destination.configure({"region": "mars", "tokens": {"A": "t", "B": "t"}, "surprise": 1})
+    rules = sorted(d.rule for d in caught.value.diagnostics)
+    assert rules == [
+        "duplicate-setting-value",
+        "missing-setting",
+        "setting-choice",
+        "unknown-setting",
+    ]
+
+
+def test_configuration_problems_are_collected() -> None:
+    destination = actions.load_destination(DEMO)
+    with pytest.raises(actions.DefinitionError) as caught:
+        destination.configure(
+            SETTINGS,
+            [
+                {"action": "trak", "trigger": "type = 'track'"},
+                {"action": "track", "trigger": "type == 'track'"},
+                {"action": "track", "mapping": {"nmae": "x", "name": {"@pth": "$.a"}}},
+            ],
+        )
+    found = sorted((d.rule, d.data_path) for d in caught.value.diagnostics)
+    assert found == [
+        ("fql-syntax", "$.subscriptions[1].trigger"),
+        ("unknown-action", "$.subscriptions[0].action"),
+        ("unknown-directive", "$.subscriptions[2].mapping.name['@pth']"),
+        ("unknown-field", "$.subscriptions[2].mapping.nmae"),
+    ]
+
+
+def test_definition_errors_point_into_the_yaml(tmp_path: Path) -> None:
+    text = (DEMO / "destination.yaml").read_text(encoding="utf-8")
+    text = text.replace('default_trigger: type = "track"', 'default_trigger: type == "track"', 1)
+    text = text.replace("    title: Identify\n", "    title: Identify\n    titel: typo\n", 1)
+    broken = tmp_path / "destination.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(actions.DefinitionError) as caught:
+        actions.load_destination(broken)
+    [problem] = caught.value.diagnostics
+    assert problem.rule == "schema"
+    assert problem.location is not None
+    line = text.splitlines()[problem.location.line - 1]
+    assert line[problem.location.column - 1 :].startswith("titel")
+    assert problem.hint == "did you mean 'title'?"
+    fixed = text.replace("    titel: typo\n", "")
+    broken.write_text(fixed, encoding="utf-8")
+    with pytest.raises(actions.DefinitionError) as caught:
+        actions.load_destination(broken)
+    [problem] = caught.value.diagnostics
+    assert problem.rule == "fql-syntax"
+    assert problem.location is not None
+    line = fixed.splitlines()[problem.location.line - 1]
+    assert line[problem.location.column - 1 :].startswith("==")
+
+
+def test_filters(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"""destination: {DEMO}
+settings: {{api_key: k}}
+filters:
+  - name: no tests
+    drop: 'properties.test = true'
+  - name: mobile only
+    keep: 'context.device.id != null'
+  - name: no ip
+    drop_fields: {{context: [ip]}}
+  - allow_fields: {{properties: [revenue, currency]}}
+    if: 'type = "track"'
+subscriptions:
+  - {{name: all, action: track, trigger: 'type = "track"'}}
+""",
+        encoding="utf-8",
+    )
+    configured = actions.load_config(config)
+    base = {
+        "type": "track",
+        "event": "E",
+        "userId": "u",
+        "context": {"ip": "192.0.2.1", "device": {"id": "d"}},
+    }
+    [dropped] = configured.process({**base, "properties": {"test": True}})
+    assert dropped.to_dict() == {
+        "kind": "filtered",
+        "reason": "dropped by destination filter 'no tests'",
+        "filter": "no tests",
+    }
+    [kept_out] = configured.process({**base, "context": {}})
+    assert isinstance(kept_out, actions.Filtered)
+    assert kept_out.filter == "mobile only"
+    [request] = configured.process(
+        {**base, "properties": {"revenue": 3, "currency": "EUR", "secret": "x"}}
+    )
+    assert isinstance(request, actions.Request)
+    assert "ip" not in request.payload
+    assert request.payload["extra"] == {}
+
+
+def test_batch_requests_group_payloads(demo: actions.ConfiguredDestination) -> None:
+    event = {"type": "track", "event": "X", "userId": "u", "context": {"device": {"id": "d"}}}
+    identify = {"type": "identify", "userId": "u"}
+    result = demo.process_batch([event, event, identify, event])
+    urls = sorted(r.url for r in result.requests)
+    assert urls == [
+        "https://demo.example/identify",
+        "https://eu.demo.example/v1/batch",
+        "https://eu.demo.example/v1/batch",
+    ]
+    sizes = sorted(len(r.payload["payloads"]) for r in result.requests if "payloads" in r.payload)
+    assert sizes == [1, 2]
+    assert len(result.results) == 4
+
+
+def test_response_classification() -> None:
+    destination = actions.load_destination(DEMO)
+    assert destination.classify_response(200).kind == "success"
+    assert destination.classify_response(429) == actions.ResponseClass("retry", "busy")
+    assert destination.classify_response(400, "a duplicate event") == actions.ResponseClass(
+        "drop", "duplicate event"
+    )
+    assert destination.classify_response(400, "bad").kind == "drop"
+    assert destination.classify_response(408).kind == "retry"
