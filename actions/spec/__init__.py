@@ -10,7 +10,7 @@ The two are checked against each other by the tests.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -21,16 +21,6 @@ from actions.errors import DataPath
 
 CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 
-# Kinds: "string", "number" (not bool), "boolean", "object", "array", "string|null".
-_KIND_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-    "string|null": (str, type(None)),
-    "string|number": (str, int, float),
-}
 
 _CONTEXT: dict[str, Any] = {
     "active": "boolean",
@@ -271,43 +261,58 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _fits(kind: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return kind == "boolean"
-    return isinstance(value, _KIND_TYPES[kind])
+_EXACT_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+    "string|null": frozenset({str, type(None)}),
+    "string|number": frozenset({str, int, float}),
+}
 
 
-def _walk(table: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
-    for key, kind in table.items():
-        if key not in data:
-            continue
-        value = data[key]
-        if isinstance(kind, dict):
-            if not isinstance(value, dict) or not _walk(kind, value):
+def _compile_table(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A checker for one level of the table: only the keys an event has are looked at, and
+    scalar keys are checked inline (no call per key)."""
+    scalars = {k: _EXACT_TYPES[v] for k, v in table.items() if not isinstance(v, dict)}
+    nested = {k: _compile_table(v) for k, v in table.items() if isinstance(v, dict)}
+
+    def check(data: dict[str, Any]) -> bool:
+        for key, value in data.items():
+            allowed = scalars.get(key)
+            if allowed is not None:
+                if type(value) not in allowed:
+                    return False
+            elif key in nested and (type(value) is not dict or not nested[key](value)):
                 return False
-        elif not _fits(kind, value):
-            return False
-    return True
+        return True
+
+    return check
+
+
+_CHECK_COMMON = _compile_table(COMMON)
+_CHECK_TYPE = {call: _compile_table(table) for call, table in PER_TYPE.items()}
 
 
 def _fast_valid(event: dict[str, Any]) -> bool:
     call = event.get("type")
-    if not isinstance(call, str) or call not in PER_TYPE:
+    if type(call) is not str or call not in _CHECK_TYPE:
         return False
     user, anon = event.get("userId"), event.get("anonymousId")
-    if not ((isinstance(user, str) and user) or (isinstance(anon, str) and anon)):
+    if not ((type(user) is str and user) or (type(anon) is str and anon)):
         return False
     integrations = event.get("integrations")
     if integrations is not None:
-        if not isinstance(integrations, dict):
+        if type(integrations) is not dict:
             return False
         for flag in integrations.values():
-            if not isinstance(flag, bool | dict):
+            if type(flag) is not bool and type(flag) is not dict:
                 return False
     for required in REQUIRED[call]:
         if required not in event:
             return False
-    return _walk(COMMON, event) and _walk(PER_TYPE[call], event)
+    return _CHECK_COMMON(event) and _CHECK_TYPE[call](event)
 
 
 def _message(error: jsonschema.ValidationError) -> str:
