@@ -123,7 +123,8 @@ def main() -> None:
     hand_us = measure(hand, events)
     print(f"events: {count}, subscriptions: 20")
     print(
-        f"engine          {engine_us:7.2f} µs/event (Spec check, triggers, mapping, coercion, request)"
+        f"engine          {engine_us:7.2f} µs/event "
+        "(Spec check, triggers, mapping, coercion, request)"
     )
     print(f"hand-written    {hand_us:7.2f} µs/event (triggers, mapping, request; no Spec check)")
     print(f"ratio: {engine_us / hand_us:.2f}x (aim <= 2x)")
