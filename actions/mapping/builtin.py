@@ -154,12 +154,22 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     then: Evaluator = args["then"] if args["then"] is not MISSING else _const(MISSING)
     else_: Evaluator = args["else"] if args["else"] is not MISSING else _const(MISSING)
     if args["when"] is not MISSING:
-        matches = args["when"].matches
+        trigger = args["when"]
+        matches = trigger.matches
+        if not any(path[:1] == ("$settings",) for path in trigger.paths):
 
-        def when(root: Any, settings: Settings, failures: Failures) -> Any:
-            return (then if matches(root) else else_)(root, settings, failures)
+            def when(root: Any, settings: Settings, failures: Failures) -> Any:
+                return (then if matches(root) else else_)(root, settings, failures)
 
-        return when
+            return when
+
+        def when_settings(root: Any, settings: Settings, failures: Failures) -> Any:
+            # The condition reads settings as `$settings.name`: show them beside the data.
+            data = dict(root) if isinstance(root, dict) else {}
+            data["$settings"] = dict(settings)
+            return (then if matches(data) else else_)(root, settings, failures)
+
+        return when_settings
     if args["exists"] is not MISSING:
         operand: Evaluator = args["exists"]
 
