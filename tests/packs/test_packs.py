@@ -1,0 +1,187 @@
+"""The shipped packs: they load, their sample settings are valid, every golden fixture gives
+exactly its recorded outcomes, every preset fires on the sample stream, responses are
+classified, and inbound callbacks become valid Spec events."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+import actions
+from actions._resources import mappings_dir
+from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
+from actions.samples import load_sample_events
+from actions.spec import check_event
+
+PACKS = ("adjust", "kochava", "branch")
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _fixtures() -> list[Any]:
+    params = []
+    for pack in PACKS:
+        for file in sorted((mappings_dir() / pack / "fixtures").glob("*.yaml")):
+            fixture = yaml.safe_load(file.read_text(encoding="utf-8"))
+            for case in fixture["cases"]:
+                params.append(
+                    pytest.param(
+                        pack,
+                        fixture.get("settings") or {},
+                        case,
+                        id=f"{pack}:{file.stem}:{case['name']}",
+                    )
+                )
+    return params
+
+
+@pytest.mark.parametrize(("pack", "settings", "case"), _fixtures())
+def test_golden_fixture(pack: str, settings: dict[str, Any], case: dict[str, Any]) -> None:
+    destination = actions.load_destination(pack)
+    configured = destination.configure({**destination.sample_settings(), **settings})
+    got = [o.to_dict() for o in configured.process(case["event"])]
+    if got != case["expected"]:
+        want_text = json.dumps(
+            case["expected"], indent=1, sort_keys=True, ensure_ascii=False
+        ).splitlines()
+        got_text = json.dumps(got, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
+        pytest.fail(
+            "\n".join(difflib.unified_diff(want_text, got_text, "expected", "got", lineterm=""))
+        )
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_enough_fixtures_per_pack(pack: str) -> None:
+    count = sum(
+        len(yaml.safe_load(f.read_text(encoding="utf-8"))["cases"])
+        for f in (mappings_dir() / pack / "fixtures").glob("*.yaml")
+    )
+    assert count >= 25
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_definition_validates_against_the_published_schema(pack: str) -> None:
+    text = (mappings_dir() / pack / "destination.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    jsonschema.Draft7Validator(DESTINATION_SCHEMA).validate(yaml.safe_load(text))
+
+
+def test_published_schema_files_are_current() -> None:
+    for name, schema in (("destination", DESTINATION_SCHEMA), ("config", CONFIG_SCHEMA)):
+        path = ROOT / "actions" / "schemas" / f"{name}.schema.json"
+        assert json.loads(path.read_text(encoding="utf-8")) == schema
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_preset_fires_on_the_sample_stream(pack: str) -> None:
+    destination = actions.load_destination(pack)
+    configured = destination.configure(destination.sample_settings())
+    fired = {
+        outcome.subscription
+        for event in load_sample_events()
+        for outcome in configured.process(event)
+        if isinstance(outcome, actions.Request)
+    }
+    assert fired == {preset.name for preset in destination.presets}
+
+
+def test_adjust_rejects_two_names_for_one_token() -> None:
+    adjust = actions.load_destination("adjust")
+    with pytest.raises(actions.DefinitionError) as caught:
+        adjust.configure(
+            {"app_token": "a", "event_tokens": {"Order Completed": "abc", "Purchase": "abc"}}
+        )
+    [problem] = caught.value.diagnostics
+    assert problem.rule == "duplicate-setting-value"
+    assert "'Order Completed' and 'Purchase'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("pack", "status", "body", "kind"),
+    [
+        ("adjust", 200, "OK", "success"),
+        ("adjust", 500, "Internal error", "retry"),
+        ("adjust", 429, "", "retry"),
+        ("adjust", 404, '{"error": "Event request failed (Device not found)"}', "drop"),
+        ("adjust", 400, '{"error": "Event request failed (Invalid event token)"}', "drop"),
+        ("kochava", 200, '{"success":"1"}', "success"),
+        ("kochava", 503, "", "retry"),
+        ("kochava", 400, "", "drop"),
+        ("branch", 200, '{"branch_view_enabled": false}', "success"),
+        ("branch", 429, "Rate Limit Reached", "retry"),
+        ("branch", 400, '{"error": {"message": "bad", "code": 400}}', "drop"),
+    ],
+)
+def test_response_classification(pack: str, status: int, body: str, kind: str) -> None:
+    result = actions.load_destination(pack).classify_response(status, body)
+    assert result.kind == kind
+    if kind != "success":
+        assert result.reason
+
+
+def test_adjust_device_not_found_reason() -> None:
+    result = actions.load_destination("adjust").classify_response(404, "Device not found")
+    assert result.reason is not None
+    assert "install" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("pack", "params"),
+    [
+        (
+            "adjust",
+            {
+                "anonymous_id": "a-1",
+                "adid": "7e1f",
+                "network": "Facebook Installs",
+                "campaign": "Winter",
+                "adgroup": "Gloves",
+                "creative": "Hero",
+                "tracker_name": "Facebook::Winter::Gloves",
+                "installed_at": "1793610850",
+            },
+        ),
+        (
+            "kochava",
+            {
+                "anonymous_id": "a-2",
+                "network": "Apple Search Ads",
+                "campaign": "Launch",
+                "adgroup": "Exact",
+                "creative": "c-9",
+                "tracker_name": "ASA",
+                "installed_at": "2026-11-02T09:14:03Z",
+            },
+        ),
+    ],
+)
+def test_inbound_install_attributed(pack: str, params: dict[str, str]) -> None:
+    event = actions.load_destination(pack).inbound_event("install_attributed", params)
+    assert check_event(event) == ()
+    assert event["event"] == "Install Attributed"
+    assert event["context"]["campaign"]["name"] == params["campaign"]
+    assert event["context"]["campaign"]["source"] == params["network"]
+    assert event["timestamp"].startswith("2026-11-02T09:14")
+
+
+def test_inbound_without_identity_is_refused() -> None:
+    with pytest.raises(actions.ActionsError):
+        actions.load_destination("adjust").inbound_event("install_attributed", {"campaign": "x"})
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_configured_packs_pickle(pack: str) -> None:
+    import pickle
+
+    destination = actions.load_destination(pack)
+    configured = destination.configure(destination.sample_settings())
+    clone = pickle.loads(pickle.dumps(configured))
+    for event in load_sample_events():
+        assert [o.to_dict() for o in clone.process(event)] == [
+            o.to_dict() for o in configured.process(event)
+        ]
