@@ -1,0 +1,159 @@
+"""The command through its real entry point (a subprocess), with every exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def actions(
+    *args: str, stdin: str | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "actions", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_run_on_the_samples() -> None:
+    result = actions("run", "branch")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {line["kind"] for line in lines} == {"request", "skipped", "filtered"}
+    assert all(isinstance(line["line"], int) for line in lines)
+    assert "events/s" in result.stderr
+    assert "Track events:" in result.stderr
+
+
+def test_run_stdin_malformed_line_and_dead_letter(tmp_path: Path) -> None:
+    good = json.dumps(
+        {
+            "type": "track",
+            "event": "Order Completed",
+            "userId": "u",
+            "context": {"device": {"type": "android", "id": "a1", "advertisingId": "g1"}},
+        }
+    )
+    bad_spec = json.dumps({"type": "track", "event": 5, "userId": "u"})
+    dead = tmp_path / "dead.jsonl"
+    out = tmp_path / "out.jsonl"
+    result = actions(
+        "run",
+        "adjust",
+        "-",
+        "--dead-letter",
+        str(dead),
+        "-o",
+        str(out),
+        "-q",
+        stdin=f"{good}\n{{not json\n{bad_spec}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    outcomes = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(o["line"], o["kind"]) for o in outcomes] == [
+        (1, "request"),
+        (2, "failed"),
+        (3, "failed"),
+    ]
+    letters = [json.loads(line) for line in dead.read_text().splitlines()]
+    assert [letter["line"] for letter in letters] == [2, 3]
+    assert letters[1]["problems"] == [
+        {"path": "$.event", "message": "event must be string, not number"}
+    ]
+    assert "line 2 is not JSON" in letters[0]["reason"]
+
+
+def test_run_redacts_secrets(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(
+        "app_token: a1\nevent_tokens: {Signed Up: t1}\ns2s_token: very-secret-token\n"
+    )
+    event = json.dumps(
+        {
+            "type": "track",
+            "event": "Signed Up",
+            "userId": "u",
+            "context": {"device": {"type": "ios", "id": "v"}},
+        }
+    )
+    hidden = actions("run", "adjust", "-", "--settings", str(settings), "-q", stdin=event)
+    assert "very-secret-token" not in hidden.stdout
+    assert "Bearer ***" in hidden.stdout
+    shown = actions(
+        "run", "adjust", "-", "--settings", str(settings), "-q", "--reveal-secrets", stdin=event
+    )
+    assert "Bearer very-secret-token" in shown.stdout
+
+
+def test_test_command_passes_and_fails(tmp_path: Path) -> None:
+    passing = actions("test", "adjust")
+    assert passing.returncode == 0, passing.stdout
+    assert passing.stdout.strip().endswith("0 failed")
+    fixture = tmp_path / "wrong.yaml"
+    fixture.write_text(
+        "destination: adjust\ncases:\n  - name: expects a request\n"
+        "    event: {type: page, userId: u}\n    expected: [{kind: request}]\n"
+    )
+    failing = actions("test", str(fixture))
+    assert failing.returncode == 1
+    assert "FAIL" in failing.stdout
+    assert '+  "kind": "filtered"' in failing.stdout
+    assert failing.stdout.strip().endswith("0 passed, 1 failed")
+
+
+def test_explain() -> None:
+    event = json.dumps(
+        {
+            "type": "track",
+            "event": "Order Completed",
+            "userId": "u",
+            "properties": {"revenue": 5},
+            "context": {"device": {"type": "android", "id": "a1"}},
+        }
+    )
+    result = actions("explain", "adjust", event)
+    assert result.returncode == 0, result.stderr
+    assert "matched" in result.stdout
+    assert "event_token" in result.stdout
+    assert "@lookup" in result.stdout
+    assert '"kind": "request"' in result.stdout
+
+
+def test_schema() -> None:
+    result = actions("schema", "config")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("run", "no-such-pack"), 2),
+        (("run", "adjust", "missing.jsonl"), 2),
+        (("frobnicate",), 2),
+        ((), 2),
+    ],
+)
+def test_exit_codes(args: tuple[str, ...], code: int) -> None:
+    assert actions(*args).returncode == code
+
+
+def test_invalid_config_exit_code_and_location(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "destination: adjust\nsettings: {app_token: a}\nsubscriptions:\n"
+        "  - action: send_event\n    trigger: type == 'track'\n"
+    )
+    result = actions("run", str(config), "-q")
+    assert result.returncode == 1
+    assert "'==' is not an operator [fql-syntax]" in result.stderr
