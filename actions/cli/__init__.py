@@ -227,6 +227,39 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from actions.errors import Severity
+    from actions.lint import REPORTERS, RULES, lint
+
+    if args.explain:
+        rule = RULES.get(args.explain)
+        if rule is None:
+            print(
+                f"actions: no lint rule {args.explain!r}; rules: {', '.join(sorted(RULES))}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        print(f"{rule.id} ({rule.severity.value}): {rule.summary}\n\n{rule.explanation}")
+        return EXIT_OK
+    if not args.paths:
+        print("actions lint: give at least one file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = [r for r in args.ignore if r not in RULES]
+    if unknown:
+        print(f"actions: no lint rule {unknown[0]!r}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        findings = lint(args.paths, args.ignore)
+    except FileNotFoundError as exc:
+        print(f"actions: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    output = REPORTERS[args.format](findings)
+    if output:
+        print(output)
+    threshold = Severity(args.fail_level).rank
+    return EXIT_FINDINGS if any(d.severity.rank >= threshold for d in findings) else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     schema = CONFIG_SCHEMA if args.kind == "config" else DESTINATION_SCHEMA
     print(json.dumps(schema, indent=2))
@@ -287,6 +320,26 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("event", help="a JSON file or inline JSON")
     explain.add_argument("--settings")
     explain.set_defaults(handler=cmd_explain)
+
+    lint_parser = commands.add_parser(
+        "lint",
+        help="check packs and configs statically",
+        epilog="examples:\n  actions lint mappings/\n  actions lint config.yaml --format github\n"
+        "  actions lint --explain mixed-and-or",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint_parser.add_argument("paths", nargs="*", help="files or folders (YAML)")
+    lint_parser.add_argument(
+        "--format", choices=["text", "concise", "json", "github", "sarif"], default="text"
+    )
+    lint_parser.add_argument("--fail-level", choices=["info", "warning", "error"], default="error")
+    lint_parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULE", help="skip a rule (repeatable)"
+    )
+    lint_parser.add_argument(
+        "--explain", metavar="RULE", help="what a rule checks, why, and how to fix it"
+    )
+    lint_parser.set_defaults(handler=cmd_lint)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of packs or configs")
     schema.add_argument("kind", nargs="?", choices=["destination", "config"], default="destination")

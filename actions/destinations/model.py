@@ -13,6 +13,7 @@ from actions.destinations.request import RequestSpec
 from actions.errors import ActionsError
 from actions.fql import Trigger
 from actions.mapping import CompiledMapping
+from actions.yamlsource import SourceMap
 
 if TYPE_CHECKING:
     from actions.engine.config import Subscription
@@ -125,11 +126,14 @@ class Destination:
         settings: Mapping[str, Any] | None = None,
         subscriptions: Sequence[Subscription | Mapping[str, Any]] | None = None,
         filters: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        source: SourceMap | None = None,
     ) -> ConfiguredDestination:
-        """Validate settings, compile subscriptions (``None``: the presets) and filters."""
+        """Validate settings, compile subscriptions (``None``: the presets) and filters.
+        ``source`` (the config file's positions) locates every problem in the file."""
         from actions.engine.engine import ConfiguredDestination
 
-        return ConfiguredDestination.create(self, settings or {}, subscriptions, filters)
+        return ConfiguredDestination.create(self, settings or {}, subscriptions, filters, source)
 
     def classify_response(self, status: int, body: str = "") -> ResponseClass:
         """How to handle the partner's response: the first matching rule, else 2xx success,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,12 +107,15 @@ def validate_settings(
     out: dict[str, Any] = {}
     for name in given:
         if name not in specs:
+            close = difflib.get_close_matches(str(name), list(specs), n=1, cutoff=0.6)
             problems.append(
                 Diagnostic(
                     "unknown-setting",
                     f"unknown setting {name!r}",
                     path=("settings", name),
-                    hint=f"settings: {', '.join(specs) or 'none'}",
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else f"settings: {', '.join(specs) or 'none'}",
                 )
             )
     for name, spec in specs.items():
@@ -191,7 +195,10 @@ def load_config(path: str | Path) -> ConfiguredDestination:
     destination: Destination = load_destination(relative if relative.exists() else resolve(target))
     try:
         return destination.configure(
-            data.get("settings") or {}, data.get("subscriptions"), data.get("filters")
+            data.get("settings") or {},
+            data.get("subscriptions"),
+            data.get("filters"),
+            source=loaded.source,
         )
     except DefinitionError as exc:
         located = [

@@ -8,6 +8,7 @@ coerce, skip rules, validate) and build the request. Nothing raises out of :meth
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -35,6 +36,7 @@ from actions.fql import compile as compile_trigger
 from actions.mapping import CompiledMapping, MappingError
 from actions.mapping import compile as compile_mapping
 from actions.spec import check_event
+from actions.yamlsource import SourceMap
 
 _CACHE_LIMIT = 4096
 
@@ -115,6 +117,7 @@ class ConfiguredDestination:
         settings: Mapping[str, Any],
         subscriptions: Sequence[Subscription | Mapping[str, Any]] | None,
         filters: Sequence[Mapping[str, Any]] | None,
+        source: SourceMap | None = None,
     ) -> ConfiguredDestination:
         values, problems = validate_settings(destination.settings, settings)
         chosen: list[Subscription] = []
@@ -157,19 +160,31 @@ class ConfiguredDestination:
                             "unknown-field",
                             f"action {action.key!r} has no field {key!r}",
                             path=(*where, "mapping", key),
-                            hint=f"fields: {', '.join(sorted(fields))}",
+                            hint=_did_you_mean(key, fields),
                         )
                     )
             try:
                 trigger = compile_trigger(subscription.trigger)
             except FQLSyntaxError as exc:
+                span = exc.end_column - exc.column
+                at = (
+                    source.locate_in_scalar((*where, "trigger"), exc.offset, span)
+                    if source
+                    else None
+                )
                 problems.append(
-                    Diagnostic("fql-syntax", exc.message, path=(*where, "trigger"), hint=exc.hint)
+                    Diagnostic(
+                        "fql-syntax",
+                        exc.message,
+                        path=(*where, "trigger"),
+                        location=at,
+                        hint=exc.hint,
+                    )
                 )
                 continue
             merged = {**action.defaults, **subscription.mapping}
             try:
-                mapping = compile_mapping(merged, base_path=(*where, "mapping"))
+                mapping = compile_mapping(merged, source=source, base_path=(*where, "mapping"))
             except MappingError as exc:
                 problems.extend(exc.diagnostics)
                 continue
@@ -387,6 +402,11 @@ class ConfiguredDestination:
             payload,
             self._secrets,
         )
+
+
+def _did_you_mean(name: str, choices: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(sorted(choices))}"
 
 
 def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:

@@ -108,6 +108,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Documented properties/traits, for "did you mean" suggestions (not enforced: the Spec is open).
 _DOCUMENTED_PROPERTIES = [
+    "description",
+    "browser_fingerprint_id",
+    "credits",
+    "plan",
+    "period",
+    "trial",
     "revenue",
     "currency",
     "value",
@@ -392,6 +398,20 @@ def _known_paths() -> frozenset[str]:
     paths.update(f"properties.{name}" for name in _DOCUMENTED_PROPERTIES)
     paths.update(f"traits.{name}" for name in _DOCUMENTED_TRAITS)
     paths.update(f"context.traits.{name}" for name in _DOCUMENTED_TRAITS)
+    # Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT).
+    paths.update(
+        f"context.{name}"
+        for name in (
+            "campaign.provider",
+            "campaign.ad_group",
+            "campaign.ad_creative",
+            "campaign.click_date",
+            "campaign.conversion_date",
+            "campaign.id",
+            "campaign.ad_group_id",
+            "device.trackingStatus",
+        )
+    )
     return frozenset(paths)
 
 

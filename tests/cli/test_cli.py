@@ -157,3 +157,38 @@ def test_invalid_config_exit_code_and_location(tmp_path: Path) -> None:
     result = actions("run", str(config), "-q")
     assert result.returncode == 1
     assert "'==' is not an operator [fql-syntax]" in result.stderr
+
+
+def test_lint_clean_packs_exit_zero() -> None:
+    result = actions("lint", "mappings/")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == ""
+
+
+def test_lint_findings_formats_and_fail_level() -> None:
+    case = "tests/lint/cases/mixed-and-or.yaml"
+    assert actions("lint", case).returncode == 0  # a warning is below the default fail level
+    strict = actions("lint", case, "--fail-level", "warning")
+    assert strict.returncode == 1
+    assert "[mixed-and-or]" in strict.stdout
+    assert "^~~" in strict.stdout
+    sarif = actions("lint", case, "--format", "sarif")
+    assert json.loads(sarif.stdout)["runs"][0]["results"][0]["ruleId"] == "mixed-and-or"
+    github = actions("lint", case, "--format", "github")
+    assert github.stdout.startswith("::warning file=")
+    assert (
+        actions("lint", case, "--ignore", "mixed-and-or", "--fail-level", "warning").returncode == 0
+    )
+    error = actions("lint", "tests/lint/cases/fql-syntax.yaml", "--format", "concise")
+    assert error.returncode == 1
+    assert error.stdout.startswith("tests/lint/cases/fql-syntax.yaml:5:29: error:")
+
+
+def test_lint_explain_and_usage_errors() -> None:
+    explained = actions("lint", "--explain", "mixed-and-or")
+    assert explained.returncode == 0
+    assert "Segment's own trigger parser" in explained.stdout
+    assert actions("lint", "--explain", "no-such-rule").returncode == 2
+    assert actions("lint", "no/such/path.yaml").returncode == 2
+    assert actions("lint").returncode == 2
+    assert actions("lint", "mappings", "--ignore", "nope").returncode == 2

@@ -1,0 +1,150 @@
+"""Lint files: load each one as the engine would (collecting every problem), run the lint rules,
+then apply suppressions (``--ignore``, the file's ``x-lint: {ignore: [...]}``, and
+``# actions: disable-line=rule-id`` comments)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from actions.destinations.loading import (
+    load_destination,
+    load_destination_text,
+    resolve,
+    schema_problems,
+)
+from actions.destinations.schema import CONFIG_SCHEMA
+from actions.errors import Diagnostic, InvalidInputError
+from actions.lint.rules import RULES, Document
+from actions.yamlsource import SourceMap, load_yaml
+
+_DISABLE = re.compile(r"#\s*actions:\s*disable-line=([\w,\s-]+)")
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.y*ml")) if "fixtures" not in p.parts)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {raw}")
+    return files
+
+
+def _kind(path: Path, data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return "destination" if path.name == "destination.yaml" else None
+    if path.name == "destination.yaml" or "actions" in data:
+        return "destination"
+    if "destination" in data:
+        return "config"
+    return None
+
+
+_KEY_RULES = frozenset({"unknown-setting", "unknown-field", "unknown-directive"})
+
+
+def _locate(diagnostics: Iterable[Diagnostic], source: SourceMap) -> list[Diagnostic]:
+    """Locate findings made without positions; names that are wrong point at the key."""
+    return [
+        d if d.location is not None else d.at(source.locate(d.path, key=d.rule in _KEY_RULES))
+        for d in diagnostics
+    ]
+
+
+def lint_file(path: Path) -> list[Diagnostic]:
+    file = str(path)
+    text = path.read_text(encoding="utf-8")
+    loaded = load_yaml(text, file)
+    found: list[Diagnostic] = list(loaded.problems)
+    kind = _kind(path, loaded.value)
+    if loaded.value is None or kind is None or any(p.rule == "yaml-syntax" for p in found):
+        return _suppress(found, text, loaded.value)
+    destination = None
+    if kind == "destination":
+        try:
+            destination = load_destination_text(text, file, path.resolve())
+        except InvalidInputError as exc:
+            found.extend(exc.diagnostics)
+    else:
+        problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
+        found.extend(problems)
+        if not problems:
+            destination = _config_destination(path, loaded.value, found, loaded.source)
+    document = Document(file, kind, loaded.value, loaded.source, destination)
+    for rule in RULES.values():
+        if rule.check is not None:
+            found.extend(rule.check(document))
+    return _suppress(_locate(found, loaded.source), text, loaded.value)
+
+
+def _config_destination(
+    path: Path, data: dict[str, Any], found: list[Diagnostic], source: SourceMap
+) -> Any:
+    target = data["destination"]
+    relative = path.parent / target
+    try:
+        destination = load_destination(relative if relative.exists() else resolve(target))
+    except InvalidInputError as exc:
+        found.extend(exc.diagnostics)
+        return None
+    except Exception as exc:
+        found.append(
+            Diagnostic(
+                "schema", str(exc), path=("destination",), location=source.locate(("destination",))
+            )
+        )
+        return None
+    try:
+        destination.configure(
+            data.get("settings") or {},
+            data.get("subscriptions"),
+            data.get("filters"),
+            source=source,
+        )
+    except InvalidInputError as exc:
+        found.extend(exc.diagnostics)
+    return destination
+
+
+def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:
+    ignored: set[str] = set()
+    if isinstance(data, dict) and isinstance(data.get("x-lint"), dict):
+        ignored.update(str(r) for r in data["x-lint"].get("ignore") or [])
+    lines = text.splitlines()
+    out: list[Diagnostic] = []
+    seen: set[tuple[Any, ...]] = set()
+    for diagnostic in found:
+        if diagnostic.rule in ignored:
+            continue
+        location = diagnostic.location
+        if location is not None and 0 < location.line <= len(lines):
+            match = _DISABLE.search(lines[location.line - 1])
+            if match and diagnostic.rule in {r.strip() for r in match.group(1).split(",")}:
+                continue
+        key = (
+            diagnostic.rule,
+            diagnostic.message,
+            location.line if location else None,
+            location.column if location else None,
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(diagnostic)
+    return sorted(
+        out,
+        key=lambda d: (
+            d.location.line if d.location else 0,
+            d.location.column if d.location else 0,
+        ),
+    )
+
+
+def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
+    skip = set(ignore)
+    return [d for file in discover(paths) for d in lint_file(file) if d.rule not in skip]
