@@ -261,7 +261,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    schema = CONFIG_SCHEMA if args.kind == "config" else DESTINATION_SCHEMA
+    from actions.destinations.schema import FIXTURES_SCHEMA, settings_schema
+
+    if args.kind == "settings":
+        if not args.destination:
+            print("actions schema settings: name a destination", file=sys.stderr)
+            return EXIT_USAGE
+        destination = load_destination(args.destination)
+        schema = settings_schema(destination.slug, destination.settings)
+    else:
+        schema = {"config": CONFIG_SCHEMA, "fixtures": FIXTURES_SCHEMA}.get(
+            args.kind, DESTINATION_SCHEMA
+        )
     print(json.dumps(schema, indent=2))
     return EXIT_OK
 
@@ -341,8 +352,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint_parser.set_defaults(handler=cmd_lint)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of packs or configs")
-    schema.add_argument("kind", nargs="?", choices=["destination", "config"], default="destination")
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema (draft-07) of packs, configs, fixtures or a pack's settings",
+        epilog="examples:\n  actions schema destination > destination.schema.json\n"
+        "  actions schema config\n  actions schema settings adjust",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument(
+        "kind",
+        nargs="?",
+        choices=["destination", "config", "fixtures", "settings"],
+        default="destination",
+    )
+    schema.add_argument("destination", nargs="?", help="for settings: the destination")
     schema.set_defaults(handler=cmd_schema)
     return parser
 

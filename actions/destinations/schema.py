@@ -221,3 +221,78 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
     },
 }
+
+
+FIXTURES_SCHEMA: dict[str, Any] = {
+    "$schema": _DRAFT,
+    "$id": "https://actions.example/schemas/fixtures.schema.json",
+    "title": "actions golden fixtures (actions test)",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["cases"],
+    "properties": {
+        "destination": {
+            "type": "string",
+            "description": "a pack slug or a path relative to this file",
+        },
+        "settings": {"type": "object", "description": "merged over the pack's sample settings"},
+        "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
+        "cases": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["event", "expected"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "event": {},
+                    "expected": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["kind"],
+                            "properties": {
+                                "kind": {"enum": ["request", "filtered", "skipped", "failed"]}
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_SETTING_JSON_TYPES = {
+    "string": "string",
+    "number": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "object": "object",
+}
+
+
+def settings_schema(slug: str, settings: Any) -> dict[str, Any]:
+    """The JSON Schema of one destination's settings (from its setting specs)."""
+    properties: dict[str, Any] = {}
+    for name, spec in settings.items():
+        schema: dict[str, Any] = {"type": _SETTING_JSON_TYPES[spec.type]}
+        if spec.label or spec.description:
+            schema["description"] = " - ".join(p for p in (spec.label, spec.description) if p)
+        if spec.choices:
+            schema["enum"] = list(spec.choices)
+        if spec.values:
+            schema["additionalProperties"] = {"type": _SETTING_JSON_TYPES[spec.values]}
+        if spec.has_default:
+            schema["default"] = spec.default
+        if spec.secret:
+            schema["writeOnly"] = True
+        properties[name] = schema
+    return {
+        "$schema": _DRAFT,
+        "title": f"settings of the {slug} destination",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, spec in settings.items() if spec.required],
+        "properties": properties,
+    }

@@ -192,3 +192,28 @@ def test_lint_explain_and_usage_errors() -> None:
     assert actions("lint", "no/such/path.yaml").returncode == 2
     assert actions("lint").returncode == 2
     assert actions("lint", "mappings", "--ignore", "nope").returncode == 2
+
+
+def test_internal_error_exit_code() -> None:
+    # A defect (here: a handler that raises) is reported as an internal error with exit code 3.
+    code = (
+        "import sys, actions.cli as cli\n"
+        "def boom(args):\n    raise RuntimeError('defect')\n"
+        "parser = cli.build_parser\n"
+        "def patched():\n    p = parser()\n    p.set_defaults(handler=boom)\n    return p\n"
+        "cli.build_parser = patched\n"
+        "sys.exit(cli.main(['schema']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 3
+    assert "internal error: RuntimeError: defect" in result.stderr
+
+
+def test_schema_of_a_packs_settings() -> None:
+    result = actions("schema", "settings", "adjust")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["app_token"]
+    assert schema["properties"]["s2s_token"]["writeOnly"] is True

@@ -185,3 +185,27 @@ def test_configured_packs_pickle(pack: str) -> None:
         assert [o.to_dict() for o in clone.process(event)] == [
             o.to_dict() for o in configured.process(event)
         ]
+
+
+def test_every_shipped_yaml_file_names_its_schema() -> None:
+    from actions.destinations.schema import FIXTURES_SCHEMA, settings_schema
+
+    for pack in PACKS:
+        folder = mappings_dir() / pack
+        destination = actions.load_destination(pack)
+        schema = settings_schema(destination.slug, destination.settings)
+        assert json.loads((folder / "settings.schema.json").read_text(encoding="utf-8")) == schema
+        jsonschema.Draft7Validator(schema).validate(destination.sample_settings())
+        for file in sorted(folder.rglob("*.yaml")):
+            first = file.read_text(encoding="utf-8").splitlines()[0]
+            assert first.startswith("# yaml-language-server: $schema="), file
+            target = (file.parent / first.split("$schema=", 1)[1]).resolve()
+            assert target.is_file(), (file, target)
+        for file in sorted((folder / "fixtures").glob("*.yaml")):
+            jsonschema.Draft7Validator(FIXTURES_SCHEMA).validate(
+                yaml.safe_load(file.read_text(encoding="utf-8"))
+            )
+    assert (
+        json.loads((ROOT / "actions" / "schemas" / "fixtures.schema.json").read_text())
+        == FIXTURES_SCHEMA
+    )
