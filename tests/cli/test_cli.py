@@ -199,9 +199,7 @@ def test_internal_error_exit_code() -> None:
     code = (
         "import sys, actions.cli as cli\n"
         "def boom(args):\n    raise RuntimeError('defect')\n"
-        "parser = cli.build_parser\n"
-        "def patched():\n    p = parser()\n    p.set_defaults(handler=boom)\n    return p\n"
-        "cli.build_parser = patched\n"
+        "cli.cmd_schema = boom\n"
         "sys.exit(cli.main(['schema']))\n"
     )
     result = subprocess.run(
