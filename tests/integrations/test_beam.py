@@ -1,0 +1,72 @@
+"""The Beam transform on the DirectRunner: every input event accounted for across outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+beam = pytest.importorskip(
+    "apache_beam", reason="Apache Beam is not installed (pip install 'actions[beam]')"
+)
+
+from apache_beam.metrics.metric import MetricsFilter  # noqa: E402
+from apache_beam.testing.test_pipeline import TestPipeline  # noqa: E402
+from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
+
+import actions  # noqa: E402
+from actions.beam import NAMESPACE, ActionsTransform  # noqa: E402
+from actions.pipelines import DestinationSpec  # noqa: E402
+from actions.samples import load_sample_events  # noqa: E402
+
+BAD: list[Any] = [None, 7, "text", {"type": "nope"}, {"type": "track", "userId": 3}]
+
+
+def _expected(pack: str, events: list[Any]) -> tuple[list[str], int, dict[str, int]]:
+    destination = actions.load_destination(pack)
+    configured = destination.configure(destination.sample_settings())
+    requests: list[str] = []
+    failed = 0
+    for event in events:
+        for outcome in configured.process(event):
+            if isinstance(outcome, actions.Request):
+                requests.append(str(outcome.to_dict(reveal_secrets=True)["body"]))
+            elif isinstance(outcome, actions.Failed):
+                failed += 1
+    return sorted(requests), failed, configured.counts.to_dict()
+
+
+def _counter(result: Any, name: str) -> int:
+    found = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE).with_name(name))[
+        "counters"
+    ]
+    return sum(c.committed for c in found)
+
+
+@pytest.mark.parametrize("pack", ["branch", "adjust", "kochava"])
+def test_every_event_is_accounted_for(pack: str) -> None:
+    events: list[Any] = load_sample_events() + BAD
+    want_requests, want_failed, counts = _expected(pack, events)
+    pipeline = TestPipeline()
+    outputs = (
+        pipeline
+        | beam.Create(events, reshuffle=False)
+        | ActionsTransform(DestinationSpec.for_pack(pack))
+    )
+    assert_that(
+        outputs.requests | beam.Map(lambda r: str(r["body"])),
+        equal_to(want_requests),
+        label="requests",
+    )
+    assert_that(
+        outputs.dead_letter | beam.Map(lambda d: sorted(d)),
+        equal_to([["action", "event", "problems", "reason", "subscription"]] * want_failed),
+        label="dead letters",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    assert _counter(result, "events") == len(events)
+    total = sum(_counter(result, name) for name in ("delivered", "filtered", "skipped", "failed"))
+    assert total == len(events)
+    for name in ("delivered", "filtered", "skipped", "failed", "requests"):
+        assert _counter(result, name) == counts[name], name
