@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _events import load_events
+from _events import load_events, measure
 
 import actions
 
@@ -97,16 +96,6 @@ def hand_written(count: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]
         ]
 
     return run
-
-
-def measure(function: Callable[[Any], Any], events: list[dict[str, Any]]) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for event in events:
-            function(event)
-        best = min(best, time.perf_counter() - start)
-    return best / len(events) * 1e6
 
 
 def main() -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _events import load_events
+from _events import load_events, measure
 
 from actions.mapping import compile
 
@@ -150,16 +149,6 @@ def naive_jsonpath(event: dict[str, Any], cache: dict[str, Any]) -> dict[str, An
         if value is not _MISSING:
             out[key] = value
     return out
-
-
-def measure(function: Callable[[dict[str, Any]], Any], events: list[dict[str, Any]]) -> float:
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for event in events:
-            function(event)
-        best = min(best, time.perf_counter() - start)
-    return best / len(events) * 1e6
 
 
 def main() -> None:

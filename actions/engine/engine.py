@@ -18,6 +18,7 @@ import attrs
 
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
+from actions.destinations.request import BuiltRequest
 from actions.engine.config import Filter, Subscription, validate_settings
 from actions.engine.outcomes import (
     EventResult,
@@ -271,21 +272,9 @@ class ConfiguredDestination:
             assert batch is not None
             for start in range(0, len(requests), batch.max_size):
                 chunk = [r.payload for r in requests[start : start + batch.max_size]]
-                built = batch.request.build({"payloads": chunk}, self._settings)
-                batched.append(
-                    Request(
-                        name,
-                        actions[name].key,
-                        built.method,
-                        built.url,
-                        built.headers,
-                        built.query,
-                        built.body,
-                        built.encoding,
-                        {"payloads": chunk},
-                        self._secrets,
-                    )
-                )
+                data = {"payloads": chunk}
+                built = batch.request.build(data, self._settings)
+                batched.append(self._request(name, actions[name].key, built, data))
         return BatchResult(tuple(singles + batched), results)
 
     @property
@@ -389,10 +378,16 @@ class ConfiguredDestination:
             return Failed(
                 tuple(problem(path, message) for path, message in problems), name, action.key
             )
-        built = action.request.build(payload, self._settings)
+        return self._request(
+            name, action.key, action.request.build(payload, self._settings), payload
+        )
+
+    def _request(
+        self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]
+    ) -> Request:
         return Request(
             name,
-            action.key,
+            action,
             built.method,
             built.url,
             built.headers,

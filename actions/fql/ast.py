@@ -10,32 +10,28 @@ import attrs
 Value: TypeAlias = "str | int | float | bool | None"
 
 
-def _pos() -> int:
-    return attrs.field(default=0, eq=False, repr=False, kw_only=True)
+@attrs.frozen
+class _Node:
+    """Source offsets and parenthesisation: kept for messages, not part of equality."""
+
+    start: int = attrs.field(default=0, eq=False, repr=False, kw_only=True)
+    end: int = attrs.field(default=0, eq=False, repr=False, kw_only=True)
+    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class Literal:
+class Literal(_Node):
     value: str | int | float | bool | None
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class ListLiteral:
+class ListLiteral(_Node):
     items: tuple[Expr, ...]
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class Path:
+class Path(_Node):
     keys: tuple[str, ...]
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
     @property
     def dotted(self) -> str:
@@ -43,55 +39,37 @@ class Path:
 
 
 @attrs.frozen
-class Call:
+class Call(_Node):
     name: str
     args: tuple[Expr, ...]
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class Not:
+class Not(_Node):
     operand: Expr
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class Compare:
+class Compare(_Node):
     op: str  # = != < <= > >=
     left: Expr
     right: Expr
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class In:
+class In(_Node):
     left: Expr
     right: Expr
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class And:
+class And(_Node):
     operands: tuple[Expr, ...]
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
-class Or:
+class Or(_Node):
     operands: tuple[Expr, ...]
-    start: int = _pos()
-    end: int = _pos()
-    parenthesized: bool = attrs.field(default=False, eq=False, repr=False, kw_only=True)
 
 
 Expr: TypeAlias = Literal | ListLiteral | Path | Call | Not | Compare | In | And | Or

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeAlias
 
 import attrs
+
+from actions.jsonvalues import to_text as json_to_text
+from actions.jsonvalues import type_name as json_type_name
 
 
 class _Missing:
@@ -62,39 +64,10 @@ class DirectiveFailure(Exception):
 
 
 def type_name(value: object) -> str:
-    """JSON-ish type names for messages."""
-    if value is MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    """JSON type names for messages (``missing`` for MISSING)."""
+    return "missing" if value is MISSING else json_type_name(value)
 
 
 def to_text(value: Any) -> str:
-    """A value as text, the way JSON writes it: ``false``, ``0``, ``9.5``, ``5`` (not ``5.0``),
-    objects and arrays as compact JSON; null and missing as the empty string."""
-    if isinstance(value, str):
-        return value
-    if value is None or value is MISSING:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return json.dumps(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    """A value as JSON writes it; null and missing as the empty string."""
+    return "" if value is MISSING else json_to_text(value)

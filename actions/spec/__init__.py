@@ -18,6 +18,7 @@ import attrs
 import jsonschema
 
 from actions.errors import DataPath
+from actions.jsonvalues import type_name
 
 CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 
@@ -251,22 +252,6 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(event_schema())
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 _EXACT_TYPES: dict[str, frozenset[type]] = {
     "string": frozenset({str}),
     "number": frozenset({int, float}),
@@ -331,7 +316,7 @@ def _message(error: jsonschema.ValidationError) -> str:
     if validator == "type":
         expected = error.validator_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"{field} must be {expected_text}, not {_type_name(error.instance)}"
+        return f"{field} must be {expected_text}, not {type_name(error.instance)}"
     if validator == "enum":
         allowed = error.validator_value if isinstance(error.validator_value, list) else []
         return f"{field} must be one of {', '.join(map(str, allowed))}"
@@ -373,7 +358,7 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
 def check_event(event: object) -> tuple[EventProblem, ...]:
     """The problems that make ``event`` an invalid Segment Spec event (empty when valid)."""
     if not isinstance(event, dict):
-        return (EventProblem((), f"an event must be a JSON object, not {_type_name(event)}"),)
+        return (EventProblem((), f"an event must be a JSON object, not {type_name(event)}"),)
     if _fast_valid(event):
         return ()
     problems = tuple(dict.fromkeys(_problems(event)))
