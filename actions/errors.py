@@ -102,6 +102,7 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
             "path": self.data_path,
+            "pointer": json_pointer(self.path),
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
             "column": loc.column if loc else None,

@@ -117,7 +117,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                         + "\n"
                     )
             if show_progress and count % 1000 == 0:
-                print(f"\r{count} events…", end="", file=sys.stderr, flush=True)
+                rate = count / max(time.perf_counter() - start, 1e-9)
+                bar = "#" * min(30, count // 1000 % 31)
+                print(
+                    f"\r[{bar:<30}] {count:,} events, {rate:,.0f}/s",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         if out is not sys.stdout:
             out.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from actions.errors import ActionsError
 from actions.mapping.values import to_text
 
 _NUMBER = re.compile(r"^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
@@ -22,7 +23,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class Invalid(Exception):
+class Invalid(ActionsError):
     """A value that does not fit its field; ``path`` is relative to the field."""
 
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:

@@ -12,7 +12,7 @@ import attrs
 from actions.destinations.loading import DefinitionError, load_destination, resolve, schema_problems
 from actions.destinations.model import Destination, SettingSpec
 from actions.destinations.schema import CONFIG_SCHEMA
-from actions.errors import Diagnostic
+from actions.errors import ActionsError, Diagnostic
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
 from actions.yamlsource import load_yaml
@@ -183,7 +183,10 @@ def validate_settings(
 def load_config(path: str | Path) -> ConfiguredDestination:
     """Load a config file (see docs/format.md) and configure its destination."""
     file = Path(path)
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ActionsError(f"cannot read config {file}: {exc.strerror or exc}") from None
     loaded = load_yaml(text, str(file))
     loaded.raise_for_errors(f"config {file}")
     problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)

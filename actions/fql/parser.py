@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 
 from actions._resources import grammar_path
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
+from actions.errors import ActionsError
 from actions.fql.errors import FQLSyntaxError
 
 MAX_LENGTH = 10_000
@@ -30,7 +31,7 @@ _PATH_SPLIT = re.compile(r"((?:[^.\\]|\\.)+)")
 KEYWORDS = frozenset({"and", "or", "in", "true", "false", "null"})
 
 
-class _TooDeep(Exception):
+class _TooDeep(ActionsError):
     def __init__(self, offset: int) -> None:
         self.offset = offset
 

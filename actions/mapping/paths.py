@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from actions.errors import ActionsError
 from actions.mapping.values import MISSING, Evaluator, Failures, Settings
 
 SETTINGS_PREFIX = "$settings"
@@ -29,7 +30,7 @@ _SEGMENT = re.compile(
 _JSONPATH_MARKERS = re.compile(r"\*|\.\.|\[\s*\?|\[[^\]]*:[^\]]*\]|\[\s*\d+\s*,")
 
 
-class PathSyntaxError(ValueError):
+class PathSyntaxError(ActionsError, ValueError):
     """A path that cannot be read; the message says why."""
 
 

@@ -7,6 +7,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from actions.errors import ActionsError
 from actions.jsonvalues import to_text as json_to_text
 from actions.jsonvalues import type_name as json_type_name
 
@@ -53,7 +54,7 @@ class MappingFailure:
         return {"pointer": self.pointer, "message": self.message}
 
 
-class DirectiveFailure(Exception):
+class DirectiveFailure(ActionsError):
     """Raised by a directive while applying a mapping to one event; caught by the enclosing
     object or array, which records a :class:`MappingFailure` and leaves the field out. Never
     escapes :meth:`CompiledMapping.evaluate`."""

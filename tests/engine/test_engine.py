@@ -308,3 +308,51 @@ def test_response_classification() -> None:
     )
     assert destination.classify_response(400, "bad").kind == "drop"
     assert destination.classify_response(408).kind == "retry"
+
+
+@pytest.mark.parametrize("pack", ["adjust", "kochava", "branch", str(DEMO)])
+def test_every_accepted_payload_matches_the_actions_json_schema(pack: str) -> None:
+    import jsonschema
+
+    destination = actions.load_destination(pack)
+    settings = SETTINGS if pack == str(DEMO) else destination.sample_settings()
+    configured = destination.configure(settings)
+    validators = {
+        key: jsonschema.Draft7Validator(
+            action.json_schema(), format_checker=jsonschema.FormatChecker()
+        )
+        for key, action in destination.actions.items()
+    }
+    seen = 0
+    for event in load_sample_events():
+        for outcome in configured.process(event):
+            if isinstance(outcome, actions.Request):
+                errors = list(validators[outcome.action].iter_errors(outcome.payload))
+                assert errors == [], (outcome.action, [e.message for e in errors])
+                seen += 1
+    assert seen > 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["revenue", "currency", "quantity", "flag", "tags", "level", "note"]),
+        json_values,
+    )
+)
+def test_field_checks_and_json_schema_agree(properties: dict[str, Any]) -> None:
+    import jsonschema
+
+    action = actions.load_destination(DEMO).actions["track"]
+    payload = {
+        "name": "E",
+        "device": {"id": "d"},
+        **{
+            {"revenue": "amount", "quantity": "count", "nullable": "note"}.get(k, k): v
+            for k, v in properties.items()
+        },
+    }
+    checked, problems = action.checker.check(payload)
+    if not problems:
+        schema = action.json_schema()
+        assert list(jsonschema.Draft7Validator(schema).iter_errors(checked)) == []
