@@ -15,8 +15,8 @@ import lark
 from lark import Lark, Token, Transformer, v_args
 
 from actions._resources import grammar_path
-from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.errors import ActionsError
+from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.errors import FQLSyntaxError
 
 MAX_LENGTH = 10_000
