@@ -18,6 +18,7 @@ from actions.mapping.directives import (
     Option,
     OptionError,
 )
+from actions.mapping.paths import DIRECT_KEYS
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -44,7 +45,15 @@ def _const(value: Any) -> Evaluator:
 
 
 def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    pairs = tuple((key, evaluate) for key, evaluate, _ in items)
+    # Fields that read a plain path from the data are read inline (no call per field).
+    plan: list[tuple[str, Evaluator, str | None, tuple[str, ...]]] = []
+    for key, evaluate, _ in items:
+        direct = getattr(evaluate, DIRECT_KEYS, None)
+        if direct is None:
+            plan.append((key, evaluate, None, ()))
+        else:
+            plan.append((key, evaluate, direct[0], tuple(direct[1:])))
+    steps = tuple(plan)
 
     def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
@@ -54,7 +63,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             except DirectiveFailure as exc:
                 failures.append(MappingFailure(pointer, exc.message))
                 continue
-            except Exception as exc:
+            except Exception as exc:  # a per-event failure never escapes
                 failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
                 continue
             if value is not MISSING:
@@ -66,10 +75,18 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         # object is built again key by key, recording failures (nested failures recorded by
         # the first attempt are dropped first, so none is reported twice).
         mark = len(failures)
+        is_dict = isinstance(root, dict)
         try:
             out = {}
-            for key, evaluate in pairs:
-                value = evaluate(root, settings, failures)
+            for key, evaluate, first, rest in steps:
+                if first is None:
+                    value = evaluate(root, settings, failures)
+                elif is_dict:
+                    value = root.get(first, MISSING)
+                    for step in rest:
+                        value = value.get(step, MISSING) if isinstance(value, dict) else MISSING
+                else:
+                    continue
                 if value is not MISSING:
                     out[key] = value
             return out

@@ -125,39 +125,51 @@ def compile_path(path: ParsedPath) -> Evaluator:
     if not keys:
         return lambda root, settings, failures: root
     if all(isinstance(k, str) for k in keys):
-        if len(keys) == 1:
-            (k1,) = keys
+        reader = _string_keys_reader(keys)
+        # Mark the reader so object mappings can read it inline, without a call per field.
+        setattr(reader, DIRECT_KEYS, keys)
+        return reader
+    return lambda root, settings, failures: lookup(root, keys)
 
-            def get1(root: Any, settings: Settings, failures: Failures) -> Any:
-                if isinstance(root, dict):
-                    return root.get(k1, MISSING)
-                return MISSING
 
-            return get1
-        if len(keys) == 2:
-            k1, k2 = keys
+DIRECT_KEYS = "_actions_direct_keys"
+"""Attribute set on evaluators that read a plain path of string keys from the root data."""
 
-            def get2(root: Any, settings: Settings, failures: Failures) -> Any:
-                if isinstance(root, dict):
-                    value = root.get(k1)
+
+def _string_keys_reader(keys: tuple[str | int, ...]) -> Evaluator:
+    if len(keys) == 1:
+        (k1,) = keys
+
+        def get1(root: Any, settings: Settings, failures: Failures) -> Any:
+            if isinstance(root, dict):
+                return root.get(k1, MISSING)
+            return MISSING
+
+        return get1
+    if len(keys) == 2:
+        k1, k2 = keys
+
+        def get2(root: Any, settings: Settings, failures: Failures) -> Any:
+            if isinstance(root, dict):
+                value = root.get(k1)
+                if isinstance(value, dict):
+                    return value.get(k2, MISSING)
+            return MISSING
+
+        return get2
+    if len(keys) == 3:
+        k1, k2, k3 = keys
+
+        def get3(root: Any, settings: Settings, failures: Failures) -> Any:
+            if isinstance(root, dict):
+                value = root.get(k1)
+                if isinstance(value, dict):
+                    value = value.get(k2)
                     if isinstance(value, dict):
-                        return value.get(k2, MISSING)
-                return MISSING
+                        return value.get(k3, MISSING)
+            return MISSING
 
-            return get2
-        if len(keys) == 3:
-            k1, k2, k3 = keys
-
-            def get3(root: Any, settings: Settings, failures: Failures) -> Any:
-                if isinstance(root, dict):
-                    value = root.get(k1)
-                    if isinstance(value, dict):
-                        value = value.get(k2)
-                        if isinstance(value, dict):
-                            return value.get(k3, MISSING)
-                return MISSING
-
-            return get3
+        return get3
     return lambda root, settings, failures: lookup(root, keys)
 
 
