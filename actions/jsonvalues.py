@@ -5,6 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def compact_json(value: Any) -> str:
+    """Compact JSON text, UTF-8 kept as is (one encoder built once: ``json.dumps`` with options
+    builds a new encoder on every call)."""
+    return _COMPACT.encode(value)
+
 
 def type_name(value: object) -> str:
     """JSON type names for messages: null, boolean, number, string, array, object."""
@@ -40,4 +48,4 @@ def to_text(value: Any) -> str:
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
         return json.dumps(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _COMPACT.encode(value)

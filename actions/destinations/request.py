@@ -3,7 +3,6 @@ against the validated payload (and the settings through ``$settings.`` paths).""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -11,6 +10,7 @@ from urllib.parse import quote, urlencode
 import attrs
 
 from actions.errors import DataPath
+from actions.jsonvalues import compact_json
 from actions.mapping import MISSING, CompiledMapping
 from actions.mapping import compile as compile_mapping
 from actions.mapping.values import to_text
@@ -41,7 +41,7 @@ def _templated(value: Any) -> Any:
 def form_value(value: Any) -> str:
     """A value as form text: scalars as text, objects and lists as compact JSON."""
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return compact_json(value)
     return to_text(value)
 
 
@@ -73,6 +73,8 @@ class RequestSpec:
     query: CompiledMapping
     body: CompiledMapping | None
     encoding: str
+    body_is_payload: bool = False
+    """The body is the whole payload (the default): no mapping to apply."""
 
     @classmethod
     def compile(
@@ -96,26 +98,29 @@ class RequestSpec:
             if encoding == "none"
             else compile_mapping(value, source=source, base_path=(*path, "body", "value")),
             encoding=encoding,
+            body_is_payload=value in ({"@path": "$."}, {"@path": "."}, {"@path": ""}),
         )
 
     def build(self, data: Any, settings: Mapping[str, Any]) -> BuiltRequest:
         url = self.url(data, settings)
-        headers = {
-            k: to_text(v) for k, v in self.headers.apply(data, settings).items() if v is not None
-        }
-        query = {
-            k: form_value(v) for k, v in self.query.apply(data, settings).items() if v is not None
-        }
+        headers = (
+            {k: to_text(v) for k, v in self.headers.apply(data, settings).items() if v is not None}
+            if self.headers.mapping
+            else {}
+        )
+        query = (
+            {k: form_value(v) for k, v in self.query.apply(data, settings).items() if v is not None}
+            if self.query.mapping
+            else {}
+        )
         body_text: str | None = None
         if self.body is not None:
-            body = self.body.apply(data, settings)
+            body = data if self.body_is_payload else self.body.apply(data, settings)
             if self.encoding == "form":
                 items = body.items() if isinstance(body, dict) else []
                 body_text = urlencode([(k, form_value(v)) for k, v in items if v is not None])
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
-                body_text = json.dumps(
-                    None if body is MISSING else body, separators=(",", ":"), ensure_ascii=False
-                )
+                body_text = compact_json(None if body is MISSING else body)
                 headers.setdefault("Content-Type", "application/json")
         return BuiltRequest(self.method, str(url), headers, query, body_text, self.encoding)

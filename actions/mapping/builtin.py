@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from actions.jsonvalues import compact_json
 from actions.mapping.compiler import Compiler, _const
 from actions.mapping.directives import (
     ARRAY_PATH,
@@ -400,7 +401,7 @@ def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             value = operand(root, settings, failures)
             if value is MISSING:
                 return MISSING
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+            return compact_json(value)
 
         return encode
 
