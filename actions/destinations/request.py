@@ -52,6 +52,9 @@ def _url_template(text: str) -> Any:
     from actions.mapping.template import parse_template
 
     parts, paths = parse_template(text)
+    if not paths:
+        url = parts[0]
+        return lambda payload, settings: url
     readers = tuple(compile_path(p) for p in paths)
 
     def render(payload: Any, settings: Mapping[str, Any]) -> str:
