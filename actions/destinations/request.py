@@ -4,7 +4,7 @@ against the validated payload (and the settings through ``$settings.`` paths).""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import attrs
@@ -17,8 +17,9 @@ from actions.mapping.values import to_text
 from actions.yamlsource import SourceMap
 
 
-@attrs.frozen
-class BuiltRequest:
+class BuiltRequest(NamedTuple):
+    """The parts of one request (a tuple: built for every request, so kept cheap)."""
+
     method: str
     url: str
     headers: dict[str, str]
@@ -126,4 +127,4 @@ class RequestSpec:
             else:
                 body_text = compact_json(None if body is MISSING else body)
                 headers.setdefault("Content-Type", "application/json")
-        return BuiltRequest(self.method, str(url), headers, query, body_text, self.encoding)
+        return BuiltRequest(self.method, url, headers, query, body_text, self.encoding)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +39,9 @@ from actions.spec import check_event
 from actions.yamlsource import SourceMap
 
 _CACHE_LIMIT = 4096
+_TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
+_STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}
+_NO_MATCH = Filtered("no enabled subscription matched the event")
 
 
 @attrs.frozen
@@ -106,8 +108,8 @@ class ConfiguredDestination:
         self._unindexed = tuple(s for s in compiled if s.index_key is None)
         self._candidates: dict[tuple[Any, Any], tuple[_Compiled, ...]] = {}
         self._lock = threading.Lock()
-        self._counter: Counter[str] = Counter()
-        self._per_subscription: dict[str, Counter[str]] = {}
+        self._totals = dict.fromkeys(_TOTALS, 0)
+        self._per_subscription: dict[str, dict[str, int]] = {}
 
     # -- construction --------------------------------------------------------------------------
 
@@ -280,29 +282,45 @@ class ConfiguredDestination:
     @property
     def counts(self) -> Counts:
         with self._lock:
-            counter = dict(self._counter)
+            totals = dict(self._totals)
             per = {name: dict(c) for name, c in self._per_subscription.items()}
-        return Counts(
-            events=counter.get("events", 0),
-            delivered=counter.get("delivered", 0),
-            filtered=counter.get("filtered", 0),
-            skipped=counter.get("skipped", 0),
-            failed=counter.get("failed", 0),
-            requests=counter.get("requests", 0),
-            subscriptions=per,
-        )
+        return Counts(**totals, subscriptions=per)
 
     def _count(self, outcomes: list[Outcome]) -> None:
+        """Count one event under the lock, so a snapshot always adds up: the event once, by its
+        status (a request wins over failed, failed over skipped, skipped over filtered); each
+        request; each outcome under its subscription."""
+        if len(outcomes) == 1:  # the common case: one outcome decides the status
+            outcome = outcomes[0]
+            kind = outcome.kind
+            name = None if kind == "filtered" else outcome.subscription  # type: ignore[union-attr]
+            with self._lock:
+                totals = self._totals
+                totals["events"] += 1
+                totals[_STATUS[kind]] += 1
+                if kind == "request":
+                    totals["requests"] += 1
+                if name is not None:
+                    self._count_subscription(name, kind)
+            return
         status = status_of(outcomes)
         with self._lock:
-            self._counter["events"] += 1
-            self._counter[status] += 1
+            totals = self._totals
+            totals["events"] += 1
+            totals[status] += 1
             for outcome in outcomes:
-                if outcome.kind == "request":
-                    self._counter["requests"] += 1
+                kind = outcome.kind
+                if kind == "request":
+                    totals["requests"] += 1
                 name = getattr(outcome, "subscription", None)
                 if name is not None:
-                    self._per_subscription.setdefault(name, Counter())[outcome.kind] += 1
+                    self._count_subscription(name, kind)
+
+    def _count_subscription(self, name: str, kind: str) -> None:
+        per = self._per_subscription.get(name)
+        if per is None:
+            per = self._per_subscription[name] = {}
+        per[kind] = per.get(kind, 0) + 1
 
     def _process(self, event: Any) -> list[Outcome]:
         problems = check_event(event)
@@ -320,7 +338,7 @@ class ConfiguredDestination:
         for compiled in self._candidates_for(event):
             if compiled.trigger.matches(event):
                 outcomes.append(self._run(compiled, event))
-        return outcomes or [Filtered("no enabled subscription matched the event")]
+        return outcomes or [_NO_MATCH]
 
     def _turned_off(self, event: dict[str, Any]) -> str | None:
         integrations = event.get("integrations")
@@ -372,7 +390,7 @@ class ConfiguredDestination:
         for rule in action.skip:
             if rule.when is not None and rule.when.matches(event):
                 return Skipped(name, action.key, rule.reason)
-            if rule.missing and not any(f in payload for f in rule.missing):
+            if rule.missing and payload.keys().isdisjoint(rule.missing):
                 return Skipped(name, action.key, rule.reason)
         if problems:
             return Failed(
@@ -385,18 +403,7 @@ class ConfiguredDestination:
     def _request(
         self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]
     ) -> Request:
-        return Request(
-            name,
-            action,
-            built.method,
-            built.url,
-            built.headers,
-            built.query,
-            built.body,
-            built.encoding,
-            payload,
-            self._secrets,
-        )
+        return Request(name, action, *built, payload, self._secrets)
 
 
 def _did_you_mean(name: str, choices: set[str]) -> str:
