@@ -59,6 +59,35 @@ def test_counts_always_add_up(demo: actions.ConfiguredDestination) -> None:
     assert counts.requests >= counts.delivered
 
 
+def test_counts_match_the_outcomes_event_by_event() -> None:
+    # Two subscriptions per track event: one event can give a request and a skip, or a request
+    # and a failure; it counts once, by its status, and each outcome under its subscription.
+    subscriptions = [
+        {"name": "all tracks", "action": "track", "trigger": "type = 'track'"},
+        {"name": "orders", "action": "track", "trigger": "event = 'Order Completed'"},
+        {"name": "identifies", "action": "identify", "trigger": "type = 'identify'"},
+    ]
+    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    status_totals = dict.fromkeys(["delivered", "filtered", "skipped", "failed"], 0)
+    per: dict[str, dict[str, int]] = {}
+    requests = 0
+    for result in configured.stream(_stream()):
+        status_totals[result.status] += 1
+        for outcome in result.outcomes:
+            requests += outcome.kind == "request"
+            name = getattr(outcome, "subscription", None)
+            if name is not None:
+                kinds = per.setdefault(name, {})
+                kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
+    counts = configured.counts
+    assert {k: getattr(counts, k) for k in status_totals} == status_totals
+    assert counts.requests == requests
+    assert counts.subscriptions == per
+    assert counts.to_dict()["events"] == sum(status_totals.values())
+    assert set(per) == {"all tracks", "orders", "identifies"}
+    assert sum(per["orders"].values()) < sum(per["all tracks"].values())
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
     lambda inner: (
