@@ -12,8 +12,10 @@ from typing import Any, Protocol
 import attrs
 
 from actions.destinations.loading import load_destination, load_destination_text, resolve
+from actions.engine.config import load_config
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Outcome, Request
+from actions.yamlsource import load_yaml
 
 
 @attrs.frozen
@@ -44,6 +46,22 @@ class DestinationSpec:
             dict(settings),
             None if subscriptions is None else tuple(subscriptions),
             tuple(filters),
+        )
+
+    @classmethod
+    def from_config(cls, path: str | Path) -> DestinationSpec:
+        """A config file (docs/format.md). It is compiled once here, so that its errors, located
+        in the file, are raised where the pipeline is built rather than on the workers."""
+        file = Path(path)
+        load_config(file)
+        data = load_yaml(file.read_text(encoding="utf-8"), str(file)).value
+        target = data["destination"]
+        relative = file.parent / target
+        return cls.for_pack(
+            relative if relative.exists() else target,
+            data.get("settings") or {},
+            data.get("subscriptions"),
+            data.get("filters") or (),
         )
 
     def build(self) -> ConfiguredDestination:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ beam = pytest.importorskip(
 )
 
 from apache_beam.metrics.metric import MetricsFilter  # noqa: E402
-from apache_beam.testing.test_pipeline import TestPipeline  # noqa: E402
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline  # noqa: E402
 from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
 
 import actions  # noqa: E402
@@ -47,7 +48,7 @@ def _counter(result: Any, name: str) -> int:
 def test_every_event_is_accounted_for(pack: str) -> None:
     events: list[Any] = load_sample_events() + BAD
     want_requests, want_failed, counts = _expected(pack, events)
-    pipeline = TestPipeline()
+    pipeline = BeamTestPipeline()
     outputs = (
         pipeline
         | beam.Create(events, reshuffle=False)
@@ -69,4 +70,29 @@ def test_every_event_is_accounted_for(pack: str) -> None:
     total = sum(_counter(result, name) for name in ("delivered", "filtered", "skipped", "failed"))
     assert total == len(events)
     for name in ("delivered", "filtered", "skipped", "failed", "requests"):
+        assert _counter(result, name) == counts[name], name
+
+
+def test_a_config_file_with_a_filter(adjust_config: Path) -> None:
+    config = adjust_config
+    events: list[Any] = load_sample_events() + BAD
+    configured = actions.load_config(config)
+    for event in events:
+        configured.process(event)
+    counts = configured.counts.to_dict()
+    pipeline = BeamTestPipeline()
+    outputs = (
+        pipeline
+        | beam.Create(events, reshuffle=False)
+        | ActionsTransform(DestinationSpec.from_config(config))
+    )
+    assert_that(
+        outputs.dead_letter | beam.Map(lambda d: (d["subscription"], d["problems"][0]["path"])),
+        equal_to([(None, "$")] * 3 + [(None, "$.type"), (None, "$.userId")]),
+        label="dead letters",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    assert counts["filtered"] > 0
+    for name in ("events", "delivered", "filtered", "skipped", "failed", "requests"):
         assert _counter(result, name) == counts[name], name

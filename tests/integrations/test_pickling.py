@@ -4,6 +4,7 @@ cloudpickle and behaves the same afterwards."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import cloudpickle
 import pytest
@@ -33,3 +34,21 @@ def test_spec_is_plain_data_and_builds_the_same_destination() -> None:
     assert [o.to_dict() for o in clone.build().process(event)] == [
         o.to_dict() for o in spec.build().process(event)
     ]
+
+
+def test_spec_from_a_config_file_behaves_like_the_config(adjust_config: Path) -> None:
+    config = adjust_config
+    spec = pickle.loads(pickle.dumps(DestinationSpec.from_config(config)))
+    built, loaded = spec.build(), actions.load_config(config)
+    outcomes = [[o.to_dict() for o in built.process(e)] for e in load_sample_events()]
+    assert outcomes == [[o.to_dict() for o in loaded.process(e)] for e in load_sample_events()]
+    assert any(o["kind"] == "request" for each in outcomes for o in each)
+    assert any(o.get("filter") == "no screens" for each in outcomes for o in each)
+
+
+def test_spec_from_a_broken_config_fails_where_the_pipeline_is_built(adjust_config: Path) -> None:
+    config = adjust_config
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('type = "screen"', 'type = = "screen"'), encoding="utf-8")
+    with pytest.raises(actions.ActionsError):
+        DestinationSpec.from_config(config)
