@@ -148,7 +148,7 @@ def _scalar(kind: str) -> Coercer:
     if kind in ("string", "text"):
 
         def string(value: Any) -> Any:
-            if isinstance(value, str):
+            if type(value) is str or isinstance(value, str):
                 return value
             if isinstance(value, bool | int | float):
                 return to_text(value)
@@ -305,12 +305,43 @@ def _object(spec: FieldSpec) -> Coercer:
     return anything
 
 
+_Step = tuple[str, Coercer, bool, bool, bool, str]
+
+
 @attrs.frozen
 class PayloadChecker:
     """Coerces and validates a payload against its fields, in one pass."""
 
     fields: tuple[tuple[FieldSpec, Coercer], ...]
     additional: bool
+    # Per field, what the per-event loop needs, read once: name, coercer, allow_null, keep "",
+    # drop when invalid, label; then the required fields with their condition (None: always).
+    _steps: tuple[_Step, ...] = attrs.field(init=False, repr=False, eq=False)
+    _required: tuple[tuple[str, str, Condition | None], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+    _known: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        steps = tuple(
+            (
+                spec.name,
+                coerce,
+                spec.allow_null,
+                spec.type in ("string", "text"),
+                spec.invalid == "drop",
+                spec.label or spec.name,
+            )
+            for spec, coerce in self.fields
+        )
+        required = tuple(
+            (spec.name, spec.label or spec.name, None if spec.required else spec.required_if)
+            for spec, _ in self.fields
+            if spec.required or spec.required_if is not None
+        )
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_required", required)
+        object.__setattr__(self, "_known", frozenset(spec.name for spec, _ in self.fields))
 
     @classmethod
     def build(cls, specs: tuple[FieldSpec, ...], additional: bool = False) -> PayloadChecker:
@@ -323,33 +354,30 @@ class PayloadChecker:
         first: missing, ``null`` (unless the field allows it), ``""`` for non-string fields."""
         out: dict[str, Any] = {}
         problems: list[tuple[tuple[Any, ...], str]] = []
-        for spec, coerce in self.fields:
-            name = spec.name
-            value = payload.get(name)
+        get = payload.get
+        for name, coerce, allow_null, keep_empty, drop_invalid, label in self._steps:
+            value = get(name)
             if value is None:
-                if value is None and name in payload and spec.allow_null:
+                if allow_null and name in payload:
                     out[name] = None
                 continue
-            if value == "" and spec.type not in ("string", "text"):
+            if value == "" and not keep_empty:
                 continue
             try:
                 out[name] = coerce(value)
             except Invalid as exc:
-                if spec.invalid != "drop":
-                    label = spec.label or name
+                if not drop_invalid:
                     problems.append(((name, *exc.path), f"{label} {exc.message}"))
         if self.additional:
-            known = {spec.name for spec, _ in self.fields}
+            known = self._known
             out.update((k, v) for k, v in payload.items() if k not in known and v is not None)
-        for spec, _ in self.fields:
-            needed = spec.required or (spec.required_if is not None and spec.required_if.holds(out))
-            if needed and spec.name not in out and not any(p[0][0] == spec.name for p in problems):
-                why = (
-                    f" ({spec.required_if.describe()})"
-                    if spec.required_if and not spec.required
-                    else ""
-                )
-                problems.append(((spec.name,), f"{spec.label or spec.name} is required{why}"))
+        for name, label, condition in self._required:
+            if name in out or (condition is not None and not condition.holds(out)):
+                continue
+            if any(p[0][0] == name for p in problems):
+                continue
+            why = f" ({condition.describe()})" if condition is not None else ""
+            problems.append(((name,), f"{label} is required{why}"))
         return out, problems
 
 
