@@ -28,6 +28,7 @@ from actions.engine.outcomes import (
     Request,
     Skipped,
     problem,
+    redact_text,
     status_of,
 )
 from actions.errors import Diagnostic, format_path
@@ -381,8 +382,8 @@ class ConfiguredDestination:
         name, action = compiled.subscription.name, compiled.action
         raw, failures = compiled.mapping.evaluate(event, self._settings)
         if failures:
-            return Failed(
-                tuple(Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures),
+            return self._failed(
+                [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures],
                 name,
                 action.key,
             )
@@ -393,12 +394,20 @@ class ConfiguredDestination:
             if rule.missing and payload.keys().isdisjoint(rule.missing):
                 return Skipped(name, action.key, rule.reason)
         if problems:
-            return Failed(
-                tuple(problem(path, message) for path, message in problems), name, action.key
+            return self._failed(
+                [problem(path, message) for path, message in problems], name, action.key
             )
         return self._request(
             name, action.key, action.request.build(payload, self._settings), payload
         )
+
+    def _failed(self, problems: list[Problem], name: str, action: str) -> Failed:
+        """A failed outcome; a message that quotes a value never shows a secret setting (a
+        mapping may read one into a field that then fails)."""
+        secrets = self._secrets
+        if secrets:
+            problems = [Problem(p.path, redact_text(p.message, secrets)) for p in problems]
+        return Failed(tuple(problems), name, action)
 
     def _request(
         self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]

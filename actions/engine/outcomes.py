@@ -21,12 +21,17 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def _redact(value: Any, secrets: Iterable[str]) -> Any:
     if isinstance(value, str):
-        for secret in secrets:
-            if secret:
-                value = value.replace(secret, "***")
-        return value
+        return redact_text(value, secrets)
     if isinstance(value, dict):
         return {k: _redact(v, secrets) for k, v in value.items()}
     if isinstance(value, list):

@@ -207,6 +207,22 @@ def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
     assert request.to_dict(reveal_secrets=True)["headers"]["Authorization"] == "Bearer sekret-123"
     assert "sekret-123" not in repr(demo)
     assert demo.settings_view["api_key"] == "***"
+    # A mapping that reads a secret into a field that then fails: the message quotes the value.
+    leaky = actions.load_destination(DEMO).configure(
+        SETTINGS,
+        [
+            {
+                "name": "leaky",
+                "action": "track",
+                "trigger": "type = 'track'",
+                "mapping": {"level": {"@path": "$settings.api_key"}},
+            }
+        ],
+    )
+    [failed] = leaky.process(event)
+    assert failed.kind == "failed"
+    assert "sekret-123" not in repr(failed) + str(failed.to_dict())
+    assert "'***'" in failed.to_dict()["problems"][0]["message"]
     with pytest.raises(actions.DefinitionError) as caught:
         actions.load_destination(DEMO).configure({"api_key": {"token": "sekret-in-a-dict"}})
     assert "sekret-in-a-dict" not in str(caught.value)
