@@ -15,6 +15,7 @@ from actions.destinations.loading import load_destination, load_destination_text
 from actions.engine.config import load_config
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Outcome, Request
+from actions.errors import ActionsError
 from actions.yamlsource import load_yaml
 
 
@@ -109,18 +110,34 @@ def _record(event: Any, outcome: Outcome, reveal_secrets: bool) -> dict[str, Any
 
 
 class Message(Protocol):
+    """What the loop reads from a consumed message (confluent-kafka's ``Message``)."""
+
     def value(self) -> bytes | None: ...
+    def key(self) -> bytes | None: ...
     def error(self) -> Any: ...
+    def topic(self) -> str | None: ...
+    def partition(self) -> int | None: ...
+    def offset(self) -> int | None: ...
 
 
 class Consumer(Protocol):
     def poll(self, timeout: float) -> Message | None: ...
-    def commit(self, message: Any = ..., asynchronous: bool = ...) -> Any: ...
+    def commit(self, *, asynchronous: bool) -> Any: ...
+
+
+DeliveryCallback = Callable[[Any, Any], None]
 
 
 class Producer(Protocol):
-    def produce(self, topic: str, value: bytes) -> None: ...
-    def flush(self, timeout: float = ...) -> int: ...
+    def produce(
+        self, topic: str, value: bytes, *, key: bytes | None, on_delivery: DeliveryCallback
+    ) -> None: ...
+    def flush(self, timeout: float) -> int: ...
+
+
+class DeliveryError(ActionsError):
+    """Kafka did not acknowledge every output: the input offsets were not committed, so the
+    messages since the last commit will be consumed again."""
 
 
 def kafka_loop(
@@ -130,55 +147,87 @@ def kafka_loop(
     *,
     requests_topic: str,
     dead_letter_topic: str,
+    commit_every: int = 100,
     max_messages: int | None = None,
     poll_timeout: float = 1.0,
+    flush_timeout: float = 30.0,
 ) -> dict[str, int]:
-    """Consume events, produce requests and dead letters, commit after producing (at-least-once:
-    a crash between produce and commit replays the message). Works with confluent-kafka's
-    Consumer and Producer (``enable.auto.commit=false``). Returns counts."""
+    """Consume events, produce requests and dead letters, and every ``commit_every`` messages
+    (and whenever the topic is idle) flush the producer and then commit the consumer's offsets:
+    at-least-once. Works with confluent-kafka's ``Consumer`` (``enable.auto.commit: false``) and
+    ``Producer``. Outputs keep the input message's key. Runs until ``max_messages`` messages
+    have been consumed (for ever when ``None``) and returns the counts."""
     configured = spec.build()
-    counts = {"messages": 0, "requests": 0, "dead_letters": 0, "filtered": 0, "skipped": 0}
+    counts = dict.fromkeys(("messages", "requests", "dead_letters", "filtered", "skipped"), 0)
+    undelivered: list[Any] = []
+    uncommitted = 0
+
+    def delivered(error: Any, _message: Any) -> None:
+        if error is not None:
+            undelivered.append(error)
+
+    def send(topic: str, record: Mapping[str, Any], key: bytes | None) -> None:
+        producer.produce(topic, json.dumps(record).encode(), key=key, on_delivery=delivered)
+
+    def commit() -> None:
+        nonlocal uncommitted
+        if uncommitted == 0:
+            return
+        remaining = producer.flush(flush_timeout)
+        if remaining or undelivered:
+            raise DeliveryError(
+                f"{remaining} outputs still queued and {len(undelivered)} rejected "
+                f"(first: {undelivered[0] if undelivered else 'timeout'}); offsets not committed"
+            )
+        consumer.commit(asynchronous=False)
+        uncommitted = 0
+
     while max_messages is None or counts["messages"] < max_messages:
         message = consumer.poll(poll_timeout)
         if message is None:
+            commit()
             if max_messages is None:
                 continue
             break
-        if message.error():
+        if message.error():  # a broker or partition notice, not a record
             continue
         counts["messages"] += 1
+        uncommitted += 1
+        key = message.key()
         raw = message.value() or b""
+        source = _source(message)
         try:
             event: Any = json.loads(raw)
-        except ValueError as exc:
-            producer.produce(
-                dead_letter_topic,
-                json.dumps(
-                    {
-                        "event": raw.decode("utf-8", "replace"),
-                        "subscription": None,
-                        "reason": f"not JSON: {exc}",
-                        "problems": [],
-                    }
-                ).encode(),
-            )
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
+            send(dead_letter_topic, {**_not_json(raw, exc), "source": source}, key)
             counts["dead_letters"] += 1
-            producer.flush()
-            consumer.commit(message=message, asynchronous=False)
-            continue
-        for outcome in configured.process(event):
-            if isinstance(outcome, Request):
-                producer.produce(
-                    requests_topic, json.dumps(outcome.to_dict(reveal_secrets=True)).encode()
-                )
-                counts["requests"] += 1
-            elif isinstance(outcome, Failed):
-                producer.produce(
-                    dead_letter_topic, json.dumps(dead_letter(event, outcome)).encode()
-                )
-                counts["dead_letters"] += 1
-            else:
-                counts[outcome.kind] += 1
-        producer.flush()
-        consumer.commit(message=message, asynchronous=False)
+        else:
+            for outcome in configured.process(event):
+                if isinstance(outcome, Request):
+                    send(requests_topic, outcome.to_dict(reveal_secrets=True), key)
+                    counts["requests"] += 1
+                elif isinstance(outcome, Failed):
+                    send(dead_letter_topic, {**dead_letter(event, outcome), "source": source}, key)
+                    counts["dead_letters"] += 1
+                else:
+                    counts[outcome.kind] += 1
+        if uncommitted >= commit_every:
+            commit()
+    commit()
     return counts
+
+
+def _source(message: Message) -> dict[str, Any]:
+    return {"topic": message.topic(), "partition": message.partition(), "offset": message.offset()}
+
+
+def _not_json(raw: bytes, exc: Exception) -> dict[str, Any]:
+    """The dead-letter record of a message that is not JSON (same keys as :func:`dead_letter`)."""
+    event = raw.decode("utf-8", "replace")
+    return {
+        "event": event,
+        "subscription": None,
+        "action": None,
+        "reason": f"not JSON: {exc}",
+        "problems": [],
+    }

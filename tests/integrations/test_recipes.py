@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 
-from actions.pipelines import DestinationSpec, kafka_loop, partition_processor
+from actions.pipelines import DeliveryError, DestinationSpec, kafka_loop, partition_processor
 from actions.samples import load_sample_events
 
 SPEC = DestinationSpec.for_pack("adjust")
@@ -40,71 +41,148 @@ def test_dask_bag_recipe() -> None:
     assert sorted(r["kind"] for r in records) == sorted(_expected_kinds(events))
 
 
+@attrs.frozen
 class FakeMessage:
-    def __init__(self, value: bytes) -> None:
-        self._value = value
+    offset_: int
+    value_: bytes
+    key_: bytes | None = None
 
     def value(self) -> bytes:
-        return self._value
+        return self.value_
+
+    def key(self) -> bytes | None:
+        return self.key_
 
     def error(self) -> None:
         return None
 
+    def topic(self) -> str:
+        return "events"
 
-class FakeConsumer:
-    def __init__(self, values: list[bytes]) -> None:
-        self.queue = [FakeMessage(v) for v in values]
-        self.committed: list[bytes] = []
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self.offset_
+
+
+class FakeKafka:
+    """A consumer and a producer over one partition, logging produce, flush and commit in order.
+    ``reject``: outputs to that topic are refused by the broker (reported at flush)."""
+
+    def __init__(self, values: list[bytes], reject: str | None = None) -> None:
+        self.queue = [FakeMessage(i, v, f"device-{i % 3}".encode()) for i, v in enumerate(values)]
+        self.position = 0
+        self.reject = reject
+        self.pending: list[tuple[str, Any]] = []
+        self.outputs: list[tuple[str, Any, bytes | None]] = []
+        self.log: list[tuple[str, int]] = []
 
     def poll(self, timeout: float) -> FakeMessage | None:
-        return self.queue.pop(0) if self.queue else None
+        if self.position == len(self.queue):
+            return None
+        self.position += 1
+        return self.queue[self.position - 1]
 
-    def commit(self, message: Any = None, asynchronous: bool = True) -> None:
-        self.committed.append(message.value())
+    def commit(self, *, asynchronous: bool) -> None:
+        assert asynchronous is False
+        self.log.append(("commit", self.position))
 
+    def produce(self, topic: str, value: bytes, *, key: bytes | None, on_delivery: Any) -> None:
+        self.pending.append((topic, on_delivery))
+        self.outputs.append((topic, json.loads(value), key))
+        self.log.append(("produce", self.position))
 
-class FakeProducer:
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, bytes]] = []
-        self.delivered: list[tuple[str, bytes]] = []
-
-    def produce(self, topic: str, value: bytes) -> None:
-        self.pending.append((topic, value))
-
-    def flush(self, timeout: float = -1) -> int:
-        self.delivered.extend(self.pending)
+    def flush(self, timeout: float) -> int:
+        for topic, on_delivery in self.pending:
+            on_delivery("broker refused" if topic == self.reject else None, None)
         self.pending.clear()
+        self.log.append(("flush", self.position))
         return 0
+
+    def produced(self, topic: str) -> list[Any]:
+        return [record for t, record, _ in self.outputs if t == topic]
+
+
+def _messages() -> tuple[list[Any], list[bytes]]:
+    events = load_sample_events()
+    values = [json.dumps(e).encode() for e in events]
+    return events, [*values, b"{not json", json.dumps({"type": "track"}).encode(), b"\xff"]
 
 
 def test_kafka_loop_with_dead_letter_topic() -> None:
-    events = load_sample_events()
-    values = [json.dumps(e).encode() for e in events] + [
-        b"{not json",
-        json.dumps({"type": "track"}).encode(),
-    ]
-    consumer, producer = FakeConsumer(values), FakeProducer()
+    events, values = _messages()
+    kafka = FakeKafka(values)
     counts = kafka_loop(
-        consumer,
-        producer,
+        kafka,
+        kafka,
         SPEC,
         requests_topic="requests",
         dead_letter_topic="dead",
+        commit_every=10,
         max_messages=len(values),
     )
-    assert counts["messages"] == len(values)
-    assert consumer.committed == values  # every message committed, after its outputs were flushed
-    topics = [topic for topic, _ in producer.delivered]
-    assert (
-        topics.count("requests") == counts["requests"] == _expected_kinds(events).count("request")
-    )
-    dead = [json.loads(v) for t, v in producer.delivered if t == "dead"]
-    assert len(dead) == counts["dead_letters"] == 2
-    assert "not JSON" in dead[0]["reason"]
-    assert dead[1]["problems"][0]["path"] == "$.event"
     expected = _expected_kinds(events)
-    assert counts["filtered"] == expected.count("filtered")
-    assert counts["skipped"] == expected.count("skipped")
+    assert counts == {
+        "messages": len(values),
+        "requests": expected.count("request"),
+        "dead_letters": expected.count("failed") + 3,
+        "filtered": expected.count("filtered"),
+        "skipped": expected.count("skipped"),
+    }
+    assert len(kafka.produced("requests")) == counts["requests"]
+    dead = kafka.produced("dead")
+    assert len(dead) == counts["dead_letters"]
+    assert "not JSON" in dead[-3]["reason"]
+    assert dead[-3]["event"] == "{not json"
+    assert dead[-2]["problems"][0]["path"] == "$.event"
+    assert dead[-2]["source"] == {"topic": "events", "partition": 0, "offset": len(values) - 2}
+    assert "not JSON" in dead[-1]["reason"]
+    # Outputs keep their input's key, so each device's outputs stay on one partition, in order.
+    keys = {key for _, _, key in kafka.outputs}
+    assert keys == {b"device-0", b"device-1", b"device-2"}
+
+
+def test_kafka_loop_commits_only_what_was_flushed() -> None:
+    _, values = _messages()
+    kafka = FakeKafka(values)
+    kafka_loop(
+        kafka,
+        kafka,
+        SPEC,
+        requests_topic="requests",
+        dead_letter_topic="dead",
+        commit_every=10,
+        max_messages=len(values),
+    )
+    commits = [position for kind, position in kafka.log if kind == "commit"]
+    assert commits == [*range(10, len(values), 10), len(values)]
+    flushed = False
+    for kind, _ in kafka.log:
+        if kind == "produce":
+            flushed = False
+        elif kind == "flush":
+            flushed = True
+        elif kind == "commit":
+            assert flushed, "committed offsets whose outputs were not flushed"
+
+
+def test_kafka_loop_does_not_commit_when_the_broker_refuses_an_output() -> None:
+    _, values = _messages()
+    kafka = FakeKafka(values, reject="dead")
+    with pytest.raises(DeliveryError, match=r"0 outputs still queued and \d+ rejected"):
+        kafka_loop(
+            kafka,
+            kafka,
+            SPEC,
+            requests_topic="requests",
+            dead_letter_topic="dead",
+            commit_every=10,
+            max_messages=len(values),
+        )
+    first_refused = min(record["source"]["offset"] for record in kafka.produced("dead"))
+    commits = [position for kind, position in kafka.log if kind == "commit"]
+    assert commits == list(range(10, first_refused + 1, 10))  # the refused message was not
 
 
 def test_spark_recipe() -> None:
