@@ -401,3 +401,40 @@ def test_field_checks_and_json_schema_agree(properties: dict[str, Any]) -> None:
     if not problems:
         schema = action.json_schema()
         assert list(jsonschema.Draft7Validator(schema).iter_errors(checked)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["revenue", "currency", "quantity", "flag", "tags", "level", "note"]),
+        json_values | st.sampled_from(["USD", "low", "high", "7", "true"]) | st.lists(st.text()),
+    )
+)
+def test_a_payload_the_json_schema_accepts_passes_the_field_checks_unchanged(
+    properties: dict[str, Any],
+) -> None:
+    # The other direction: the compiled checks never reject what the action's JSON Schema
+    # accepts (after the pipeline drops empty values), and they leave such a payload as it is.
+    import re
+
+    import jsonschema
+
+    formats = jsonschema.FormatChecker()
+    formats.checks("currency")(
+        lambda v: not isinstance(v, str) or bool(re.fullmatch("[A-Z]{3}", v))
+    )
+    action = actions.load_destination(DEMO).actions["track"]
+    names = {"revenue": "amount", "quantity": "count", "nullable": "note"}
+    payload = {"name": "E", "device": {"id": "d"}}
+    for key, value in properties.items():
+        field = names.get(key, key)
+        strings = field in ("currency", "level", "note", "tags")
+        if (value is None and field != "note") or (value == "" and not strings):
+            continue
+        payload[field] = value
+    validator = jsonschema.Draft7Validator(action.json_schema(), format_checker=formats)
+    if list(validator.iter_errors(payload)):
+        return
+    checked, problems = action.checker.check(payload)
+    assert problems == []
+    assert checked == payload
