@@ -3,7 +3,8 @@ against the validated payload (and the settings through ``$settings.`` paths).""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
@@ -37,6 +38,15 @@ def _compile_url(text: str, source: SourceMap | None, path: DataPath) -> Any:
 def _templated(value: Any) -> Any:
     """Strings in URLs and headers are templates."""
     return {"@template": value} if isinstance(value, str) else value
+
+
+def _reads_settings_only(value: Any) -> bool:
+    """A header value that is a literal, or a template whose placeholders all read settings."""
+    from actions.mapping.template import parse_template
+
+    if isinstance(value, str):
+        return all(path.settings for path in parse_template(value)[1])
+    return isinstance(value, int | float | bool) or value is None
 
 
 def form_value(value: Any) -> str:
@@ -79,6 +89,8 @@ class RequestSpec:
     encoding: str
     body_is_payload: bool = False
     """The body is the whole payload (the default): no mapping to apply."""
+    headers_read_settings_only: bool = False
+    """Every header is a literal or a template over settings: rendered once per configuration."""
 
     @classmethod
     def compile(
@@ -103,14 +115,37 @@ class RequestSpec:
             else compile_mapping(value, source=source, base_path=(*path, "body", "value")),
             encoding=encoding,
             body_is_payload=value in ({"@path": "$."}, {"@path": "."}, {"@path": ""}),
+            headers_read_settings_only=all(
+                _reads_settings_only(v) for v in (raw.get("headers") or {}).values()
+            ),
         )
 
-    def build(self, data: Any, settings: Mapping[str, Any]) -> BuiltRequest:
+    def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
+        """:meth:`build` for one configuration's settings; headers that read only settings are
+        rendered here, once."""
+        if not self.headers_read_settings_only or not self.headers.mapping:
+            return partial(self.build, settings=settings)
+        values = self.headers.apply(None, settings)
+        if not isinstance(values, dict):  # left to each request (and its failure handling)
+            return partial(self.build, settings=settings)
+        fixed = {k: to_text(v) for k, v in values.items() if v is not None}
+        return partial(self.build, settings=settings, fixed_headers=fixed)
+
+    def _headers(self, data: Any, settings: Mapping[str, Any]) -> dict[str, str]:
+        if not self.headers.mapping:
+            return {}
+        values = self.headers.apply(data, settings)
+        return {k: to_text(v) for k, v in values.items() if v is not None}
+
+    def build(
+        self,
+        data: Any,
+        settings: Mapping[str, Any],
+        fixed_headers: Mapping[str, str] | None = None,
+    ) -> BuiltRequest:
         url = self.url(data, settings)
         headers = (
-            {k: to_text(v) for k, v in self.headers.apply(data, settings).items() if v is not None}
-            if self.headers.mapping
-            else {}
+            dict(fixed_headers) if fixed_headers is not None else self._headers(data, settings)
         )
         query = (
             {k: form_value(v) for k, v in self.query.apply(data, settings).items() if v is not None}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -54,6 +54,7 @@ class _Compiled:
     mapping: CompiledMapping
     index_key: str | None
     index_values: frozenset[str]
+    build: Callable[[Any], BuiltRequest]
 
 
 @attrs.frozen
@@ -195,8 +196,9 @@ class ConfiguredDestination:
             if not subscription.enabled:
                 continue
             index_key, values_ = _index_entry(trigger)
+            build = action.request.bind(values)
             compiled.append(
-                _Compiled(index, subscription, action, trigger, mapping, index_key, values_)
+                _Compiled(index, subscription, action, trigger, mapping, index_key, values_, build)
             )
         built_filters = []
         for index, raw in enumerate(filters or ()):
@@ -397,9 +399,7 @@ class ConfiguredDestination:
             return self._failed(
                 [problem(path, message) for path, message in problems], name, action.key
             )
-        return self._request(
-            name, action.key, action.request.build(payload, self._settings), payload
-        )
+        return self._request(name, action.key, compiled.build(payload), payload)
 
     def _failed(self, problems: list[Problem], name: str, action: str) -> Failed:
         """A failed outcome; a message that quotes a value never shows a secret setting (a

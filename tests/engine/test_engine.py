@@ -438,3 +438,29 @@ def test_a_payload_the_json_schema_accepts_passes_the_field_checks_unchanged(
     checked, problems = action.checker.check(payload)
     assert problems == []
     assert checked == payload
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer {{$settings.api_key}}", "X-Version": 2},
+        {"X-Name": "{{name}}", "X-Key": "{{$settings.api_key}}"},
+        {"X-Key": {"@if": {"exists": {"@path": "$settings.api_key"}, "then": "set"}}},
+        {"Content-Type": "text/plain", "X-Missing": "{{$settings.nothing}}"},
+    ],
+)
+def test_headers_rendered_once_per_configuration_equal_headers_rendered_per_request(
+    headers: dict[str, Any],
+) -> None:
+    from actions.destinations.request import RequestSpec
+
+    spec = RequestSpec.compile(
+        {"url": "https://x.example/{{name}}", "headers": headers}, source=None, path=()
+    )
+    rendered_once = "{{name}}" not in str(headers) and "@if" not in str(headers)
+    assert spec.headers_read_settings_only is rendered_once
+    settings = {"api_key": "k"}
+    bound = spec.bind(settings)
+    for payload in ({"name": "a"}, {"name": "b c"}, {}):
+        assert bound(payload) == spec.build(payload, settings)
+    assert bound({"name": "a"}).headers is not bound({"name": "a"}).headers
