@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 import pytest
 
 beam = pytest.importorskip(
@@ -16,7 +18,7 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline  
 from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
 
 import actions  # noqa: E402
-from actions.beam import NAMESPACE, ActionsTransform  # noqa: E402
+from actions.beam import NAMESPACE, ActionsTransform, ProcessEvents  # noqa: E402
 from actions.pipelines import DestinationSpec  # noqa: E402
 from actions.samples import load_sample_events  # noqa: E402
 
@@ -96,3 +98,17 @@ def test_a_config_file_with_a_filter(adjust_config: Path) -> None:
     assert counts["filtered"] > 0
     for name in ("events", "delivered", "filtered", "skipped", "failed", "requests"):
         assert _counter(result, name) == counts[name], name
+
+
+def test_the_dofn_ships_plain_data_and_compiles_in_setup() -> None:
+    spec = DestinationSpec.for_pack("adjust")
+    shipped = pickle.loads(cloudpickle.dumps(ProcessEvents(spec)))
+    assert shipped.configured is None
+    assert shipped.spec == spec
+    shipped.setup()
+    event = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
+    requests = list(shipped.process(event))
+    assert requests
+    assert [r["url"] for r in requests] == [
+        o.to_dict(reveal_secrets=True)["url"] for o in spec.build().process(event)
+    ]
