@@ -155,8 +155,9 @@ def kafka_loop(
     """Consume events, produce requests and dead letters, and every ``commit_every`` messages
     (and whenever the topic is idle) flush the producer and then commit the consumer's offsets:
     at-least-once. Works with confluent-kafka's ``Consumer`` (``enable.auto.commit: false``) and
-    ``Producer``. Outputs keep the input message's key. Runs until ``max_messages`` messages
-    have been consumed (for ever when ``None``) and returns the counts."""
+    ``Producer``. Outputs keep the input message's key. Runs for ever, or with ``max_messages``
+    until that many messages were consumed or a poll waited ``poll_timeout`` for nothing;
+    returns the counts."""
     configured = spec.build()
     counts = dict.fromkeys(("messages", "requests", "dead_letters", "filtered", "skipped"), 0)
     undelivered: list[Any] = []

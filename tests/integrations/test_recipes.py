@@ -4,6 +4,9 @@ when they are installed."""
 from __future__ import annotations
 
 import json
+import logging
+import re
+import sys
 from typing import Any
 
 import attrs
@@ -185,8 +188,9 @@ def test_kafka_loop_does_not_commit_when_the_broker_refuses_an_output() -> None:
     assert commits == list(range(10, first_refused + 1, 10))  # the refused message was not
 
 
-def test_spark_recipe() -> None:
+def test_spark_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # workers use this interpreter
     spark = pyspark.sql.SparkSession.builder.master("local[1]").getOrCreate()
     try:
         events = load_sample_events()
@@ -198,3 +202,70 @@ def test_spark_recipe() -> None:
         assert sorted(r["kind"] for r in records) == sorted(_expected_kinds(events))
     finally:
         spark.stop()
+
+
+class _Log(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_kafka_loop_against_the_mock_cluster() -> None:
+    kafka = pytest.importorskip("confluent_kafka", reason="confluent-kafka is not installed")
+    log = _Log()
+    logger = logging.getLogger("actions.tests.kafka")
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    cluster = kafka.Producer({"test.mock.num.brokers": 1, "debug": "mock", "logger": logger})
+    cluster.poll(0.5)
+    found = next(m for line in log.lines if (m := re.search(r"bootstrap\.servers=(\S+)", line)))
+    servers = {"bootstrap.servers": found.group(1)}
+
+    events, values = _messages()
+    seed = kafka.Producer(servers)
+    for i, value in enumerate(values):
+        seed.produce("events", value, key=f"device-{i % 3}".encode())
+    assert seed.flush(10) == 0
+
+    def assigned(topic: str, group: str) -> Any:
+        """A consumer of every partition of ``topic`` from the start (no group rebalance)."""
+        client = kafka.Consumer({**servers, "group.id": group, "enable.auto.commit": False})
+        partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
+        client.assign([kafka.TopicPartition(topic, p, kafka.OFFSET_BEGINNING) for p in partitions])
+        return client
+
+    source = assigned("events", "actions")
+    counts = kafka_loop(
+        source,
+        kafka.Producer(servers),
+        SPEC,
+        requests_topic="requests",
+        dead_letter_topic="dead",
+        commit_every=10,
+        max_messages=len(values),
+        poll_timeout=10.0,
+    )
+    expected = _expected_kinds(events)
+    assert counts["messages"] == len(values)
+    assert counts["requests"] == expected.count("request")
+    assert counts["dead_letters"] == expected.count("failed") + 3
+    committed = source.committed(source.assignment(), timeout=10)
+    assert sum(max(part.offset, 0) for part in committed) == len(values)  # -1001: none
+    source.close()
+
+    def read(topic: str, n: int) -> list[Any]:
+        client = assigned(topic, "check")
+        out: list[Any] = []
+        while len(out) < n and (message := client.poll(10.0)) is not None:
+            out.append(json.loads(message.value()))
+        client.close()
+        return out
+
+    assert len(read("requests", counts["requests"])) == counts["requests"]
+    dead = read("dead", counts["dead_letters"])
+    assert len(dead) == counts["dead_letters"]
+    assert sum("not JSON" in d["reason"] for d in dead) == 2
+    assert {d["source"]["topic"] for d in dead} == {"events"}
