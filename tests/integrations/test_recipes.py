@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+from collections import Counter
 from typing import Any
 
 import attrs
@@ -36,12 +37,22 @@ def test_partition_processor_compiles_once_per_partition_and_keeps_every_outcome
 
 def test_dask_bag_recipe() -> None:
     bag = pytest.importorskip("dask.bag", reason="Dask is not installed")
-    events = load_sample_events()
+    import dask
+
+    events: list[Any] = [*load_sample_events(), None, {"type": "track"}]
     process = partition_processor(SPEC)
     # Dask ships each partition's result between processes: materialise it as a list.
-    partitions = bag.from_sequence(events, npartitions=3)
-    records = partitions.map_partitions(lambda part: list(process(part))).compute()
-    assert sorted(r["kind"] for r in records) == sorted(_expected_kinds(events))
+    records = bag.from_sequence(events, npartitions=3).map_partitions(
+        lambda part: list(process(part))
+    )
+    requests, dead_letters = dask.compute(
+        records.filter(lambda r: r["kind"] == "request"),
+        records.filter(lambda r: r["kind"] == "failed"),
+    )
+    expected = _expected_kinds(events)
+    assert len(requests) == expected.count("request") > 0
+    assert len(dead_letters) == expected.count("failed") >= 2
+    assert {d["problems"][0]["path"] for d in dead_letters} >= {"$", "$.event"}
 
 
 @attrs.frozen
@@ -189,17 +200,27 @@ def test_kafka_loop_does_not_commit_when_the_broker_refuses_an_output() -> None:
 
 
 def test_spark_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
-    pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed")
+    pytest.importorskip("pyspark", reason="PySpark is not installed")
+    from pyspark.sql import SparkSession
+
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # workers use this interpreter
-    spark = pyspark.sql.SparkSession.builder.master("local[1]").getOrCreate()
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
     try:
-        events = load_sample_events()
+        events: list[Any] = [*load_sample_events(), None]
         records = (
             spark.sparkContext.parallelize(events, 2)
             .mapPartitions(partition_processor(SPEC))
-            .collect()
+            .cache()
         )
-        assert sorted(r["kind"] for r in records) == sorted(_expected_kinds(events))
+        dead_letters = records.filter(lambda r: r["kind"] == "failed").collect()
+        counts = records.map(lambda r: r["kind"]).countByValue()
+        assert dict(counts) == dict(Counter(_expected_kinds(events)))
+        assert dead_letters[-1]["problems"][0]["path"] == "$"
     finally:
         spark.stop()
 
