@@ -8,6 +8,7 @@ accounted for: ``events == delivered + filtered + skipped + failed``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from actions.errors import ActionsError
@@ -40,7 +41,7 @@ class ProcessEvents(beam.DoFn):  # type: ignore[misc]
         self.configured = self.spec.build()
         self.counters = {name: Metrics.counter(NAMESPACE, name) for name in COUNTERS}
 
-    def process(self, event: Any) -> Any:
+    def process(self, event: Any) -> Iterator[Any]:
         outcomes = self.configured.process(event)
         kinds = {o.kind for o in outcomes}
         if "request" in kinds:
