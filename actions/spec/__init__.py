@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import jsonschema
 
-from actions.errors import DataPath
+from actions.errors import DataPath, format_path
 from actions.jsonvalues import type_name
 
 CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
@@ -25,6 +26,7 @@ CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 
 _CONTEXT: dict[str, Any] = {
     "active": "boolean",
+    "channel": "string",
     "app": {"name": "string", "version": "string", "build": "string", "namespace": "string"},
     "campaign": {
         "name": "string",
@@ -51,6 +53,7 @@ _CONTEXT: dict[str, Any] = {
         "country": "string",
         "latitude": "number",
         "longitude": "number",
+        "region": "string",
         "speed": "number",
     },
     "network": {
@@ -73,6 +76,7 @@ _CONTEXT: dict[str, Any] = {
     "timezone": "string",
     "traits": "object",
     "userAgent": "string",
+    "userAgentData": "object",
 }
 
 COMMON: dict[str, Any] = {
@@ -107,17 +111,21 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "alias": ("previousId", "userId"),
 }
 
-# Documented properties/traits, for "did you mean" suggestions (not enforced: the Spec is open).
-_DOCUMENTED_PROPERTIES = [
+# Documented properties and traits, for "did you mean" suggestions (not enforced: the Spec is
+# open). Track properties: the reserved ones, the Ecommerce and Mobile specs, and the partners'
+# guides (browser_fingerprint_id for Branch, credits for custom events).
+_TRACK_PROPERTIES = (
+    "revenue",
+    "currency",
+    "value",
     "description",
     "browser_fingerprint_id",
     "credits",
     "plan",
     "period",
     "trial",
-    "revenue",
-    "currency",
-    "value",
+    "level",
+    "method",
     "total",
     "subtotal",
     "shipping",
@@ -144,14 +152,12 @@ _DOCUMENTED_PROPERTIES = [
     "image_url",
     "query",
     "list_id",
+    "filters",
+    "sorts",
     "promotion_id",
     "creative",
     "wishlist_id",
     "wishlist_name",
-    "path",
-    "referrer",
-    "search",
-    "title",
     "version",
     "build",
     "from_background",
@@ -160,9 +166,21 @@ _DOCUMENTED_PROPERTIES = [
     "previous_build",
     "provider",
     "campaign",
-]
-_DOCUMENTED_TRAITS = [
+    "campaign.name",
+    "campaign.source",
+    "campaign.medium",
+    "campaign.content",
+    "campaign.ad_group",
+    "campaign.ad_creative",
+)
+_PAGE_PROPERTIES = ("name", "path", "referrer", "search", "title", "url", "keywords")
+_USER_TRAITS = (
     "address",
+    "address.city",
+    "address.country",
+    "address.postalCode",
+    "address.state",
+    "address.street",
     "age",
     "avatar",
     "birthday",
@@ -179,23 +197,62 @@ _DOCUMENTED_TRAITS = [
     "title",
     "username",
     "website",
-    "plan",
-    "industry",
+)
+_GROUP_TRAITS = (
+    "address",
+    "avatar",
+    "createdAt",
+    "description",
+    "email",
     "employees",
-]
+    "id",
+    "industry",
+    "name",
+    "phone",
+    "plan",
+    "website",
+)
+# Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT).
+_CONTEXT_EXTRAS = (
+    "campaign.provider",
+    "campaign.ad_group",
+    "campaign.ad_creative",
+    "campaign.click_date",
+    "campaign.conversion_date",
+    "campaign.id",
+    "campaign.ad_group_id",
+    "device.trackingStatus",
+    "referrer.id",
+    "referrer.link",
+    "referrer.name",
+    "referrer.type",
+    "referrer.url",
+)
+_DOCUMENTED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "track": (("properties", _TRACK_PROPERTIES),),
+    "identify": (("traits", _USER_TRAITS),),
+    "page": (("properties", _PAGE_PROPERTIES),),
+    "screen": (("properties", ("name",)),),
+    "group": (("traits", _GROUP_TRAITS),),
+    "alias": (),
+}
 
 
 @attrs.frozen
 class EventProblem:
-    """Why an event is not a valid Segment Spec event."""
+    """Why an event is not a valid Segment Spec event: the data ``path`` of the field (``()``
+    for the whole event), a ``message`` saying what is wrong, and a ``hint`` saying how to fix
+    it."""
 
     path: DataPath
     message: str
+    hint: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        from actions.errors import format_path
-
-        return {"path": format_path(self.path), "message": self.message}
+        data: dict[str, object] = {"path": format_path(self.path), "message": self.message}
+        if self.hint:
+            data["hint"] = self.hint
+        return data
 
 
 def _kind_schema(kind: Any) -> dict[str, Any]:
@@ -306,13 +363,20 @@ def _fast_valid(event: dict[str, Any]) -> bool:
     return _CHECK_COMMON(event) and _CHECK_TYPE[call](event)
 
 
+def _field(path: DataPath) -> str:
+    where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path)
+    return where.lstrip(".") or "the event"
+
+
+def _missing(error: jsonschema.ValidationError) -> str:
+    return error.message.split("'")[1] if "'" in error.message else ""
+
+
 def _message(error: jsonschema.ValidationError) -> str:
     validator = error.validator
-    where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in error.absolute_path)
-    field = where.lstrip(".") or "the event"
+    field = _field(tuple(error.absolute_path))
     if validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "a field"
-        return f"missing required field '{missing}'"
+        return f"missing required field '{_missing(error) or 'a field'}'"
     if validator == "type":
         expected = error.validator_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else expected
@@ -325,8 +389,57 @@ def _message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+_REQUIRED_HINTS = {
+    "type": f"add a type: one of {', '.join(CALL_TYPES)}",
+    "event": 'name the action the user took, e.g. "event": "Order Completed"',
+    "groupId": "set groupId to the id of the account or organisation the user belongs to",
+    "previousId": "set previousId to the id the user had before, usually their anonymousId",
+    "userId": "set userId to the id the user is known by from now on",
+}
+
+_TYPE_HINTS = {
+    "string": "send {field} as a JSON string (in quotes)",
+    "number": "send {field} as a JSON number (no quotes)",
+    "boolean": "send {field} as true or false",
+    "object": "send {field} as a JSON object of named values",
+}
+
+_IDENTITY_HINT = (
+    "set userId to the id your database knows the user by, or anonymousId to a device or "
+    "browser id (a UUID) when the user is not known yet"
+)
+
+
+def _hint(error: jsonschema.ValidationError, path: DataPath, required: frozenset[str]) -> str:
+    validator = error.validator
+    if validator == "required":
+        return _REQUIRED_HINTS.get(_missing(error), "")
+    if validator == "enum" and path == ("type",):
+        return f"use one of {', '.join(CALL_TYPES)} (lower case)"
+    if validator == "type":
+        if len(path) == 2 and path[0] == "integrations":
+            return (
+                "each integrations value is true or false (send to that destination or not), "
+                "or an object of options for it"
+            )
+        expected = error.validator_value
+        if isinstance(expected, list):
+            either = " or ".join("null" if kind == "null" else f"a {kind}" for kind in expected)
+            text = f"send {_field(path)} as {either}"
+        else:
+            template = _TYPE_HINTS.get(str(expected))
+            text = template.format(field=_field(path)) if template else ""
+        optional = len(path) != 1 or path[0] not in required
+        return f"{text}, or leave it out" if text and optional else text
+    if validator == "minLength":
+        return f"leave {_field(path)} out, or give it a non-empty value"
+    return ""
+
+
 def _problems(event: dict[str, Any]) -> Iterator[EventProblem]:
     errors = list(_validator().iter_errors(event))
+    call = event.get("type")
+    required = frozenset(REQUIRED.get(call, ()) if isinstance(call, str) else ())
     identity_failed = False
     seen: set[DataPath] = set()
     for error in errors:
@@ -334,16 +447,17 @@ def _problems(event: dict[str, Any]) -> Iterator[EventProblem]:
             identity_failed = True
             continue
         for leaf in _leaves(error):
-            path = tuple(leaf.absolute_path)
+            path: DataPath = tuple(leaf.absolute_path)
             if leaf.validator == "required":
-                missing = leaf.message.split("'")[1] if "'" in leaf.message else ""
+                missing = _missing(leaf)
                 path = (*path, missing) if missing else path
             seen.add(path)
-            yield EventProblem(path, _message(leaf))
+            yield EventProblem(path, _message(leaf), _hint(leaf, path, required))
     if identity_failed and not seen & {("userId",), ("anonymousId",)}:
         yield EventProblem(
             ("userId",),
             "every event needs a userId or an anonymousId (a non-empty string)",
+            _IDENTITY_HINT,
         )
 
 
@@ -358,7 +472,14 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
 def check_event(event: object) -> tuple[EventProblem, ...]:
     """The problems that make ``event`` an invalid Segment Spec event (empty when valid)."""
     if not isinstance(event, dict):
-        return (EventProblem((), f"an event must be a JSON object, not {type_name(event)}"),)
+        return (
+            EventProblem(
+                (),
+                f"an event must be a JSON object, not {type_name(event)}",
+                'send each event as one JSON object, e.g. {"type": "track", '
+                '"event": "Order Completed", "userId": "u_1"}',
+            ),
+        )
     if _fast_valid(event):
         return ()
     problems = tuple(dict.fromkeys(_problems(event)))
@@ -367,57 +488,51 @@ def check_event(event: object) -> tuple[EventProblem, ...]:
     return (EventProblem((), "the event does not match the Segment Spec"),)
 
 
-def _known_paths() -> frozenset[str]:
-    paths: set[str] = set()
-
-    def add(prefix: str, table: Mapping[str, Any]) -> None:
-        for key, kind in table.items():
-            path = f"{prefix}{key}"
-            paths.add(path)
-            if isinstance(kind, dict):
-                add(f"{path}.", kind)
-
-    add("", COMMON)
-    for table in PER_TYPE.values():
-        add("", table)
-    paths.update(f"properties.{name}" for name in _DOCUMENTED_PROPERTIES)
-    paths.update(f"traits.{name}" for name in _DOCUMENTED_TRAITS)
-    paths.update(f"context.traits.{name}" for name in _DOCUMENTED_TRAITS)
-    # Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT).
-    paths.update(
-        f"context.{name}"
-        for name in (
-            "campaign.provider",
-            "campaign.ad_group",
-            "campaign.ad_creative",
-            "campaign.click_date",
-            "campaign.conversion_date",
-            "campaign.id",
-            "campaign.ad_group_id",
-            "device.trackingStatus",
-        )
-    )
-    return frozenset(paths)
+def _table_paths(table: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, kind in table.items():
+        yield f"{prefix}{key}"
+        if isinstance(kind, dict):
+            yield from _table_paths(kind, f"{prefix}{key}.")
 
 
-KNOWN_PATHS: frozenset[str] = _known_paths()
-"""Every documented Spec field path (``properties.revenue``, ``context.device.advertisingId``)."""
+def _known_paths_by_type() -> dict[str, frozenset[str]]:
+    common = {*_table_paths(COMMON)}
+    common.update(f"context.{name}" for name in _CONTEXT_EXTRAS)
+    common.update(f"context.traits.{name}" for name in _USER_TRAITS)
+    by_type = {}
+    for call in CALL_TYPES:
+        paths = set(common) | set(_table_paths(PER_TYPE[call]))
+        for field, names in _DOCUMENTED[call]:
+            paths.update(f"{field}.{name}" for name in names)
+        by_type[call] = frozenset(paths)
+    return by_type
 
 
-def suggest(path: str) -> str | None:
-    """A documented path close to ``path`` ("did you mean"), or None when ``path`` is known or
-    nothing is close."""
-    if path in KNOWN_PATHS:
+KNOWN_PATHS_BY_TYPE: Mapping[str, frozenset[str]] = MappingProxyType(_known_paths_by_type())
+"""The documented Spec field paths of each call type (``track``: ``properties.revenue``, ...)."""
+
+KNOWN_PATHS: frozenset[str] = frozenset().union(*KNOWN_PATHS_BY_TYPE.values())
+"""Every documented Spec field path (``properties.revenue``, ``context.device.advertisingId``,
+``traits.email``), whatever the call type."""
+
+
+def suggest(path: str, call_type: str | None = None) -> str | None:
+    """The documented path closest to ``path`` ("did you mean"), or None when ``path`` is
+    documented or nothing is close. ``call_type`` narrows the candidates to one call type's
+    fields (``suggest("traits.emial", "identify")``)."""
+    known = KNOWN_PATHS_BY_TYPE.get(call_type, KNOWN_PATHS) if call_type else KNOWN_PATHS
+    if path in known:
         return None
     head = path.split(".", 1)[0]
-    candidates = [p for p in KNOWN_PATHS if p.split(".", 1)[0] == head] or list(KNOWN_PATHS)
-    close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.8)
+    candidates = [p for p in known if p.split(".", 1)[0] == head] or list(known)
+    close = difflib.get_close_matches(path, sorted(candidates), n=1, cutoff=0.8)
     return close[0] if close else None
 
 
 __all__ = [
     "CALL_TYPES",
     "KNOWN_PATHS",
+    "KNOWN_PATHS_BY_TYPE",
     "EventProblem",
     "check_event",
     "event_schema",
