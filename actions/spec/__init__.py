@@ -414,7 +414,7 @@ def _hint(error: jsonschema.ValidationError, path: DataPath, required: frozenset
     validator = error.validator
     if validator == "required":
         return _REQUIRED_HINTS.get(_missing(error), "")
-    if validator == "enum" and path == ("type",):
+    if validator in ("enum", "type") and path == ("type",):
         return f"use one of {', '.join(CALL_TYPES)} (lower case)"
     if validator == "type":
         if len(path) == 2 and path[0] == "integrations":
@@ -482,7 +482,10 @@ def check_event(event: object) -> tuple[EventProblem, ...]:
         )
     if _fast_valid(event):
         return ()
-    problems = tuple(dict.fromkeys(_problems(event)))
+    first: dict[DataPath, EventProblem] = {}
+    for problem in _problems(event):
+        first.setdefault(problem.path, problem)  # one problem per field
+    problems = tuple(first.values())
     if problems:
         return problems
     return (EventProblem((), "the event does not match the Segment Spec"),)
@@ -518,15 +521,36 @@ KNOWN_PATHS: frozenset[str] = frozenset().union(*KNOWN_PATHS_BY_TYPE.values())
 
 def suggest(path: str, call_type: str | None = None) -> str | None:
     """The documented path closest to ``path`` ("did you mean"), or None when ``path`` is
-    documented or nothing is close. ``call_type`` narrows the candidates to one call type's
-    fields (``suggest("traits.emial", "identify")``)."""
+    documented or nothing is close. The last name is compared with the documented names under
+    the same parent (``properties.revnue`` -> ``properties.revenue``); a misspelt parent is
+    compared as a whole path with the documented paths of the same depth
+    (``context.devcie.type`` -> ``context.device.type``).
+    ``call_type`` narrows the candidates to one call type's fields."""
     known = KNOWN_PATHS_BY_TYPE.get(call_type, KNOWN_PATHS) if call_type else KNOWN_PATHS
     if path in known:
         return None
-    head = path.split(".", 1)[0]
-    candidates = [p for p in known if p.split(".", 1)[0] == head] or list(known)
-    close = difflib.get_close_matches(path, sorted(candidates), n=1, cutoff=0.8)
-    return close[0] if close else None
+    parent, _, leaf = path.rpartition(".")
+    siblings = _children(known).get(parent)
+    if siblings:
+        by_lower = {name.lower(): name for name in siblings}
+        close = difflib.get_close_matches(leaf.lower(), sorted(by_lower), n=1, cutoff=0.75)
+        if not close:
+            return None
+        return f"{parent}.{by_lower[close[0]]}" if parent else by_lower[close[0]]
+    depth = path.count(".")
+    same_depth = sorted(p for p in known if p.count(".") == depth)
+    whole = difflib.get_close_matches(path, same_depth, n=1, cutoff=0.85)
+    return whole[0] if whole else None
+
+
+@cache
+def _children(known: frozenset[str]) -> dict[str, frozenset[str]]:
+    """The documented names under each parent path ("" for the top level)."""
+    children: dict[str, set[str]] = {}
+    for path in known:
+        parent, _, leaf = path.rpartition(".")
+        children.setdefault(parent, set()).add(leaf)
+    return {parent: frozenset(names) for parent, names in children.items()}
 
 
 __all__ = [

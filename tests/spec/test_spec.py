@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions import spec
-from actions.spec import check_event, event_schema, suggest
+from actions.spec import KNOWN_PATHS, KNOWN_PATHS_BY_TYPE, check_event, event_schema, suggest
 
-CASES = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text(encoding="utf-8"))
+HERE = Path(__file__).parent
+CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+SNAPSHOTS = yaml.safe_load((HERE / "snapshots.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -21,6 +23,12 @@ def test_case(case: dict[str, Any]) -> None:
     assert sorted(p.path for p in problems) == sorted(tuple(p) for p in case["problems"])
     for problem in problems:
         assert problem.message
+        assert problem.hint
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=[s["name"] for s in SNAPSHOTS])
+def test_rendered_problems(snapshot: dict[str, Any]) -> None:
+    assert [p.to_dict() for p in check_event(snapshot["event"])] == snapshot["problems"]
 
 
 @pytest.mark.parametrize("value", [None, 1, "track", [], [{"type": "track"}], True])
@@ -84,9 +92,18 @@ def test_fast_check_agrees_with_the_json_schema(event: dict[str, Any]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(json_values)
+@given(json_values | events)
 def test_never_raises(value: object) -> None:
-    check_event(value)
+    problems = check_event(value)
+    assert isinstance(problems, tuple)
+    assert len({p.path for p in problems}) == len(problems)  # one problem per field
+
+
+def test_problems_are_hashable_and_immutable() -> None:
+    [problem] = check_event({"type": "track", "userId": "u1"})
+    assert problem in {problem}
+    with pytest.raises(AttributeError):
+        problem.message = "x"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +114,70 @@ def test_never_raises(value: object) -> None:
         ("traits.emial", "traits.email"),
         ("properties.revenue", None),
         ("properties.zzzzqqq", None),
+        ("context.os.nmae", "context.os.name"),
+        ("context.campaign.soruce", "context.campaign.source"),
+        ("properties.browser_fingerprint", "properties.browser_fingerprint_id"),
     ],
 )
 def test_suggest(path: str, expected: str | None) -> None:
+    assert suggest(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "call_type", "expected"),
+    [
+        ("traits.emial", "identify", "traits.email"),
+        ("traits.employes", "group", "traits.employees"),
+        ("traits.employes", "identify", None),
+        ("properties.revnue", "track", "properties.revenue"),
+        ("properties.revnue", "page", None),
+        ("properties.titel", "page", "properties.title"),
+        ("previousid", "alias", "previousId"),
+        ("context.device.advertisingid", "screen", "context.device.advertisingId"),
+    ],
+)
+def test_suggest_for_one_call_type(path: str, call_type: str, expected: str | None) -> None:
+    assert suggest(path, call_type) == expected
+
+
+def test_known_paths() -> None:
+    assert set(KNOWN_PATHS_BY_TYPE) == set(spec.CALL_TYPES)
+    assert frozenset().union(*KNOWN_PATHS_BY_TYPE.values()) == KNOWN_PATHS
+    common = {"userId", "context.device.advertisingId", "context.os.name", "integrations"}
+    for call, paths in KNOWN_PATHS_BY_TYPE.items():
+        assert common <= paths, call
+    assert "properties.revenue" in KNOWN_PATHS_BY_TYPE["track"]
+    assert "properties.revenue" not in KNOWN_PATHS_BY_TYPE["identify"]
+    assert "traits.email" in KNOWN_PATHS_BY_TYPE["identify"]
+    assert "groupId" in KNOWN_PATHS_BY_TYPE["group"]
+    assert "previousId" in KNOWN_PATHS_BY_TYPE["alias"]
+    assert {"name", "category", "properties.url"} <= KNOWN_PATHS_BY_TYPE["page"]
+
+
+def test_sample_fields_are_documented_or_custom() -> None:
+    """Every field the samples use at the Spec's top level and in context is documented."""
+    from actions.samples import load_sample_events
+
+    for event in load_sample_events():
+        known = KNOWN_PATHS_BY_TYPE[event["type"]]
+        for key in event:
+            assert key in known, key
+        for key, value in event["context"].items():
+            assert f"context.{key}" in known, key
+            if isinstance(value, dict) and key not in ("traits", "campaign"):
+                for sub in value:
+                    assert f"context.{key}.{sub}" in known, (key, sub)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("context.devcie.type", "context.device.type"),
+        ("contxt.ip", "context.ip"),
+        ("properties.products.price", None),
+        ("properties.Revenue", "properties.revenue"),
+        ("evnt", "event"),
+    ],
+)
+def test_suggest_parents_and_case(path: str, expected: str | None) -> None:
     assert suggest(path) == expected
