@@ -26,7 +26,7 @@ from actions.fql.functions import (
     equal,
     type_of,
 )
-from actions.fql.glob import compile_glob
+from actions.fql.glob import glob_tester
 
 Fn = Callable[[Any], Any]
 
@@ -89,6 +89,20 @@ def _check_call(node: Call, source: str) -> None:
             length=node.end - node.start,
             kind="wrong-arity",
         )
+    if node.name == "match" and isinstance(node.args[1], Literal):
+        pattern = node.args[1]
+        if isinstance(pattern.value, str):
+            try:
+                glob_tester(pattern.value)
+            except ValueError as exc:
+                raise FQLSyntaxError(
+                    f"bad glob pattern: {exc}",
+                    source=source,
+                    offset=pattern.start,
+                    length=max(1, pattern.end - pattern.start),
+                    kind="bad-pattern",
+                    hint="globs use * ? [abc] [a-z] [!a] and \\x for a literal x",
+                ) from None
     for arg, allowed in zip(node.args, function.params, strict=True):
         given = static_type(arg)
         if not given & allowed:
@@ -139,42 +153,206 @@ def _check_compare(node: Compare, source: str) -> None:
 def getter(keys: tuple[str, ...]) -> Fn:
     """Read a path; missing (or a non-object on the way) is None. A digit key on a list reads
     that position."""
+    if any(k.isdigit() for k in keys[1:]):
+
+        def get(event: Any) -> Any:
+            value = event
+            for key in keys:
+                if isinstance(value, dict):
+                    value = value.get(key)
+                elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                    value = value[int(key)]
+                else:
+                    return None
+            return value
+
+        return get
     if len(keys) == 1:
         (k1,) = keys
         return lambda event: event.get(k1)
-    if len(keys) == 2 and not any(k.isdigit() for k in keys):
+    if len(keys) == 2:
         k1, k2 = keys
 
         def get2(event: Any) -> Any:
             value = event.get(k1)
-            return value.get(k2) if type(value) is dict else None
+            return value.get(k2) if isinstance(value, dict) else None
 
         return get2
-    if len(keys) == 3 and not any(k.isdigit() for k in keys):
+    if len(keys) == 3:
         k1, k2, k3 = keys
 
         def get3(event: Any) -> Any:
             value = event.get(k1)
-            if type(value) is dict:
+            if isinstance(value, dict):
                 value = value.get(k2)
-                if type(value) is dict:
+                if isinstance(value, dict):
                     return value.get(k3)
             return None
 
         return get3
 
-    def get(event: Any) -> Any:
+    def get_any(event: Any) -> Any:
         value = event
         for key in keys:
-            if isinstance(value, dict):
-                value = value.get(key)
-            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-                value = value[int(key)]
-            else:
+            if not isinstance(value, dict):
                 return None
+            value = value.get(key)
         return value
 
-    return get
+    return get_any
+
+
+# A "key test": one path compared with constants, the commonest shape of a trigger.
+# ``in`` mode: the value is one of a set of strings; ``is`` mode: the value is null, true or
+# false. ``positive`` is False for the negated forms (`!=`, `!`).
+
+
+@attrs.frozen
+class KeyTest:
+    keys: tuple[str, ...]
+    mode: str  # "in" or "is"
+    constant: frozenset[str] | bool | None
+    positive: bool
+
+
+def key_test(node: Expr) -> KeyTest | None:
+    """``node`` as a key test, when it is one."""
+    if isinstance(node, Compare) and node.op in ("=", "!="):
+        for path, literal in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(path, Path) and isinstance(literal, Literal):
+                value = literal.value
+                positive = node.op == "="
+                if isinstance(value, str):
+                    return KeyTest(path.keys, "in", frozenset({value}), positive)
+                if value is None or isinstance(value, bool):
+                    return KeyTest(path.keys, "is", value, positive)
+        return None
+    if (
+        isinstance(node, In)
+        and isinstance(node.left, Path)
+        and isinstance(node.right, ListLiteral)
+        and node.right.items
+        and all(isinstance(i, Literal) and isinstance(i.value, str) for i in node.right.items)
+    ):
+        strings = frozenset(i.value for i in node.right.items if isinstance(i, Literal))
+        return KeyTest(node.left.keys, "in", strings, True)  # type: ignore[arg-type]
+    if isinstance(node, Not):
+        inner = key_test(node.operand)
+        return attrs.evolve(inner, positive=not inner.positive) if inner else None
+    if isinstance(node, Or):
+        tests = [key_test(o) for o in node.operands]
+        first = tests[0]
+        if first is None or first.mode != "in" or not first.positive:
+            return None
+        union: frozenset[str] = frozenset()
+        for test in tests:
+            if test is None or test.keys != first.keys or test.mode != "in" or not test.positive:
+                return None
+            assert isinstance(test.constant, frozenset)
+            union |= test.constant
+        return KeyTest(first.keys, "in", union, True)
+    return None
+
+
+def _compile_key_test(test: KeyTest, guard: bool) -> Callable[[Any], bool]:
+    """The key test as one closure; with ``guard`` it also accepts any object (False unless a
+    dict), so it can serve directly as ``Trigger.matches``."""
+    constant = test.constant
+    positive = test.positive
+    single = len(test.keys) == 1 and not test.keys[0].isdigit()
+    (k1,) = test.keys if single else ("",)
+    read = getter(test.keys)
+    if test.mode == "in":
+        strings = constant
+        assert isinstance(strings, frozenset)
+        if single:
+
+            def in_key(event: Any) -> bool:
+                if guard and not isinstance(event, dict):
+                    return False
+                try:
+                    return (event.get(k1) in strings) is positive
+                except TypeError:  # an unhashable value (a list or an object) is no string
+                    return not positive
+
+            return in_key
+
+        def in_path(event: Any) -> bool:
+            if guard and not isinstance(event, dict):
+                return False
+            try:
+                return (read(event) in strings) is positive
+            except TypeError:
+                return not positive
+
+        return in_path
+    if single:
+
+        def is_key(event: Any) -> bool:
+            if guard and not isinstance(event, dict):
+                return False
+            return (event.get(k1) is constant) is positive
+
+        return is_key
+
+    def is_path(event: Any) -> bool:
+        if guard and not isinstance(event, dict):
+            return False
+        return (read(event) is constant) is positive
+
+    return is_path
+
+
+def _compile_key_tests_and(tests: list[KeyTest], guard: bool) -> Callable[[Any], bool] | None:
+    """`a = 'x' and b in ['y', 'z']` over top-level keys, as one closure."""
+    if len(tests) != 2 or not all(
+        t.mode == "in" and t.positive and len(t.keys) == 1 and not t.keys[0].isdigit()
+        for t in tests
+    ):
+        return None
+    (k1,), (k2,) = tests[0].keys, tests[1].keys
+    s1, s2 = tests[0].constant, tests[1].constant
+    assert isinstance(s1, frozenset)
+    assert isinstance(s2, frozenset)
+
+    def both(event: Any) -> bool:
+        if guard and not isinstance(event, dict):
+            return False
+        try:
+            return event.get(k1) in s1 and event.get(k2) in s2
+        except TypeError:  # one conjunct reads a list or an object: not a string, so false
+            return False
+
+    return both
+
+
+def compile_matcher(node: Expr) -> Callable[[object], bool]:
+    """The whole trigger as ``matches``: any object in, a bool out, never raises."""
+    fused = _fused(node, guard=True)
+    if fused is not None:
+        return fused
+    predicate = _truth(node)
+
+    def matches(event: object) -> bool:
+        if not isinstance(event, dict):
+            return False
+        try:
+            return predicate(event) is True
+        except Exception:  # a function on odd data, or a pathologically deep value: fail closed
+            return False
+
+    return matches
+
+
+def _fused(node: Expr, guard: bool) -> Callable[[Any], bool] | None:
+    test = key_test(node)
+    if test is not None:
+        return _compile_key_test(test, guard)
+    if isinstance(node, And):
+        tests = [key_test(o) for o in node.operands]
+        if all(t is not None for t in tests):
+            return _compile_key_tests_and([t for t in tests if t is not None], guard)
+    return None
 
 
 def _is_bool_typed(node: Expr) -> bool:
@@ -182,6 +360,9 @@ def _is_bool_typed(node: Expr) -> bool:
 
 
 def compile_node(node: Expr) -> Fn:
+    fused = _fused(node, guard=False)
+    if fused is not None:
+        return fused
     if isinstance(node, Literal):
         value = node.value
         return lambda event: value
@@ -321,12 +502,21 @@ def _compile_call(node: Call) -> Fn:
         and isinstance(node.args[1], Literal)
         and isinstance(node.args[1].value, str)
     ):
-        regex = compile_glob(node.args[1].value)
+        test = glob_tester(node.args[1].value)
+        subject = node.args[0]
+        if isinstance(subject, Path) and len(subject.keys) == 1:
+            (key,) = subject.keys
+
+            def match_key(event: Any) -> bool:
+                value = event.get(key)
+                return isinstance(value, str) and test(value)
+
+            return match_key
         read = args[0]
 
         def match_literal(event: Any) -> bool:
             value = read(event)
-            return isinstance(value, str) and regex.fullmatch(value) is not None
+            return isinstance(value, str) and test(value)
 
         return match_literal
     implementation = function.implementation

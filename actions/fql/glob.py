@@ -5,12 +5,14 @@ regular expression once per pattern (bounded length, cached)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 MAX_PATTERN_LENGTH = 1_000
 
 
 def glob_to_regex(pattern: str) -> str:
+    """The regular expression for a glob. Raises ValueError for a reversed range (`[z-a]`)."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -26,21 +28,53 @@ def glob_to_regex(pattern: str) -> str:
         elif char == "?":
             out.append(".")
         elif char == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
-            if end == -1:
+            parsed = _bracket(pattern, i)
+            if parsed is None:
                 out.append(re.escape(char))
             else:
-                body = pattern[i + 1 : end]
-                negate = body[:1] in ("!", "^")
-                if negate:
-                    body = body[1:]
-                body = body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[")
-                out.append(f"[{'^' if negate else ''}{body}]")
-                i = end
+                regex, i = parsed
+                out.append(regex)
         else:
             out.append(re.escape(char))
         i += 1
     return "".join(out)
+
+
+def _bracket(pattern: str, start: int) -> tuple[str, int] | None:
+    """A character class starting at ``pattern[start] == '['``: its regex and the index of its
+    closing ``]``, or None when it is never closed (then ``[`` is an ordinary character). A
+    ``]`` right after ``[`` or ``[!`` is a member; ``\\x`` is the character x."""
+    i = start + 1
+    negate = i < len(pattern) and pattern[i] in "!^"
+    if negate:
+        i += 1
+    members: list[str] = []
+    first = True
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "]" and not first:
+            break
+        if char == "\\" and i + 1 < len(pattern):
+            i += 1
+            char = pattern[i]
+        members.append(char)
+        first = False
+        i += 1
+    else:
+        return None
+    parts: list[str] = []
+    j = 0
+    while j < len(members):
+        if j + 2 < len(members) and members[j + 1] == "-":
+            low, high = members[j], members[j + 2]
+            if low > high:
+                raise ValueError(f"the range {low}-{high} is reversed; write {high}-{low}")
+            parts.append(f"{re.escape(low)}-{re.escape(high)}")
+            j += 3
+        else:
+            parts.append(re.escape(members[j]))
+            j += 1
+    return f"[{'^' if negate else ''}{''.join(parts)}]", i
 
 
 @lru_cache(maxsize=512)
@@ -56,3 +90,30 @@ def glob_match(pattern: str, value: str) -> bool:
     except (ValueError, re.error):
         return False
     return regex.fullmatch(value) is not None
+
+
+_SPECIAL = frozenset("*?[\\")
+
+
+def glob_tester(pattern: str) -> Callable[[str], bool]:
+    """A test of whole strings against ``pattern``, as cheap as the pattern allows: plain text
+    is ``==``, ``abc*`` a prefix test, ``*abc`` a suffix test, ``*abc*`` a substring test, and
+    anything else a compiled regular expression. Raises ValueError for an over-long pattern."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ValueError(f"glob pattern longer than {MAX_PATTERN_LENGTH} characters")
+    core = pattern.strip("*")
+    if not _SPECIAL & set(core):
+        leading, trailing = pattern.startswith("*"), pattern.endswith("*") and core != ""
+        if not pattern:
+            return "".__eq__
+        if not core:
+            return lambda value: True
+        if leading and trailing:
+            return lambda value: core in value
+        if leading:
+            return lambda value: value.endswith(core)
+        if pattern.endswith("*"):
+            return lambda value: value.startswith(core)
+        return core.__eq__
+    fullmatch = compile_glob(pattern).fullmatch
+    return lambda value: fullmatch(value) is not None
