@@ -24,6 +24,7 @@ from actions.fql.functions import (
     NUMBER,
     describe_types,
     equal,
+    signature,
     type_of,
 )
 from actions.fql.glob import glob_tester
@@ -88,6 +89,7 @@ def _check_call(node: Call, source: str) -> None:
             offset=node.start,
             length=node.end - node.start,
             kind="wrong-arity",
+            hint=f"the signature is {signature(function)}",
         )
     if node.name == "match" and isinstance(node.args[1], Literal):
         pattern = node.args[1]
@@ -113,6 +115,7 @@ def _check_call(node: Call, source: str) -> None:
                 offset=arg.start,
                 length=max(1, arg.end - arg.start),
                 kind="argument-type",
+                hint=f"the signature is {signature(function)}",
             )
 
 

@@ -60,6 +60,16 @@ class Function:
 FUNCTIONS: dict[str, Function] = {}
 
 
+def signature(function: Function) -> str:
+    """``length(string | list | null) -> number | null``: for messages and docs."""
+
+    def shown(mask: int) -> str:
+        return "any" if mask == ANY else describe_types(mask).replace(" or ", " | ")
+
+    params = ", ".join(shown(p) for p in function.params)
+    return f"{function.name}({params}) -> {shown(function.returns)}"
+
+
 def register(
     name: str,
     implementation: Callable[..., Any],

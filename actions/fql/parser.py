@@ -245,6 +245,7 @@ _DESCRIBE = {
     "RPAR": "')'",
     "BANG": "'!'",
     "COMMA": "','",
+    "_COMMA": "','",
     "COMPARE_OP": "a comparison",
     "AND": "and",
     "OR": "or",
@@ -305,6 +306,20 @@ def parse(text: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH
     return node
 
 
+def _accepted(exc: lark.exceptions.UnexpectedToken) -> set[str]:
+    """The tokens the parser would really accept here. An LALR state's own list can include
+    tokens that only a default reduction allows (a `)` at the top level); asking the parser
+    state itself does not."""
+    try:
+        interactive: Any = exc.interactive_parser
+        if interactive is None:
+            return set(exc.expected)
+        accepted: set[str] = interactive.accepts()
+        return set(accepted)
+    except Exception:  # the parser state cannot be replayed: fall back to the state's list
+        return set(exc.expected)
+
+
 def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError:
     offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
     if isinstance(exc, lark.exceptions.UnexpectedCharacters):
@@ -321,9 +336,10 @@ def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError
         )
     assert isinstance(exc, lark.exceptions.UnexpectedToken)
     token = exc.token
-    expected = tuple(sorted({_DESCRIBE.get(e, e.lower()) for e in exc.expected}))
-    wants_value = bool(set(exc.expected) & _VALUE_TOKENS) and not (
-        set(exc.expected) & {"AND", "OR", "COMPARE_OP", "$END"}
+    accepted = _accepted(exc)
+    expected = tuple(sorted({_DESCRIBE.get(e, e.lower()) for e in accepted}))
+    wants_value = bool(accepted & _VALUE_TOKENS) and not (
+        accepted & {"AND", "OR", "COMPARE_OP", "$END"}
     )
     if token.type == "$END":
         offset = len(text.rstrip())
@@ -354,7 +370,17 @@ def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError
             expected=expected,
             hint="put a value (a string, number, field) here",
         )
-    if "$END" in exc.expected or {"AND", "OR"} & set(exc.expected):
+    if "_COMMA" in accepted and "$END" not in accepted:
+        return FQLSyntaxError(
+            f"unexpected {str(token)!r}: a ',' or a closing bracket is missing before it",
+            source=text,
+            offset=offset,
+            length=length,
+            kind="missing-comma",
+            expected=expected,
+            hint="separate arguments and list items with ','",
+        )
+    if "$END" in accepted or {"AND", "OR"} & accepted:
         suggestion = ""
         word = str(token)
         close = difflib.get_close_matches(word.lower(), ["and", "or", "in"], n=1, cutoff=0.6)

@@ -34,7 +34,8 @@ SNAPSHOTS = {
   hint: did you mean `length`?""",
     "contains(event)": """1:1: contains() takes 2 arguments, got 1 [wrong-arity]
   contains(event)
-  ^~~~~~~~~~~~~~~""",
+  ^~~~~~~~~~~~~~~
+  hint: the signature is contains(string | null | list, any) -> bool""",
     "type = 'track' event = 'x'": """1:16: unexpected 'event' after a complete expression [trailing-text]
   type = 'track' event = 'x'
                  ^~~~~
@@ -45,7 +46,16 @@ SNAPSHOTS = {
   hint: did you mean `event != "x"`?""",
     "match(event, 3)": """1:14: match() expects string or null here, not number [argument-type]
   match(event, 3)
-               ^""",
+               ^
+  hint: the signature is match(string | null, string | null) -> bool""",
+    "[1 2]": """1:4: unexpected '2': a ',' or a closing bracket is missing before it [missing-comma]
+  [1 2]
+     ^
+  hint: separate arguments and list items with ','""",
+    "match(event, '[z-a]*')": """1:14: bad glob pattern: the range z-a is reversed; write a-z [bad-pattern]
+  match(event, '[z-a]*')
+               ^~~~~~~~
+  hint: globs use * ? [abc] [a-z] [!a] and \\x for a literal x""",
 }
 
 
@@ -62,3 +72,9 @@ def test_multi_line_trigger_positions() -> None:
     error = caught.value
     assert (error.line, error.column, error.offset) == (2, 11, 25)
     assert error.render().splitlines()[1] == "  and event == 'x'"
+
+
+def test_expected_tokens_are_the_ones_the_parser_accepts() -> None:
+    with pytest.raises(fql.FQLSyntaxError) as caught:
+        fql.compile("type = 'track' event")
+    assert caught.value.expected == ("and", "or", "the end")
