@@ -339,8 +339,8 @@ def _compile_table(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]
     return check
 
 
-_CHECK_COMMON = _compile_table(COMMON)
-_CHECK_TYPE = {call: _compile_table(table) for call, table in PER_TYPE.items()}
+# One walk over the event's top-level fields: the common fields and the call type's together.
+_CHECK_TYPE = {call: _compile_table({**COMMON, **PER_TYPE[call]}) for call in CALL_TYPES}
 
 
 def _fast_valid(event: dict[str, Any]) -> bool:
@@ -360,7 +360,7 @@ def _fast_valid(event: dict[str, Any]) -> bool:
     for required in REQUIRED[call]:
         if required not in event:
             return False
-    return _CHECK_COMMON(event) and _CHECK_TYPE[call](event)
+    return _CHECK_TYPE[call](event)
 
 
 def _field(path: DataPath) -> str:

@@ -181,3 +181,9 @@ def test_sample_fields_are_documented_or_custom() -> None:
 )
 def test_suggest_parents_and_case(path: str, expected: str | None) -> None:
     assert suggest(path) == expected
+
+
+def test_call_type_fields_never_shadow_common_fields() -> None:
+    """The fast check merges both tables per call type: a shared name would hide one rule."""
+    for call, table in spec.PER_TYPE.items():
+        assert not set(table) & set(spec.COMMON), call
