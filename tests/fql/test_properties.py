@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import string
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from actions import fql
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.compile import compile_node
+from actions.fql.functions import FUNCTIONS, equal
 
 keys = st.text(
     alphabet=string.ascii_letters + string.digits + "_ .\\'\"-$é", min_size=1, max_size=6
@@ -115,3 +117,149 @@ def test_closures_match_the_explained_values() -> None:
     trigger = fql.compile("type = 'track' and (event in ['A', 'B'] or properties.n > 2)")
     for event in ({"type": "track", "event": "A"}, {"type": "track", "properties": {"n": 3}}, {}):
         assert trigger.explain(event).value == compile_node(trigger.ast)(event)
+
+
+# -- the compiled closures against a direct reading of the semantics table -----------------------
+
+small_keys = st.sampled_from(["type", "event", "a", "b", "0"])
+small_values = st.none() | st.booleans() | st.sampled_from([0, 1, 1.0, 2.5, "track", "x", "", "1"])
+small_literals = st.builds(Literal, small_values)
+small_paths = st.builds(Path, st.lists(small_keys, min_size=1, max_size=2).map(tuple))
+string_lists = st.builds(
+    ListLiteral,
+    st.lists(st.builds(Literal, st.sampled_from(["track", "x", ""])), min_size=1, max_size=3).map(
+        tuple
+    ),
+)
+
+
+def _small(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    leaf = small_literals | small_paths
+    return (
+        st.builds(Not, inner)
+        | st.builds(Compare, st.sampled_from(["=", "!=", "<", ">="]), small_paths, leaf)
+        | st.builds(In, small_paths, string_lists | small_paths)
+        | st.builds(And, st.lists(inner, min_size=2, max_size=3).map(tuple))
+        | st.builds(Or, st.lists(inner, min_size=2, max_size=3).map(tuple))
+        | st.builds(
+            Call,
+            st.just("match"),
+            st.tuples(
+                small_paths,
+                st.sampled_from(
+                    [Literal("t*"), Literal("*k"), Literal("x"), Literal("[a-z]*"), Literal("*ra*")]
+                ),
+            ),
+        )
+    )
+
+
+key_tests = st.builds(
+    Compare,
+    st.sampled_from(["=", "!="]),
+    st.builds(Path, st.tuples(small_keys)),
+    st.builds(Literal, st.sampled_from(["track", "x", None, True])),
+)
+small_trees = st.recursive(
+    small_paths
+    | key_tests
+    | st.builds(And, st.lists(key_tests, min_size=2, max_size=2).map(tuple)),
+    _small,
+    max_leaves=8,
+)
+nested_values = st.recursive(
+    small_values | st.just("tr"),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(small_keys, inner, max_size=4),
+    max_leaves=8,
+)
+small_events = (
+    st.dictionaries(
+        small_keys, st.sampled_from(["track", "x", None, True, 0, ["track"]]) | nested_values
+    )
+    | nested_values
+)
+
+
+def _number(value: object) -> bool:
+    return type(value) in (int, float)
+
+
+def _reference(node: Expr, event: Any) -> Any:
+    """The semantics table of docs/fql.md, read literally (no fusing, no specialising)."""
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, ListLiteral):
+        return [_reference(i, event) for i in node.items]
+    if isinstance(node, Path):
+        value = event
+        for key in node.keys:
+            if isinstance(value, dict):
+                value = value.get(key)
+            elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]
+            else:
+                return None
+        return value
+    if isinstance(node, Call):
+        args = [_reference(a, event) for a in node.args]
+        return FUNCTIONS[node.name].implementation(*args)
+    if isinstance(node, Not):
+        return _reference(node.operand, event) is not True
+    if isinstance(node, Compare):
+        a, b = _reference(node.left, event), _reference(node.right, event)
+        if node.op == "=":
+            return equal(a, b)
+        if node.op == "!=":
+            return not equal(a, b)
+        if not (_number(a) and _number(b)):
+            return False
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op]
+    if isinstance(node, In):
+        haystack = _reference(node.right, event)
+        needle = _reference(node.left, event)
+        return isinstance(haystack, list) and any(equal(needle, x) for x in haystack)
+    if isinstance(node, And):
+        return all(_reference(o, event) is True for o in node.operands)
+    assert isinstance(node, Or)
+    return any(_reference(o, event) is True for o in node.operands)
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_trees, small_events)
+def test_compiled_closures_agree_with_the_semantics_table(tree: Expr, event: Any) -> None:
+    text = fql.format(tree)
+    try:
+        trigger = fql.compile(text)
+    except fql.FQLSyntaxError:
+        return
+    expected = isinstance(event, dict) and _reference(trigger.ast, event) is True
+    assert trigger.matches(event) is expected, (text, event)
+
+
+def test_fused_key_tests_agree_with_the_semantics_table_exhaustively() -> None:
+    """Every pair of key tests over two fields, joined by `and` / `or`, plain and negated."""
+    singles = [
+        f"{key} {op} {constant}"
+        for key in ("type", "context.os")
+        for op in ("=", "!=")
+        for constant in ('"track"', "null", "true", '["track", "x"]')
+        if not (constant.startswith("[") and op == "!=")
+    ]
+    singles = [s.replace('= ["', 'in ["') if "[" in s else s for s in singles]
+    events: list[Any] = [
+        {},
+        {"type": "track"},
+        {"type": "x", "context": {"os": "track"}},
+        {"type": ["track"], "context": {"os": True}},
+        {"type": {"a": 1}, "context": {"os": None}},
+        {"type": True, "context": "track"},
+        {"type": "track", "context": {"os": "x"}},
+        {"type": None, "context": {"os": ["x"]}},
+    ]
+    for a in singles:
+        for b in singles:
+            for text in (f"{a} and {b}", f"{a} or {b}", f"!({a} and {b})", f"!({a} or {b})"):
+                trigger = fql.compile(text)
+                for event in events:
+                    expected = _reference(trigger.ast, event) is True
+                    assert trigger.matches(event) is expected, (text, event)
