@@ -26,6 +26,9 @@ ECOMMERCE = (
     "Order Refunded",
     "Coupon Applied",
     "Promotion Viewed",
+    "Product Reviewed",  # Branch RATE
+    "Product Shared",  # Branch SHARE
+    "Payment Info Entered",  # Branch ADD_PAYMENT_INFO
 )
 LIFECYCLE = (
     "Application Installed",
