@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from actions.fql.ast import And, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
-from actions.fql.compile import index_of
+from actions.fql.ast import And, Compare, Expr, Literal, Not, Or, Path, walk
+from actions.fql.compile import KeyTest, index_of, key_test
+from actions.fql.parser import parse
 
 
 def _facts(node: Expr) -> list[tuple[tuple[str, ...], str, object]]:
@@ -35,62 +36,111 @@ def contradiction(node: Expr) -> str | None:
     for path, op, value in _facts(node):
         (equals if op == "=" else differs).setdefault(path, []).append(value)
     for path, equal_values in equals.items():
-        distinct = {(type(v).__name__, v) for v in equal_values}
+        distinct = {_typed(v) for v in equal_values}
         if len(distinct) > 1:
             shown = " and ".join(repr(v) for v in equal_values)
             return f"`{'.'.join(path)}` cannot equal {shown} at once"
         for value in differs.get(path, []):
-            if (type(value).__name__, value) in distinct:
+            if _typed(value) in distinct:
                 return f"`{'.'.join(path)}` cannot both equal and differ from {value!r}"
+    return _empty_range(node)
+
+
+def _typed(value: object) -> tuple[str, object]:
+    """A key under which two literals are equal exactly when FQL's `=` says so."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return ("other", repr(value))
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _empty_range(node: Expr) -> str | None:
+    """`properties.n > 5 and properties.n < 3`: number bounds on one field that no number meets."""
+    conjuncts = node.operands if isinstance(node, And) else (node,)
+    low: dict[tuple[str, ...], tuple[float, bool]] = {}  # bound, inclusive
+    high: dict[tuple[str, ...], tuple[float, bool]] = {}
+    for conjunct in conjuncts:
+        if not isinstance(conjunct, Compare) or conjunct.op not in _FLIP:
+            continue
+        op, left, right = conjunct.op, conjunct.left, conjunct.right
+        if isinstance(left, Literal) and isinstance(right, Path):
+            op, left, right = _FLIP[op], right, left
+        if not (isinstance(left, Path) and isinstance(right, Literal)):
+            continue
+        bound = right.value
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            continue
+        inclusive = op in ("<=", ">=")
+        table = low if op in (">", ">=") else high
+        previous = table.get(left.keys)
+        tighter = (
+            previous is None
+            or (bound > previous[0] if table is low else bound < previous[0])
+            or (bound == previous[0] and not inclusive)
+        )
+        if tighter:
+            table[left.keys] = (bound, inclusive)
+    for path, (lower, lower_inclusive) in low.items():
+        if path not in high:
+            continue
+        upper, upper_inclusive = high[path]
+        if lower > upper or (lower == upper and not (lower_inclusive and upper_inclusive)):
+            return f"no number is both above {lower} and below {upper} (`{'.'.join(path)}`)"
     return None
 
 
 def implies(a: Expr, b: Expr) -> bool:
-    """True when every event matching ``a`` certainly matches ``b`` (conservative)."""
+    """True when every event matching ``a`` certainly matches ``b`` (conservative: False when
+    unsure). Used to find a subscription shadowed by an earlier, broader one."""
     if a == b:
         return True
-    conjuncts_a = set(_conjunct_texts(a))
-    conjuncts_b = set(_conjunct_texts(b))
-    if conjuncts_b and conjuncts_b <= conjuncts_a:
+    if isinstance(b, And):
+        return all(implies(a, conjunct) for conjunct in b.operands)
+    if isinstance(a, Or):
+        return all(implies(disjunct, b) for disjunct in a.operands)
+    if isinstance(b, Or) and any(implies(a, disjunct) for disjunct in b.operands):
         return True
-    index_a, index_b = index_of(a), index_of(b)
-    if not index_b or set(_conjunct_texts(b)) - _index_conjuncts(b):
+    if isinstance(a, And) and any(implies(conjunct, b) for conjunct in a.operands):
+        return True
+    want = key_test(b)
+    if want is None:
         return False
-    return all(path in index_a and index_a[path] <= values for path, values in index_b.items())
+    have = key_test(a)
+    if have is None or have.keys != want.keys:
+        allowed = index_of(a).get(want.keys)
+        if allowed is None:
+            return False
+        have = KeyTest(want.keys, "in", allowed, True)
+    return _key_implies(have, want)
 
 
-def _conjunct_texts(node: Expr) -> list[str]:
-    from actions.fql.format import format_fql
-
-    conjuncts = node.operands if isinstance(node, And) else (node,)
-    return [format_fql(c) for c in conjuncts]
-
-
-def _index_conjuncts(node: Expr) -> set[str]:
-    """The conjuncts of ``node`` that are fully described by its index."""
-    from actions.fql.format import format_fql
-
-    conjuncts = node.operands if isinstance(node, And) else (node,)
-    out = set()
-    for conjunct in conjuncts:
-        if index_of(conjunct) and _pure_string_test(conjunct):
-            out.add(format_fql(conjunct))
-    return out
-
-
-def _pure_string_test(node: Expr) -> bool:
-    if isinstance(node, Compare):
-        return node.op == "="
-    if isinstance(node, In):
-        return isinstance(node.right, ListLiteral)
-    if isinstance(node, Or):
-        return all(_pure_string_test(o) for o in node.operands)
-    return False
+def _key_implies(have: KeyTest, want: KeyTest) -> bool:
+    if have.mode == "in" and have.positive:
+        assert isinstance(have.constant, frozenset)
+        if want.mode == "is":
+            return not want.positive  # a string is never null, true or false
+        assert isinstance(want.constant, frozenset)
+        if want.positive:
+            return have.constant <= want.constant
+        return not have.constant & want.constant
+    if have.mode == "in" and want.mode == "in" and not want.positive:
+        assert isinstance(have.constant, frozenset)
+        assert isinstance(want.constant, frozenset)
+        return want.constant <= have.constant
+    if have.mode == "is" and have.positive and want.mode == "in":
+        return not want.positive  # null, true or false is never a string
+    return have == want
 
 
-def mixed_and_or(node: Expr) -> list[tuple[int, int]]:
+def mixed_and_or(source: str | Expr) -> list[tuple[int, int]]:
     """Spans (start, end offsets) of `or` expressions that have an unparenthesised `and`
-    operand: `a and b or c`. Segment's own trigger parser reads these differently."""
+    operand: `a and b or c`. Segment's own trigger parser reads these differently. Takes the
+    trigger's text or its syntax tree."""
+    node = parse(source) if isinstance(source, str) else source
     spans = []
     for current in walk(node):
         if isinstance(current, Or) and any(
