@@ -187,3 +187,19 @@ def test_call_type_fields_never_shadow_common_fields() -> None:
     """The fast check merges both tables per call type: a shared name would hide one rule."""
     for call, table in spec.PER_TYPE.items():
         assert not set(table) & set(spec.COMMON), call
+
+
+def test_mapping_and_string_subclasses_are_json_values() -> None:
+    """Pipelines may hand over OrderedDicts or str enums: the fast check declines them and the
+    JSON Schema validator decides."""
+    from collections import OrderedDict
+    from enum import StrEnum
+
+    class Call(StrEnum):
+        TRACK = "track"
+
+    context: OrderedDict[str, object] = OrderedDict(ip="1")
+    event = OrderedDict(type=Call.TRACK, event="X", userId="u1", context=context)
+    assert check_event(event) == ()
+    context["ip"] = 1
+    assert [p.path for p in check_event(event)] == [("context", "ip")]
