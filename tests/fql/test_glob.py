@@ -1,0 +1,61 @@
+"""Globs for `match`: without backslashes they mean what the standard library's fnmatchcase
+means (a second, independent implementation); backslash escapes, and the cheap tests literal
+patterns compile to, agree with the regular expression."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actions.fql.glob import MAX_PATTERN_LENGTH, compile_glob, glob_match, glob_tester
+
+pattern_chars = st.text(alphabet="ab*?[]!-^\\c.", max_size=8)
+subjects = st.text(alphabet="abc]![-*?\\.\n", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern_chars.filter(lambda p: "\\" not in p), subjects)
+def test_agrees_with_fnmatchcase(pattern: str, subject: str) -> None:
+    try:
+        compile_glob(pattern)
+    except ValueError:  # a reversed range: a compile error for literals, no match otherwise
+        assert glob_match(pattern, subject) is False
+        return
+    assert glob_match(pattern, subject) is fnmatch.fnmatchcase(subject, pattern), pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern_chars, subjects)
+def test_fast_tests_agree_with_the_regular_expression(pattern: str, subject: str) -> None:
+    try:
+        tester = glob_tester(pattern)
+    except ValueError:
+        return
+    assert tester(subject) is (compile_glob(pattern).fullmatch(subject) is not None), pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "subject", "expected"),
+    [
+        ("ab\\*d", "ab*d", True),
+        ("ab\\*d", "abxd", False),
+        ("a\\?c", "a?c", True),
+        ("a\\?c", "abc", False),
+        ("\\[x]", "[x]", True),
+        ("a\\\\b", "a\\b", True),
+        ("[\\]]", "]", True),
+        ("trailing\\", "trailing\\", True),
+    ],
+)
+def test_backslash_escapes(pattern: str, subject: str, expected: bool) -> None:
+    assert glob_match(pattern, subject) is expected
+    assert glob_tester(pattern)(subject) is expected
+
+
+def test_pattern_length_is_bounded() -> None:
+    with pytest.raises(ValueError, match="longer than"):
+        glob_tester("a" * (MAX_PATTERN_LENGTH + 1))
+    assert glob_match("a" * (MAX_PATTERN_LENGTH + 1), "a") is False
