@@ -49,15 +49,18 @@ def _bracket(pattern: str, start: int) -> tuple[str, int] | None:
     if negate:
         i += 1
     members: list[str] = []
+    escaped: list[bool] = []  # an escaped `-` is a member, never a range
     first = True
     while i < len(pattern):
         char = pattern[i]
         if char == "]" and not first:
             break
-        if char == "\\" and i + 1 < len(pattern):
+        escape = char == "\\" and i + 1 < len(pattern)
+        if escape:
             i += 1
             char = pattern[i]
         members.append(char)
+        escaped.append(escape)
         first = False
         i += 1
     else:
@@ -65,7 +68,7 @@ def _bracket(pattern: str, start: int) -> tuple[str, int] | None:
     parts: list[str] = []
     j = 0
     while j < len(members):
-        if j + 2 < len(members) and members[j + 1] == "-":
+        if j + 2 < len(members) and members[j + 1] == "-" and not escaped[j + 1]:
             low, high = members[j], members[j + 2]
             if low > high:
                 raise ValueError(f"the range {low}-{high} is reversed; write {high}-{low}")

@@ -48,6 +48,9 @@ def test_fast_tests_agree_with_the_regular_expression(pattern: str, subject: str
         ("a\\\\b", "a\\b", True),
         ("[\\]]", "]", True),
         ("trailing\\", "trailing\\", True),
+        ("[a\\-z]", "-", True),
+        ("[a\\-z]", "b", False),
+        ("[a-z]", "b", True),
     ],
 )
 def test_backslash_escapes(pattern: str, subject: str, expected: bool) -> None:
