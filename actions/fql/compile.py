@@ -268,6 +268,17 @@ def _compile_key_test(test: KeyTest, guard: bool) -> Callable[[Any], bool]:
     if test.mode == "in":
         strings = constant
         assert isinstance(strings, frozenset)
+        if single and positive and guard:  # the commonest trigger of all: `type = "track"`
+
+            def in_key_matches(event: Any) -> bool:
+                if isinstance(event, dict):
+                    try:
+                        return event.get(k1) in strings
+                    except TypeError:  # an unhashable value (a list or an object) is no string
+                        return False
+                return False
+
+            return in_key_matches
         if single:
 
             def in_key(event: Any) -> bool:
@@ -289,6 +300,18 @@ def _compile_key_test(test: KeyTest, guard: bool) -> Callable[[Any], bool]:
                 return not positive
 
         return in_path
+    if single and guard:  # `userId != null`, `context.device.adTrackingEnabled = true`
+        if positive:
+
+            def is_key_matches(event: Any) -> bool:
+                return isinstance(event, dict) and event.get(k1) is constant
+
+            return is_key_matches
+
+        def is_not_key_matches(event: Any) -> bool:
+            return isinstance(event, dict) and event.get(k1) is not constant
+
+        return is_not_key_matches
     if single:
 
         def is_key(event: Any) -> bool:
