@@ -120,7 +120,7 @@ def main() -> None:
     total_compiled = total_hand = 0.0
     ratios: list[float] = []
     for text, hand in TRIGGERS:
-        fql.compile.cache_clear()
+        fql.clear_cache()
         start = time.perf_counter()
         trigger = fql.compile(text)
         compile_us = (time.perf_counter() - start) * 1e6

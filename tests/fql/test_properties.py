@@ -263,3 +263,18 @@ def test_fused_key_tests_agree_with_the_semantics_table_exhaustively() -> None:
                 for event in events:
                     expected = _reference(trigger.ast, event) is True
                     assert trigger.matches(event) is expected, (text, event)
+
+
+@pytest.mark.parametrize("value", [None, 5, ["type = 'x'"], {"a": 1}, b"type = 'x'"])
+def test_compile_rejects_what_is_not_text(value: Any) -> None:
+    with pytest.raises(fql.FQLSyntaxError):
+        fql.compile(value)
+
+
+def test_compile_is_cached_and_triggers_pickle_by_their_text() -> None:
+    text = "type = 'track' and properties.n > 2"
+    assert fql.compile(text) is fql.compile(text)
+    again = pickle.loads(pickle.dumps(fql.compile(text)))
+    assert again.source == text
+    assert again.matches({"type": "track", "properties": {"n": 3}}) is True
+    assert "Lark" not in repr(pickle.dumps(fql.compile(text)))
