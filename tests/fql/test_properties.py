@@ -278,3 +278,17 @@ def test_compile_is_cached_and_triggers_pickle_by_their_text() -> None:
     assert again.source == text
     assert again.matches({"type": "track", "properties": {"n": 3}}) is True
     assert "Lark" not in repr(pickle.dumps(fql.compile(text)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_trees, small_events)
+def test_the_dispatch_index_never_excludes_a_matching_event(tree: Expr, event: Any) -> None:
+    try:
+        trigger = fql.compile(fql.format(tree))
+    except fql.FQLSyntaxError:
+        return
+    if trigger.matches(event):
+        for keys, strings in trigger.index.items():
+            value = _reference(Path(keys), event)
+            assert isinstance(value, str), (trigger.source, event)
+            assert value in strings, (trigger.source, event)
