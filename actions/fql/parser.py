@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import math
 import re
 from functools import cache
 from typing import Any
@@ -28,6 +29,8 @@ _limit: contextvars.ContextVar[tuple[int, str]] = contextvars.ContextVar("fql_li
 _STRING_ESCAPE = re.compile(r"\\([\\'\"])")
 _PATH_ESCAPE = re.compile(r"\\(.)")
 _PATH_SPLIT = re.compile(r"((?:[^.\\]|\\.)+)")
+_MAX_DIGITS = 300
+"""Longest integer literal (digits); a decimal must be a finite double."""
 KEYWORDS = frozenset({"and", "or", "in", "true", "false", "null"})
 
 
@@ -56,7 +59,22 @@ class _Build(Transformer[Token, Pair]):
 
     def number(self, token: Token) -> Pair:
         text = str(token)
-        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        value: int | float
+        if any(c in text for c in ".eE"):
+            value = float(text)
+            fits = math.isfinite(value)
+        else:
+            fits = len(text.lstrip("-")) <= _MAX_DIGITS
+            value = int(text) if fits else 0
+        if not fits:
+            raise FQLSyntaxError(
+                f"the number {_shorten(text)} is too large",
+                source=_limit.get()[1],
+                offset=_start(token),
+                length=len(text),
+                kind="bad-number",
+                hint=f"numbers have at most {_MAX_DIGITS} digits and must be finite",
+            )
         return Literal(value, start=_start(token), end=_end(token)), 0
 
     def literal_true(self, token: Token) -> Pair:
@@ -124,6 +142,10 @@ class _Build(Transformer[Token, Pair]):
         first = head.operands if isinstance(head, Or) and not head.parenthesized else (head,)
         node = Or((*first, right[0]), start=head.start, end=right[0].end)
         return node, max(left[1], right[1])
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 20 else f"{text[:8]}...{text[-8:]}"
 
 
 def _start(token: Token) -> int:
