@@ -10,7 +10,7 @@ per process) decides and explains it. The two are checked against each other by 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from types import MappingProxyType
 from typing import Any
@@ -339,13 +339,31 @@ def _compile_table(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]
     return check
 
 
-# One walk over the event's top-level fields: the common fields and the call type's together.
-_CHECK_TYPE = {call: _compile_table({**COMMON, **PER_TYPE[call]}) for call in CALL_TYPES}
+_TABLES: dict[str, dict[str, Any]] = {call: {**COMMON, **PER_TYPE[call]} for call in CALL_TYPES}
+"""Per call type: the common fields and the call type's, in one table."""
+
+# One walk over the event's fields (the common fields and the call type's together).
+_CHECK_TYPE = {call: _compile_table(table) for call, table in _TABLES.items()}
+
+# The envelope's required fields, per call type, with their allowed exact types.
+_REQUIRED_TYPES = {
+    call: tuple((name, _EXACT_TYPES[_TABLES[call][name]]) for name in REQUIRED[call])
+    for call in CALL_TYPES
+}
 
 
-def _fast_valid(event: dict[str, Any]) -> bool:
+class _Absent:
+    """The type of the marker for a field the data does not have."""
+
+
+_ABSENT: Any = _Absent()
+
+
+def _envelope_valid(event: dict[str, Any]) -> bool:
+    """The envelope, with exact JSON types: a known call type, an identity, the call type's
+    required fields with their types, and ``integrations`` values."""
     call = event.get("type")
-    if type(call) is not str or call not in _CHECK_TYPE:
+    if type(call) is not str or call not in _REQUIRED_TYPES:
         return False
     user, anon = event.get("userId"), event.get("anonymousId")
     if not ((type(user) is str and user) or (type(anon) is str and anon)):
@@ -357,10 +375,11 @@ def _fast_valid(event: dict[str, Any]) -> bool:
         for flag in integrations.values():
             if type(flag) is not bool and type(flag) is not dict:
                 return False
-    for required in REQUIRED[call]:
-        if required not in event:
-            return False
-    return _CHECK_TYPE[call](event)
+    return all(type(event.get(name, _ABSENT)) in allowed for name, allowed in _REQUIRED_TYPES[call])
+
+
+def _fast_valid(event: dict[str, Any]) -> bool:
+    return _envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
 
 
 def _field(path: DataPath) -> str:
@@ -490,6 +509,128 @@ def check_event(event: object) -> tuple[EventProblem, ...]:
     return tuple(first.values())
 
 
+def _envelope_fields(event: dict[str, Any]) -> frozenset[str]:
+    """The top-level fields the envelope is made of, for this event: ``type``,
+    ``integrations``, the call type's required fields, and the ids when neither is usable."""
+    call = event.get("type")
+    fields = {"type", "integrations", *(REQUIRED.get(call, ()) if isinstance(call, str) else ())}
+    if not any(isinstance(event.get(k), str) and event.get(k) for k in ("userId", "anonymousId")):
+        fields.update(("userId", "anonymousId"))
+    return frozenset(fields)
+
+
+def check_envelope(event: object) -> tuple[EventProblem, ...]:
+    """The problems of the event's envelope (empty when valid): not an object, an unknown
+    ``type``, neither a ``userId`` nor an ``anonymousId``, a required field of the call type
+    missing or of the wrong type (``event`` of a track), or ``integrations`` values. Other
+    fields are left to :func:`fields_check`. When the envelope is invalid, every problem of the
+    event is given, as :func:`check_event` gives them."""
+    if type(event) is dict and _envelope_valid(event):
+        return ()
+    problems = check_event(event)
+    if not isinstance(event, dict):
+        return problems
+    envelope = _envelope_fields(event)
+    return problems if any(not p.path or p.path[0] in envelope for p in problems) else ()
+
+
+_Table = dict[str, Any]
+
+
+def _select(table: Mapping[str, Any], keys: tuple[str | int, ...]) -> _Table:
+    """The part of ``table`` a read of ``keys`` depends on: each documented object on the way
+    (which must be an object), and everything documented under what is read."""
+    if not keys:
+        return dict(table)
+    head, rest = keys[0], keys[1:]
+    if not isinstance(head, str) or head not in table:
+        return {}
+    kind = table[head]
+    return {head: _select(kind, rest) if isinstance(kind, dict) else kind}
+
+
+def _merge(into: _Table, other: Mapping[str, Any]) -> _Table:
+    for key, kind in other.items():
+        mine = into.get(key)
+        both = isinstance(mine, dict) and isinstance(kind, dict)
+        into[key] = _merge(dict(mine), kind) if both else kind  # type: ignore[arg-type]
+    return into
+
+
+def _compile_selected(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A checker that looks up each field of a small selected table (a large one walks the
+    fields the data has instead)."""
+    if len(table) > 8:
+        return _compile_table(table)
+    # An absent field is allowed: its "type" is the type of the absent marker.
+    scalars = tuple(
+        (k, _EXACT_TYPES[v] | {_Absent}) for k, v in table.items() if not isinstance(v, dict)
+    )
+    nested = tuple((k, _compile_selected(v)) for k, v in table.items() if isinstance(v, dict))
+
+    def check(data: dict[str, Any]) -> bool:
+        get = data.get
+        for key, allowed in scalars:
+            if type(get(key, _ABSENT)) not in allowed:
+                return False
+        for key, inner in nested:
+            value = get(key, _ABSENT)
+            if value is not _ABSENT and (type(value) is not dict or not inner(value)):
+                return False
+        return True
+
+    return check
+
+
+@attrs.frozen(eq=False)
+class FieldsCheck:
+    """The Spec check of the fields a reader (a trigger, a mapping) reads, for events whose
+    envelope is valid.
+
+    ``tables`` holds, per call type, the part of the documented fields those reads depend on:
+    each documented object on the way to a field read (which must be an object), the field, and
+    everything documented under it. :meth:`check` gives the problems of those fields only: a
+    field nobody reads cannot make a request wrong, so it is not held against the event."""
+
+    tables: Mapping[str, Mapping[str, Any]]
+    _checks: Mapping[str, Callable[[dict[str, Any]], bool]] = attrs.field(
+        repr=False, alias="checks"
+    )
+
+    def check(self, event: dict[str, Any]) -> tuple[EventProblem, ...]:
+        """The problems of the fields read (empty when valid)."""
+        call = event.get("type")
+        valid = self._checks.get(call) if isinstance(call, str) else None
+        if valid is None or valid(event):
+            return ()
+        return tuple(p for p in check_event(event) if self.covers(call, p.path))  # type: ignore[arg-type]
+
+    def covers(self, call: str, path: DataPath) -> bool:
+        """Whether a problem at ``path`` of a ``call`` event concerns a field read."""
+        node: Any = self.tables.get(call, {})
+        for key in path:
+            if not isinstance(node, Mapping) or key not in node:
+                return False
+            node = node[key]
+        return bool(path)
+
+
+def fields_check(reads: Iterable[tuple[str | int, ...]]) -> FieldsCheck:
+    """The :class:`FieldsCheck` for data read at these paths: key tuples from the event's root
+    (``("context", "device", "id")``; ``()`` reads the whole event)."""
+    paths = list(reads)
+    tables: dict[str, Mapping[str, Any]] = {}
+    checks: dict[str, Callable[[dict[str, Any]], bool]] = {}
+    for call, full in _TABLES.items():
+        table: _Table = {}
+        for keys in paths:
+            _merge(table, _select(full, keys))
+        if table:
+            tables[call] = MappingProxyType(table)
+            checks[call] = _CHECK_TYPE[call] if table == full else _compile_selected(table)
+    return FieldsCheck(MappingProxyType(tables), MappingProxyType(checks))
+
+
 def _table_paths(table: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     for key, kind in table.items():
         yield f"{prefix}{key}"
@@ -557,7 +698,10 @@ __all__ = [
     "KNOWN_PATHS",
     "KNOWN_PATHS_BY_TYPE",
     "EventProblem",
+    "FieldsCheck",
+    "check_envelope",
     "check_event",
     "event_schema",
+    "fields_check",
     "suggest",
 ]

@@ -1,0 +1,128 @@
+"""The engine's default Spec check: the envelope of every event, then the fields each matching
+subscription reads (``check_envelope`` and ``fields_check``)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actions import spec
+from actions.spec import check_envelope, check_event, fields_check
+
+HERE = Path(__file__).parent
+CASES = yaml.safe_load((HERE / "reads.yaml").read_text(encoding="utf-8"))
+
+
+def keys(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split(".")) if dotted else ()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case: dict[str, Any]) -> None:
+    event = case["event"]
+    envelope = check_envelope(event)
+    assert sorted(p.path for p in envelope) == sorted(tuple(p) for p in case["envelope"])
+    if envelope:
+        assert envelope == check_event(event)
+        return
+    problems = fields_check([keys(r) for r in case["reads"]]).check(event)
+    assert sorted(p.path for p in problems) == sorted(tuple(p) for p in case["fields"])
+
+
+def test_reading_nothing_checks_nothing() -> None:
+    check = fields_check([])
+    assert check.tables == {}
+    assert check.check({"type": "track", "event": "X", "userId": "u", "context": {"ip": 5}}) == ()
+
+
+def test_the_selected_table_is_shown() -> None:
+    check = fields_check([("context", "device", "id"), ("context", "os"), ("event",)])
+    table = check.tables["track"]
+    assert table["context"]["device"] == {"id": "string"}
+    assert table["context"]["os"] == {"name": "string", "version": "string"}
+    assert table["event"] == "string"
+    assert "event" not in check.tables["identify"]  # not a documented identify field
+    assert "FieldsCheck(tables=" in repr(check)
+
+
+def test_subclasses_are_judged_by_the_schema() -> None:
+    context = OrderedDict(device=OrderedDict(id="D1"))
+    event = {"type": "track", "event": "X", "userId": "u1", "context": context}
+    assert check_envelope(event) == ()
+    assert fields_check([("context", "device", "id")]).check(event) == ()
+    context["device"]["id"] = 5
+    [problem] = fields_check([("context", "device", "id")]).check(event)
+    assert problem.path == ("context", "device", "id")
+
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+context_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "device": st.dictionaries(st.sampled_from(["id", "type", "model"]), json_scalars)
+        | json_scalars,
+        "ip": json_scalars,
+        "os": st.dictionaries(st.sampled_from(["name", "version"]), json_scalars) | json_scalars,
+        "traits": st.dictionaries(st.text(max_size=3), json_scalars, max_size=2) | json_scalars,
+    },
+)
+events = st.fixed_dictionaries(
+    {"type": st.sampled_from(spec.CALL_TYPES), "userId": st.sampled_from(["u1", "", 5, None])},
+    optional={
+        "anonymousId": st.sampled_from(["a1", 5]),
+        "event": st.sampled_from(["X", 5]),
+        "groupId": st.sampled_from(["g", 5, None]),
+        "previousId": st.sampled_from(["p", None]),
+        "timestamp": json_scalars,
+        "properties": st.dictionaries(st.sampled_from(["revenue"]), json_scalars) | json_scalars,
+        "context": context_values | json_scalars,
+        "integrations": st.dictionaries(st.sampled_from(["All", "Adjust"]), json_scalars),
+    },
+)
+read_paths = st.lists(
+    st.sampled_from(
+        [
+            (),
+            ("event",),
+            ("timestamp",),
+            ("properties", "revenue"),
+            ("context",),
+            ("context", "device"),
+            ("context", "device", "id"),
+            ("context", "os", "name"),
+            ("context", "ip"),
+            ("context", "traits", "email"),
+            ("userId",),
+        ]
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(events, read_paths)
+def test_fields_check_is_the_full_check_narrowed_to_the_fields_read(
+    event: dict[str, Any], reads: list[tuple[str, ...]]
+) -> None:
+    full = check_event(event)
+    envelope = check_envelope(event)
+    if envelope:
+        assert envelope == full
+        return
+    check = fields_check(reads)
+    expected = tuple(p for p in full if check.covers(event["type"], p.path))
+    assert check.check(event) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(events)
+def test_envelope_and_whole_event_read_together_are_the_full_check(event: dict[str, Any]) -> None:
+    full = check_event(event)
+    combined = check_envelope(event) or fields_check([()]).check(event)
+    assert combined == full
