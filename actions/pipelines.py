@@ -13,7 +13,7 @@ import attrs
 
 from actions.destinations.loading import load_destination, load_destination_text, resolve
 from actions.engine.config import load_config
-from actions.engine.engine import ConfiguredDestination
+from actions.engine.engine import ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Outcome, Request
 from actions.errors import ActionsError
 from actions.yamlsource import load_yaml
@@ -23,12 +23,13 @@ from actions.yamlsource import load_yaml
 class DestinationSpec:
     """What a worker needs to build a configured destination: plain data only. ``definition``
     is the pack's YAML text (so workers need no files), ``settings``, ``subscriptions`` (``None``:
-    the presets) and ``filters``."""
+    the presets), ``filters`` and ``spec_check`` (see :meth:`Destination.configure`)."""
 
     definition: str
     settings: Mapping[str, Any]
     subscriptions: tuple[Mapping[str, Any], ...] | None = None
     filters: tuple[Mapping[str, Any], ...] = ()
+    spec_check: SpecCheck = "read"
 
     @classmethod
     def for_pack(
@@ -37,6 +38,7 @@ class DestinationSpec:
         settings: Mapping[str, Any] | None = None,
         subscriptions: Iterable[Mapping[str, Any]] | None = None,
         filters: Iterable[Mapping[str, Any]] = (),
+        spec_check: SpecCheck = "read",
     ) -> DestinationSpec:
         """A shipped pack or a pack path; ``settings=None`` uses the pack's sample settings."""
         path = resolve(name_or_path)
@@ -47,6 +49,7 @@ class DestinationSpec:
             dict(settings),
             None if subscriptions is None else tuple(subscriptions),
             tuple(filters),
+            spec_check,
         )
 
     @classmethod
@@ -63,6 +66,7 @@ class DestinationSpec:
             data.get("settings") or {},
             data.get("subscriptions"),
             data.get("filters") or (),
+            data.get("spec_check", "read"),
         )
 
     def build(self) -> ConfiguredDestination:
@@ -72,6 +76,7 @@ class DestinationSpec:
             dict(self.settings),
             None if self.subscriptions is None else list(self.subscriptions),
             list(self.filters),
+            spec_check=self.spec_check,
         )
 
 

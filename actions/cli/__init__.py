@@ -16,7 +16,7 @@ import yaml
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config
-from actions.engine.engine import ConfiguredDestination
+from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
 from actions.samples import sample_events_path
@@ -31,13 +31,15 @@ RUN_EXAMPLES = """examples:
 """
 
 
-def _configure(target: str, settings_file: str | None) -> ConfiguredDestination:
+def _configure(
+    target: str, settings_file: str | None, spec_check: SpecCheck | None = None
+) -> ConfiguredDestination:
     """A destination slug or pack path (with settings), or a config file."""
     path = Path(target)
     if path.is_file() and path.name != "destination.yaml":
         loaded = load_yaml(path.read_text(encoding="utf-8"), str(path))
         if isinstance(loaded.value, dict) and "destination" in loaded.value:
-            return load_config(path)
+            return load_config(path, spec_check)
     destination = load_destination(target)
     if settings_file:
         loaded = load_yaml(Path(settings_file).read_text(encoding="utf-8"), settings_file)
@@ -45,7 +47,7 @@ def _configure(target: str, settings_file: str | None) -> ConfiguredDestination:
         settings = dict(loaded.value or {})
     else:
         settings = destination.sample_settings()
-    return destination.configure(settings)
+    return destination.configure(settings, spec_check=spec_check or "read")
 
 
 def _events(source: str | None) -> Iterator[tuple[int, Any]]:
@@ -79,7 +81,7 @@ class _Malformed:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    configured = _configure(args.destination, args.settings)
+    configured = _configure(args.destination, args.settings, args.spec_check)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     dead = open(args.dead_letter, "w", encoding="utf-8") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
@@ -309,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", "-o", help="write outcomes here instead of stdout")
     run.add_argument(
         "--dead-letter", help="write failed events here, with the reason and field paths"
+    )
+    run.add_argument(
+        "--spec-check",
+        choices=SPEC_CHECKS,
+        help="read (the default): check every event's envelope and the documented fields each "
+        "matching subscription reads; full: every documented field of every event",
     )
     run.add_argument("--reveal-secrets", action="store_true", help="do not redact secret settings")
     run.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")

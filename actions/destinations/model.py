@@ -17,7 +17,7 @@ from actions.yamlsource import SourceMap
 
 if TYPE_CHECKING:
     from actions.engine.config import Subscription
-    from actions.engine.engine import ConfiguredDestination
+    from actions.engine.engine import ConfiguredDestination, SpecCheck
 
 
 @attrs.frozen
@@ -128,12 +128,17 @@ class Destination:
         filters: Sequence[Mapping[str, Any]] | None = None,
         *,
         source: SourceMap | None = None,
+        spec_check: SpecCheck = "read",
     ) -> ConfiguredDestination:
         """Validate settings, compile subscriptions (``None``: the presets) and filters.
-        ``source`` (the config file's positions) locates every problem in the file."""
+        ``source`` (the config file's positions) locates every problem in the file.
+        ``spec_check``: ``"read"`` checks every event's envelope and the documented fields
+        each matching subscription reads; ``"full"`` every documented field of every event."""
         from actions.engine.engine import ConfiguredDestination
 
-        return ConfiguredDestination.create(self, settings or {}, subscriptions, filters, source)
+        return ConfiguredDestination.create(
+            self, settings or {}, subscriptions, filters, source, spec_check
+        )
 
     def classify_response(self, status: int, body: str = "") -> ResponseClass:
         """How to handle the partner's response: the first matching rule, else 2xx success,

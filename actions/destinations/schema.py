@@ -197,6 +197,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "properties": {
         "destination": {"type": "string", "minLength": 1},
         "settings": {"type": "object"},
+        "spec_check": {
+            "enum": ["read", "full"],
+            "default": "read",
+            "description": "read: every event's envelope and the documented fields each matching "
+            "subscription reads; full: every documented field of every event, first",
+        },
         "filters": {
             "type": "array",
             "items": {

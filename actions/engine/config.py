@@ -18,7 +18,7 @@ from actions.fql import compile as compile_trigger
 from actions.yamlsource import load_yaml
 
 if TYPE_CHECKING:
-    from actions.engine.engine import ConfiguredDestination
+    from actions.engine.engine import ConfiguredDestination, SpecCheck
 
 
 @attrs.frozen
@@ -180,8 +180,9 @@ def validate_settings(
     return out, problems
 
 
-def load_config(path: str | Path) -> ConfiguredDestination:
-    """Load a config file (see docs/format.md) and configure its destination."""
+def load_config(path: str | Path, spec_check: SpecCheck | None = None) -> ConfiguredDestination:
+    """Load a config file (see docs/format.md) and configure its destination. ``spec_check``
+    overrides the file's ``spec_check``."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -202,6 +203,7 @@ def load_config(path: str | Path) -> ConfiguredDestination:
             data.get("subscriptions"),
             data.get("filters"),
             source=loaded.source,
+            spec_check=spec_check or data.get("spec_check", "read"),
         )
     except DefinitionError as exc:
         located = [

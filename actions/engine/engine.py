@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -31,18 +31,24 @@ from actions.engine.outcomes import (
     redact_text,
     status_of,
 )
-from actions.errors import Diagnostic, format_path
+from actions.errors import ActionsError, Diagnostic, format_path
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
 from actions.mapping import CompiledMapping, MappingError
 from actions.mapping import compile as compile_mapping
-from actions.spec import check_event
+from actions.mapping.paths import PathSyntaxError, parse_path
+from actions.spec import FieldsCheck, check_envelope, check_event, fields_check
 from actions.yamlsource import SourceMap
 
 _CACHE_LIMIT = 4096
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
 _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}
 _NO_MATCH = Filtered("no enabled subscription matched the event")
+
+SpecCheck = Literal["read", "full"]
+SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
+"""``read``: every event's envelope, and the documented fields each matching subscription reads
+(the default); ``full``: every documented field of every event, before anything else."""
 
 
 @attrs.frozen
@@ -55,6 +61,22 @@ class _Compiled:
     index_key: str | None
     index_values: frozenset[str]
     build: Callable[[Any], BuiltRequest]
+    fields: FieldsCheck
+    # What the per-event path reads, taken out of the objects above once.
+    name: str = attrs.field(init=False)
+    action_key: str = attrs.field(init=False)
+    skip: tuple[tuple[Callable[[object], bool] | None, frozenset[str], str], ...] = attrs.field(
+        init=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "name", self.subscription.name)
+        object.__setattr__(self, "action_key", self.action.key)
+        skip = tuple(
+            (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
+            for rule in self.action.skip
+        )
+        object.__setattr__(self, "skip", skip)
 
 
 @attrs.frozen
@@ -96,8 +118,11 @@ class ConfiguredDestination:
         compiled: tuple[_Compiled, ...],
         filters: tuple[Filter, ...],
         plain: tuple[Any, ...],
+        spec_check: SpecCheck = "read",
     ) -> None:
         self.destination = destination
+        self.spec_check = spec_check
+        self._check_event = check_event if spec_check == "full" else check_envelope
         self._settings = settings
         self._subscriptions = compiled
         self._filters = filters
@@ -111,7 +136,8 @@ class ConfiguredDestination:
         self._candidates: dict[tuple[Any, Any], tuple[_Compiled, ...]] = {}
         self._lock = threading.Lock()
         self._totals = dict.fromkeys(_TOTALS, 0)
-        self._per_subscription: dict[str, dict[str, int]] = {}
+        self._per_subscription: dict[tuple[str, str], int] = {}
+        self._names = (destination.name, destination.slug)
 
     # -- construction --------------------------------------------------------------------------
 
@@ -123,8 +149,13 @@ class ConfiguredDestination:
         subscriptions: Sequence[Subscription | Mapping[str, Any]] | None,
         filters: Sequence[Mapping[str, Any]] | None,
         source: SourceMap | None = None,
+        spec_check: SpecCheck = "read",
     ) -> ConfiguredDestination:
         values, problems = validate_settings(destination.settings, settings)
+        if spec_check not in SPEC_CHECKS:
+            raise ActionsError(
+                f"spec_check must be one of {', '.join(SPEC_CHECKS)}, not {spec_check!r}"
+            )
         chosen: list[Subscription] = []
         if subscriptions is None:
             chosen = [
@@ -197,8 +228,20 @@ class ConfiguredDestination:
                 continue
             index_key, values_ = _index_entry(trigger)
             build = action.request.bind(values)
+            reads = _event_reads(trigger, mapping, action) if spec_check == "read" else ()
+            read_check = fields_check(reads)
             compiled.append(
-                _Compiled(index, subscription, action, trigger, mapping, index_key, values_, build)
+                _Compiled(
+                    index,
+                    subscription,
+                    action,
+                    trigger,
+                    mapping,
+                    index_key,
+                    values_,
+                    build,
+                    read_check,
+                )
             )
         built_filters = []
         for index, raw in enumerate(filters or ()):
@@ -216,8 +259,9 @@ class ConfiguredDestination:
             dict(settings),
             None if subscriptions is None else [attrs.asdict(s) for s in chosen],
             [dict(f) for f in filters or ()],
+            spec_check,
         )
-        return cls(destination, values, tuple(compiled), tuple(built_filters), plain)
+        return cls(destination, values, tuple(compiled), tuple(built_filters), plain, spec_check)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_restore, self._plain)
@@ -286,29 +330,32 @@ class ConfiguredDestination:
     def counts(self) -> Counts:
         with self._lock:
             totals = dict(self._totals)
-            per = {name: dict(c) for name, c in self._per_subscription.items()}
+            counted = list(self._per_subscription.items())
+        per: dict[str, dict[str, int]] = {}
+        for (name, kind), count in counted:
+            per.setdefault(name, {})[kind] = count
         return Counts(**totals, subscriptions=per)
 
     def _count(self, outcomes: list[Outcome]) -> None:
         """Count one event under the lock, so a snapshot always adds up: the event once, by its
         status (a request wins over failed, failed over skipped, skipped over filtered); each
         request; each outcome under its subscription."""
+        totals, per = self._totals, self._per_subscription
         if len(outcomes) == 1:  # the common case: one outcome decides the status
             outcome = outcomes[0]
             kind = outcome.kind
-            name = None if kind == "filtered" else outcome.subscription  # type: ignore[union-attr]
+            name = getattr(outcome, "subscription", None)
             with self._lock:
-                totals = self._totals
                 totals["events"] += 1
                 totals[_STATUS[kind]] += 1
                 if kind == "request":
                     totals["requests"] += 1
                 if name is not None:
-                    self._count_subscription(name, kind)
+                    key = (name, kind)
+                    per[key] = per.get(key, 0) + 1
             return
         status = status_of(outcomes)
         with self._lock:
-            totals = self._totals
             totals["events"] += 1
             totals[status] += 1
             for outcome in outcomes:
@@ -317,16 +364,11 @@ class ConfiguredDestination:
                     totals["requests"] += 1
                 name = getattr(outcome, "subscription", None)
                 if name is not None:
-                    self._count_subscription(name, kind)
-
-    def _count_subscription(self, name: str, kind: str) -> None:
-        per = self._per_subscription.get(name)
-        if per is None:
-            per = self._per_subscription[name] = {}
-        per[kind] = per.get(kind, 0) + 1
+                    key = (name, kind)
+                    per[key] = per.get(key, 0) + 1
 
     def _process(self, event: Any) -> list[Outcome]:
-        problems = check_event(event)
+        problems = self._check_event(event)
         if problems:
             return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
         off = self._turned_off(event)
@@ -347,7 +389,7 @@ class ConfiguredDestination:
         integrations = event.get("integrations")
         if not isinstance(integrations, dict) or not integrations:
             return None
-        for name in (self.destination.name, self.destination.slug):
+        for name in self._names:
             if name in integrations:
                 flag = integrations[name]
                 if flag is False:
@@ -381,33 +423,36 @@ class ConfiguredDestination:
         return found
 
     def _run(self, compiled: _Compiled, event: dict[str, Any]) -> Outcome:
-        name, action = compiled.subscription.name, compiled.action
+        invalid = compiled.fields.check(event)
+        if invalid:
+            return self._failed(
+                [Problem(format_path(p.path), p.message) for p in invalid], compiled
+            )
         raw, failures = compiled.mapping.evaluate(event, self._settings)
         if failures:
             return self._failed(
                 [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures],
-                name,
-                action.key,
+                compiled,
             )
-        payload, problems = action.checker.check(raw if isinstance(raw, dict) else {})
-        for rule in action.skip:
-            if rule.when is not None and rule.when.matches(event):
-                return Skipped(name, action.key, rule.reason)
-            if rule.missing and payload.keys().isdisjoint(rule.missing):
-                return Skipped(name, action.key, rule.reason)
+        payload, problems = compiled.action.checker.check(raw if isinstance(raw, dict) else {})
+        for when, missing, reason in compiled.skip:
+            if (when is not None and when(event)) or (
+                missing and payload.keys().isdisjoint(missing)
+            ):
+                return Skipped(compiled.name, compiled.action_key, reason)
         if problems:
-            return self._failed(
-                [problem(path, message) for path, message in problems], name, action.key
-            )
-        return self._request(name, action.key, compiled.build(payload), payload)
+            return self._failed([problem(path, message) for path, message in problems], compiled)
+        return Request(
+            compiled.name, compiled.action_key, *compiled.build(payload), payload, self._secrets
+        )
 
-    def _failed(self, problems: list[Problem], name: str, action: str) -> Failed:
+    def _failed(self, problems: list[Problem], compiled: _Compiled) -> Failed:
         """A failed outcome; a message that quotes a value never shows a secret setting (a
         mapping may read one into a field that then fails)."""
         secrets = self._secrets
         if secrets:
             problems = [Problem(p.path, redact_text(p.message, secrets)) for p in problems]
-        return Failed(tuple(problems), name, action)
+        return Failed(tuple(problems), compiled.name, compiled.action_key)
 
     def _request(
         self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]
@@ -435,11 +480,49 @@ def _restore(
     settings: dict[str, Any],
     subscriptions: list[dict[str, Any]] | None,
     filters: list[dict[str, Any]],
+    spec_check: SpecCheck = "read",
 ) -> ConfiguredDestination:
     from pathlib import Path
 
     destination = load_destination_text(text, file, Path(file) if file else None)
-    return destination.configure(settings, subscriptions, filters)
+    return destination.configure(settings, subscriptions, filters, spec_check=spec_check)
 
 
-__all__ = ["BatchResult", "ConfiguredDestination", "Counts"]
+def _read_keys(text: str) -> tuple[str | int, ...] | None:
+    """The keys a mapping path reads from the event (None for settings). A JSONPath reads
+    everything under its plain prefix (``$.properties.products[*].sku``: ``properties``,
+    ``products``; ``$..sku``: the whole event)."""
+    try:
+        parsed = parse_path(text)
+    except PathSyntaxError:
+        return ()
+    if parsed.settings:
+        return None
+    if parsed.jsonpath is None:
+        return parsed.keys
+    body = text[2:] if text.startswith("$.") else text
+    prefix: list[str | int] = []
+    for part in body.split("."):
+        if not part or not part.replace("_", "").replace("-", "").isalnum():
+            break
+        prefix.append(part)
+    return tuple(prefix)
+
+
+def _event_reads(
+    trigger: Trigger, mapping: CompiledMapping, action: Action
+) -> list[tuple[str | int, ...]]:
+    """Every path of the event one subscription reads: its trigger, its skip rules, its
+    mapping."""
+    reads: list[tuple[str | int, ...]] = [p for p in trigger.paths if p[:1] != ("$settings",)]
+    for rule in action.skip:
+        if rule.when is not None:
+            reads.extend(p for p in rule.when.paths if p[:1] != ("$settings",))
+    for text in mapping.paths:
+        keys = _read_keys(text)
+        if keys is not None:
+            reads.append(keys)
+    return reads
+
+
+__all__ = ["SPEC_CHECKS", "BatchResult", "ConfiguredDestination", "Counts", "SpecCheck"]

@@ -148,6 +148,39 @@ def test_exit_codes(args: tuple[str, ...], code: int) -> None:
     assert actions(*args).returncode == code
 
 
+def test_run_spec_check_from_the_command_line_and_the_config(tmp_path: Path) -> None:
+    # An Adjust event with a documented field no subscription reads of the wrong type.
+    event = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u",
+        "context": {
+            "device": {"type": "android", "id": "a1", "advertisingId": "g1"},
+            "screen": {"density": "xxhdpi"},
+        },
+    }
+    line = json.dumps(event) + "\n"
+    read = actions("run", "adjust", "-", "-q", stdin=line)
+    assert [json.loads(o)["kind"] for o in read.stdout.splitlines()] == ["request"]
+    full = actions("run", "adjust", "-", "--spec-check", "full", stdin=line)
+    [outcome] = [json.loads(o) for o in full.stdout.splitlines()]
+    assert outcome["problems"] == [
+        {
+            "path": "$.context.screen.density",
+            "message": "context.screen.density must be number, not string",
+        }
+    ]
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "destination: adjust\nspec_check: full\n"
+        "settings: {app_token: a1b2c3d4e5f6, event_tokens: {Order Completed: abc123}}\n"
+    )
+    from_file = actions("run", str(config), "-", "-q", stdin=line)
+    assert [json.loads(o)["kind"] for o in from_file.stdout.splitlines()] == ["failed"]
+    overridden = actions("run", str(config), "-", "-q", "--spec-check", "read", stdin=line)
+    assert [json.loads(o)["kind"] for o in overridden.stdout.splitlines()] == ["request"]
+
+
 def test_invalid_config_exit_code_and_location(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(

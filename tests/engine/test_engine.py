@@ -131,6 +131,30 @@ def test_pickle_round_trip_behaves_the_same(demo: actions.ConfiguredDestination)
         ]
 
 
+def test_pickle_keeps_the_spec_check() -> None:
+    strict = actions.load_destination(DEMO).configure(SETTINGS, spec_check="full")
+    clone = pickle.loads(pickle.dumps(strict))
+    assert clone.spec_check == "full"
+    event = {"type": "page", "userId": "u1", "context": {"screen": {"density": "high"}}}
+    [outcome] = clone.process(event)
+    assert outcome.kind == "failed"
+
+
+def test_spec_check_read_and_full_agree_on_spec_valid_events() -> None:
+    destination = actions.load_destination(DEMO)
+    read = destination.configure(SETTINGS)
+    full = destination.configure(SETTINGS, spec_check="full")
+    for event in load_sample_events():
+        assert [o.to_dict() for o in read.process(event)] == [
+            o.to_dict() for o in full.process(event)
+        ]
+
+
+def test_spec_check_must_be_read_or_full() -> None:
+    with pytest.raises(actions.ActionsError, match="spec_check must be one of read, full"):
+        actions.load_destination(DEMO).configure(SETTINGS, spec_check="some")  # type: ignore[arg-type]
+
+
 def test_threads_share_one_destination() -> None:
     configured = actions.load_destination(DEMO).configure(SETTINGS)
     events = load_sample_events()

@@ -59,6 +59,16 @@ def test_spec_from_a_config_file_behaves_like_the_config(adjust_config: Path) ->
     assert any(o.get("filter") == "no screens" for each in outcomes for o in each)
 
 
+def test_spec_carries_the_spec_check(adjust_config: Path) -> None:
+    config = adjust_config
+    config.write_text("spec_check: full\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    spec = pickle.loads(pickle.dumps(DestinationSpec.from_config(config)))
+    assert spec.spec_check == "full"
+    assert spec.build().spec_check == "full"
+    assert actions.load_config(config).spec_check == "full"
+    assert DestinationSpec.for_pack("adjust").build().spec_check == "read"
+
+
 def test_spec_from_a_broken_config_fails_where_the_pipeline_is_built(adjust_config: Path) -> None:
     config = adjust_config
     text = config.read_text(encoding="utf-8")
