@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+from json import encoder as _encoder
 from typing import Any
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
 
+# The C encoder behind ``json``, made once: ``JSONEncoder.encode`` makes a new one on every
+# call, which is most of the cost of encoding a small payload. No circular-reference markers
+# (a shared markers table would not be thread-safe); a circular value ends in RecursionError
+# instead of ValueError. Where the C accelerator is missing, the encoder above does the work.
+_make_encoder = getattr(_encoder, "c_make_encoder", None)
+_C_COMPACT = (
+    None
+    if _make_encoder is None
+    else _make_encoder(None, str, _encoder.encode_basestring, None, ":", ",", False, False, True)
+)
+
 
 def compact_json(value: Any) -> str:
-    """Compact JSON text, UTF-8 kept as is (one encoder built once: ``json.dumps`` with options
-    builds a new encoder on every call)."""
+    """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``."""
+    if _C_COMPACT is not None:
+        return "".join(_C_COMPACT(value, 0))
     return _COMPACT.encode(value)
 
 
