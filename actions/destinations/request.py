@@ -121,15 +121,26 @@ class RequestSpec:
         )
 
     def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
-        """:meth:`build` for one configuration's settings; headers that read only settings are
-        rendered here, once."""
+        """:meth:`build` for one configuration's settings. What cannot change per event is done
+        here, once: headers that read only settings are rendered, and a JSON request whose
+        body is the whole payload and which has no query gets a builder of its own."""
         if not self.headers_read_settings_only or not self.headers.mapping:
             return partial(self.build, settings=settings)
         values = self.headers.apply(None, settings)
         if not isinstance(values, dict):  # left to each request (and its failure handling)
             return partial(self.build, settings=settings)
         fixed = {k: to_text(v) for k, v in values.items() if v is not None}
-        return partial(self.build, settings=settings, fixed_headers=fixed)
+        if self.query.mapping or not self.body_is_payload or self.encoding != "json":
+            return partial(self.build, settings=settings, fixed_headers=fixed)
+        fixed.setdefault("Content-Type", "application/json")
+        method, url, encoding = self.method, self.url, self.encoding
+
+        def build_json(payload: Any) -> BuiltRequest:
+            return BuiltRequest(
+                method, url(payload, settings), dict(fixed), {}, compact_json(payload), encoding
+            )
+
+        return build_json
 
     def _headers(self, data: Any, settings: Mapping[str, Any]) -> dict[str, str]:
         if not self.headers.mapping:
