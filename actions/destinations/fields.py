@@ -305,7 +305,25 @@ def _object(spec: FieldSpec) -> Coercer:
     return anything
 
 
-_Step = tuple[str, Coercer, bool, bool, bool, str]
+_Step = tuple[str, frozenset[type], tuple[Coercer, bool, bool, bool, str]]
+
+_UNCHANGED = {
+    "string": frozenset({str}),
+    "text": frozenset({str}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+}
+
+
+def _unchanged(spec: FieldSpec) -> frozenset[type]:
+    """The exact types whose values the field's coercer returns as they are (no choices,
+    format or bounds to check): those are stored without a call."""
+    if spec.multiple or spec.choices or spec.format:
+        return frozenset()
+    if spec.minimum is not None or spec.maximum is not None:
+        return frozenset()
+    return _UNCHANGED.get(spec.type, frozenset())
 
 
 @attrs.frozen
@@ -314,8 +332,9 @@ class PayloadChecker:
 
     fields: tuple[tuple[FieldSpec, Coercer], ...]
     additional: bool
-    # Per field, what the per-event loop needs, read once: name, coercer, allow_null, keep "",
-    # drop when invalid, label; then the required fields with their condition (None: always).
+    # Per field, what the per-event loop needs, read once: name, the types kept unchanged, and
+    # (coercer, allow_null, keep "", drop when invalid, label); then the required fields with
+    # their condition (None: always).
     _steps: tuple[_Step, ...] = attrs.field(init=False, repr=False, eq=False)
     _required: tuple[tuple[str, str, Condition | None], ...] = attrs.field(
         init=False, repr=False, eq=False
@@ -326,11 +345,14 @@ class PayloadChecker:
         steps = tuple(
             (
                 spec.name,
-                coerce,
-                spec.allow_null,
-                spec.type in ("string", "text"),
-                spec.invalid == "drop",
-                spec.label or spec.name,
+                _unchanged(spec),
+                (
+                    coerce,
+                    spec.allow_null,
+                    spec.type in ("string", "text"),
+                    spec.invalid == "drop",
+                    spec.label or spec.name,
+                ),
             )
             for spec, coerce in self.fields
         )
@@ -355,8 +377,12 @@ class PayloadChecker:
         out: dict[str, Any] = {}
         problems: list[tuple[tuple[Any, ...], str]] = []
         get = payload.get
-        for name, coerce, allow_null, keep_empty, drop_invalid, label in self._steps:
+        for name, unchanged, slow in self._steps:
             value = get(name)
+            if type(value) in unchanged:
+                out[name] = value
+                continue
+            coerce, allow_null, keep_empty, drop_invalid, label = slow
             if value is None:
                 if allow_null and name in payload:
                     out[name] = None
