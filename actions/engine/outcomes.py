@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -39,7 +39,7 @@ def _redact(value: Any, secrets: Iterable[str]) -> Any:
     return value
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, slots=False)
 class Request:
     """An HTTP request for the destination. Secret setting values are redacted from its repr
     and from ``to_dict()`` unless ``reveal_secrets=True``."""
@@ -54,7 +54,7 @@ class Request:
     encoding: str
     payload: dict[str, Any]
     secrets: tuple[str, ...] = attrs.field(default=(), eq=False)
-    kind: Literal["request"] = "request"
+    kind: ClassVar[Literal["request"]] = "request"
 
     def to_dict(self, *, reveal_secrets: bool = False, payload: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -85,7 +85,7 @@ class Filtered:
 
     reason: str
     filter: str | None = None
-    kind: Literal["filtered"] = "filtered"
+    kind: ClassVar[Literal["filtered"]] = "filtered"
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "reason": self.reason}
@@ -102,7 +102,7 @@ class Skipped:
     subscription: str | None
     action: str | None
     reason: str
-    kind: Literal["skipped"] = "skipped"
+    kind: ClassVar[Literal["skipped"]] = "skipped"
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         return {
@@ -120,7 +120,7 @@ class Failed:
     problems: tuple[Problem, ...]
     subscription: str | None = None
     action: str | None = None
-    kind: Literal["failed"] = "failed"
+    kind: ClassVar[Literal["failed"]] = "failed"
 
     @property
     def reason(self) -> str:
