@@ -63,6 +63,7 @@ class _Compiled:
     build: Callable[[Any], BuiltRequest]
     fields: FieldsCheck
     # What the per-event path reads, taken out of the objects above once.
+    fields_valid: Callable[[dict[str, Any]], bool] = attrs.field(init=False)
     name: str = attrs.field(init=False)
     action_key: str = attrs.field(init=False)
     skip: tuple[tuple[Callable[[object], bool] | None, frozenset[str], str], ...] = attrs.field(
@@ -70,6 +71,7 @@ class _Compiled:
     )
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "fields_valid", self.fields.valid)
         object.__setattr__(self, "name", self.subscription.name)
         object.__setattr__(self, "action_key", self.action.key)
         skip = tuple(
@@ -135,8 +137,11 @@ class ConfiguredDestination:
         self._unindexed = tuple(s for s in compiled if s.index_key is None)
         self._candidates: dict[tuple[Any, Any], tuple[_Compiled, ...]] = {}
         self._lock = threading.Lock()
-        self._totals = dict.fromkeys(_TOTALS, 0)
-        self._per_subscription: dict[tuple[str, str], int] = {}
+        # Counts (see _count): events with one outcome by (subscription, kind); events with
+        # several by status, and their outcomes by (subscription, kind).
+        self._single: dict[tuple[str | None, str], int] = {}
+        self._several: dict[str, int] = {}
+        self._outcomes: dict[tuple[str | None, str], int] = {}
         self._names = (destination.name, destination.slug)
 
     # -- construction --------------------------------------------------------------------------
@@ -329,51 +334,53 @@ class ConfiguredDestination:
     @property
     def counts(self) -> Counts:
         with self._lock:
-            totals = dict(self._totals)
-            counted = list(self._per_subscription.items())
+            single = list(self._single.items())
+            several = dict(self._several)
+            outcomes = list(self._outcomes.items())
+        totals = dict.fromkeys(_TOTALS, 0)
         per: dict[str, dict[str, int]] = {}
-        for (name, kind), count in counted:
-            per.setdefault(name, {})[kind] = count
+        for (_, kind), count in single:
+            totals["events"] += count
+            totals[_STATUS[kind]] += count
+        for status, count in several.items():
+            totals["events"] += count
+            totals[status] += count
+        for (name, kind), count in single + outcomes:
+            if kind == "request":
+                totals["requests"] += count
+            if name is not None:
+                counted = per.setdefault(name, {})
+                counted[kind] = counted.get(kind, 0) + count
         return Counts(**totals, subscriptions=per)
 
     def _count(self, outcomes: list[Outcome]) -> None:
-        """Count one event under the lock, so a snapshot always adds up: the event once, by its
-        status (a request wins over failed, failed over skipped, skipped over filtered); each
-        request; each outcome under its subscription."""
-        totals, per = self._totals, self._per_subscription
-        if len(outcomes) == 1:  # the common case: one outcome decides the status
+        """Count one event in one step under the lock, so a snapshot always adds up. An event
+        with one outcome (the common case) is one increment, under its subscription (or None)
+        and kind; an event with several counts once by its status (a request wins over failed,
+        failed over skipped, skipped over filtered), and each outcome under its subscription."""
+        if len(outcomes) == 1:
             outcome = outcomes[0]
-            kind = outcome.kind
-            name = getattr(outcome, "subscription", None)
+            key = (getattr(outcome, "subscription", None), outcome.kind)
+            single = self._single
             with self._lock:
-                totals["events"] += 1
-                totals[_STATUS[kind]] += 1
-                if kind == "request":
-                    totals["requests"] += 1
-                if name is not None:
-                    key = (name, kind)
-                    per[key] = per.get(key, 0) + 1
+                single[key] = single.get(key, 0) + 1
             return
         status = status_of(outcomes)
+        keys = [(getattr(o, "subscription", None), o.kind) for o in outcomes]
+        several, counted = self._several, self._outcomes
         with self._lock:
-            totals["events"] += 1
-            totals[status] += 1
-            for outcome in outcomes:
-                kind = outcome.kind
-                if kind == "request":
-                    totals["requests"] += 1
-                name = getattr(outcome, "subscription", None)
-                if name is not None:
-                    key = (name, kind)
-                    per[key] = per.get(key, 0) + 1
+            several[status] = several.get(status, 0) + 1
+            for key in keys:
+                counted[key] = counted.get(key, 0) + 1
 
     def _process(self, event: Any) -> list[Outcome]:
         problems = self._check_event(event)
         if problems:
             return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
-        off = self._turned_off(event)
-        if off:
-            return [Skipped(None, None, off)]
+        if event.get("integrations"):
+            off = self._turned_off(event)
+            if off:
+                return [Skipped(None, None, off)]
         for filter_ in self._filters:
             filtered = filter_.apply(event)
             if filtered is None:
@@ -423,11 +430,12 @@ class ConfiguredDestination:
         return found
 
     def _run(self, compiled: _Compiled, event: dict[str, Any]) -> Outcome:
-        invalid = compiled.fields.check(event)
-        if invalid:
-            return self._failed(
-                [Problem(format_path(p.path), p.message) for p in invalid], compiled
-            )
+        if not compiled.fields_valid(event):
+            invalid = compiled.fields.check(event)
+            if invalid:
+                return self._failed(
+                    [Problem(format_path(p.path), p.message) for p in invalid], compiled
+                )
         raw, failures = compiled.mapping.evaluate(event, self._settings)
         if failures:
             return self._failed(
