@@ -86,6 +86,8 @@ class Filtered:
     reason: str
     filter: str | None = None
     kind: ClassVar[Literal["filtered"]] = "filtered"
+    subscription: ClassVar[None] = None
+    """No subscription: a filtered event matched none, or a destination filter dropped it."""
 
     def to_dict(self, **_: Any) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "reason": self.reason}
