@@ -44,16 +44,18 @@ def _const(value: Any) -> Evaluator:
     return lambda root, settings, failures: value
 
 
+PLAIN_FIELDS = "_actions_plain_fields"
+"""Attribute set on object builders whose every field reads one key of the data: the
+``(output key, data key)`` pairs, for directives that build many such objects (@arrayPath)."""
+
+
 def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    # Fields that read a plain path from the data are read inline (no call per field).
-    plan: list[tuple[str, Evaluator, str | None, tuple[str, ...]]] = []
-    for key, evaluate, _ in items:
-        direct = getattr(evaluate, DIRECT_KEYS, None)
-        if direct is None:
-            plan.append((key, evaluate, None, ()))
-        else:
-            plan.append((key, evaluate, direct[0], tuple(direct[1:])))
-    steps = tuple(plan)
+    direct: list[tuple[str, ...]] = [getattr(evaluate, DIRECT_KEYS, ()) for _, evaluate, _ in items]
+    if items and all(len(keys) == 1 for keys in direct):
+        return _plain_object(
+            tuple((key, keys[0]) for (key, _, _), keys in zip(items, direct, strict=True))
+        )
+    steps = tuple((key, evaluate) for key, evaluate, _ in items)
 
     def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
@@ -75,18 +77,10 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         # object is built again key by key, recording failures (nested failures recorded by
         # the first attempt are dropped first, so none is reported twice).
         mark = len(failures)
-        is_dict = isinstance(root, dict)
         try:
             out = {}
-            for key, evaluate, first, rest in steps:
-                if first is None:
-                    value = evaluate(root, settings, failures)
-                elif is_dict:
-                    value = root.get(first, MISSING)
-                    for step in rest:
-                        value = value.get(step, MISSING) if isinstance(value, dict) else MISSING
-                else:
-                    continue
+            for key, evaluate in steps:
+                value = evaluate(root, settings, failures)
                 if value is not MISSING:
                     out[key] = value
             return out
@@ -94,6 +88,23 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             del failures[mark:]
             return careful(root, settings, failures)
 
+    return build
+
+
+def _plain_object(pairs: tuple[tuple[str, str], ...]) -> Evaluator:
+    """An object whose every field reads one key of the data (it cannot fail)."""
+    get = dict.get
+
+    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+        out = {}
+        if isinstance(root, dict):
+            for key, source in pairs:
+                value = get(root, source, MISSING)
+                if value is not MISSING:
+                    out[key] = value
+        return out
+
+    setattr(build, PLAIN_FIELDS, pairs)
     return build
 
 
