@@ -47,12 +47,77 @@ def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ..
     return tuple(parts), tuple(paths)
 
 
+def _text(value: Any) -> str:
+    """A placeholder's value as text (a plain ``str``, so joining never runs a subclass's
+    methods)."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return to_text(value)
+
+
+def _too_long(text: str) -> DirectiveFailure:
+    return DirectiveFailure(
+        f"@template rendered {len(text)} characters, more than {MAX_RENDERED_LENGTH}"
+    )
+
+
 def compile_template(template: str) -> Evaluator:
     parts, paths = parse_template(template)
     if not paths:
         text = parts[0]
         return lambda root, settings, failures: text
     readers = tuple(compile_path(p) for p in paths)
+    limit = MAX_RENDERED_LENGTH
+    # One, two or three placeholders (most templates) are joined by an f-string: no list, no
+    # loop. A value that is a plain string is used as it is.
+    if len(readers) == 1:
+        (r1,), (p0, p1) = readers, parts
+
+        def render1(root: Any, settings: Settings, failures: Failures) -> str:
+            v1 = r1(root, settings, failures)
+            if type(v1) is not str:
+                v1 = _text(v1)
+            text = f"{p0}{v1}{p1}"
+            if len(text) > limit:
+                raise _too_long(text)
+            return text
+
+        return render1
+    if len(readers) == 2:
+        (r1, r2), (p0, p1, p2) = readers, parts
+
+        def render2(root: Any, settings: Settings, failures: Failures) -> str:
+            v1 = r1(root, settings, failures)
+            if type(v1) is not str:
+                v1 = _text(v1)
+            v2 = r2(root, settings, failures)
+            if type(v2) is not str:
+                v2 = _text(v2)
+            text = f"{p0}{v1}{p1}{v2}{p2}"
+            if len(text) > limit:
+                raise _too_long(text)
+            return text
+
+        return render2
+    if len(readers) == 3:
+        (r1, r2, r3), (p0, p1, p2, p3) = readers, parts
+
+        def render3(root: Any, settings: Settings, failures: Failures) -> str:
+            v1 = r1(root, settings, failures)
+            if type(v1) is not str:
+                v1 = _text(v1)
+            v2 = r2(root, settings, failures)
+            if type(v2) is not str:
+                v2 = _text(v2)
+            v3 = r3(root, settings, failures)
+            if type(v3) is not str:
+                v3 = _text(v3)
+            text = f"{p0}{v1}{p1}{v2}{p2}{v3}{p3}"
+            if len(text) > limit:
+                raise _too_long(text)
+            return text
+
+        return render3
     head = parts[0]
     pairs = tuple(zip(readers, parts[1:], strict=True))
 
@@ -60,13 +125,11 @@ def compile_template(template: str) -> Evaluator:
         out = [head]
         for reader, tail in pairs:
             value = reader(root, settings, failures)
-            out.append(value if isinstance(value, str) else to_text(value))
+            out.append(value if type(value) is str else _text(value))
             out.append(tail)
         text = "".join(out)
-        if len(text) > MAX_RENDERED_LENGTH:
-            raise DirectiveFailure(
-                f"@template rendered {len(text)} characters, more than {MAX_RENDERED_LENGTH}"
-            )
+        if len(text) > limit:
+            raise _too_long(text)
         return text
 
     return render
