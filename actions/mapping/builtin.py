@@ -360,6 +360,10 @@ def _flatten_into(
         _flatten_into(out, child, name, separator, omit_arrays, depth + 1)
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_TEXT_KEYS = frozenset({str})
+
+
 @directive(
     "@flatten",
     options=(
@@ -374,10 +378,22 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     separator: str = args["separator"]
     omit_arrays: bool = args["omitArrays"]
 
+    scalars = _SCALAR_TYPES
+    text_keys = _TEXT_KEYS
+    containers = (dict, list)
+
     def flatten(root: Any, settings: Settings, failures: Failures) -> Any:
         value = operand(root, settings, failures)
-        if not isinstance(value, dict | list):
+        if not isinstance(value, containers):
             return value
+        if (
+            type(value) is dict
+            and len(value) <= MAX_FLATTEN_KEYS
+            and scalars.issuperset(map(type, value.values()))
+            and text_keys.issuperset(map(type, value))
+        ):
+            # Already flat (string keys, scalar values): flattening gives a copy.
+            return dict(value)
         out: dict[str, Any] = {}
         _flatten_into(out, value, "", separator, omit_arrays, 0)
         return out
