@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from actions.jsonvalues import compact_json
-from actions.mapping.compiler import Compiler, _const
+from actions.mapping.compiler import PLAIN_FIELDS, Compiler, _const
 from actions.mapping.directives import (
     ARRAY_PATH,
     BOOLEAN,
@@ -278,6 +278,32 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     if shape is None:
         return source
     item_shape: Evaluator = shape
+    pairs: tuple[tuple[str, str], ...] | None = getattr(shape, PLAIN_FIELDS, None)
+    if pairs is not None:
+        # Every field of the item shape reads one key of the item: build the items here,
+        # without a call per item (the same objects the item shape would build).
+        get = dict.get
+
+        def array_path_plain(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = source(root, settings, failures)
+            if isinstance(value, dict):
+                value = [value]
+            elif not isinstance(value, list):
+                return value
+            if len(value) > MAX_ITEMS:
+                raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+            out = []
+            for item in value:
+                mapped = {}
+                if isinstance(item, dict):
+                    for key, name in pairs:
+                        field = get(item, name, MISSING)
+                        if field is not MISSING:
+                            mapped[key] = field
+                out.append(mapped)
+            return out
+
+        return array_path_plain
 
     def array_path(root: Any, settings: Settings, failures: Failures) -> Any:
         value = source(root, settings, failures)
