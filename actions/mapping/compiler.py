@@ -55,7 +55,15 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         return _plain_object(
             tuple((key, keys[0]) for (key, _, _), keys in zip(items, direct, strict=True))
         )
-    steps = tuple((key, evaluate) for key, evaluate, _ in items)
+    # Paths of one to three keys are read here, inline (a field costs no call); other fields
+    # call their evaluator. A non-dict intermediate makes dict.get raise TypeError: the object
+    # is then built the careful way, where the path's own reader gives MISSING.
+    steps: tuple[tuple[str, Evaluator, str | None, str | None, str | None], ...] = tuple(
+        (key, evaluate, *_padded(keys))
+        for (key, evaluate, _), keys in zip(items, direct, strict=True)
+    )
+    get = dict.get
+    empty: dict[str, Any] = {}
 
     def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
@@ -76,11 +84,20 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         # Fast path: one try around the loop. Evaluators are pure, so when one fails the
         # object is built again key by key, recording failures (nested failures recorded by
         # the first attempt are dropped first, so none is reported twice).
+        if not isinstance(root, dict):
+            return careful(root, settings, failures)
         mark = len(failures)
         try:
             out = {}
-            for key, evaluate in steps:
-                value = evaluate(root, settings, failures)
+            for key, evaluate, k1, k2, k3 in steps:
+                if k1 is None:
+                    value = evaluate(root, settings, failures)
+                elif k2 is None:
+                    value = get(root, k1, MISSING)
+                elif k3 is None:
+                    value = get(get(root, k1) or empty, k2, MISSING)
+                else:
+                    value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
                 if value is not MISSING:
                     out[key] = value
             return out
@@ -89,6 +106,14 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             return careful(root, settings, failures)
 
     return build
+
+
+def _padded(keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    """A path's first three keys, None-padded; all None when it is not 1 to 3 keys long."""
+    if not 1 <= len(keys) <= 3:
+        return (None, None, None)
+    k1, k2, k3 = (*keys, None, None)[:3]
+    return (k1, k2, k3)
 
 
 def _plain_object(pairs: tuple[tuple[str, str], ...]) -> Evaluator:
