@@ -18,7 +18,7 @@ from actions.mapping.directives import (
     Option,
     OptionError,
 )
-from actions.mapping.paths import DIRECT_KEYS
+from actions.mapping.paths import DIRECT_KEYS, EMPTY_DATA
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -26,6 +26,7 @@ from actions.mapping.values import (
     Failures,
     MappingFailure,
     Settings,
+    Transform,
     type_name,
 )
 from actions.yamlsource import SourceMap
@@ -40,8 +41,79 @@ class MappingError(InvalidInputError):
     """A mapping that does not compile; ``diagnostics`` lists every problem."""
 
 
+CONSTANT = "_actions_constant"
+"""Attribute set on evaluators of a constant: ``(value,)``."""
+
+
 def _const(value: Any) -> Evaluator:
-    return lambda root, settings, failures: value
+    def constant(root: Any, settings: Settings, failures: Failures) -> Any:
+        return value
+
+    setattr(constant, CONSTANT, (value,))
+    return constant
+
+
+OPERAND = "_actions_operand"
+"""Attribute set on evaluators made by :func:`with_operand` whose operand reads a path of one
+to three string keys: ``(keys, transform)``, so that object builders can read the path inline
+and call the transform directly."""
+
+
+def path_keys(evaluate: Evaluator) -> tuple[str, ...]:
+    """The keys of ``evaluate`` when it reads a path of one to three string keys from the data
+    (what object builders and :func:`with_operand` read inline), else ``()``."""
+    keys: tuple[str, ...] = getattr(evaluate, DIRECT_KEYS, ())
+    return keys if len(keys) <= 3 else ()
+
+
+def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
+    """The evaluator ``transform(operand's value, root, settings, failures)``, for directives
+    whose first step is evaluating one operand. When the operand reads a path of one to three
+    keys, the read is done here (no call), and the evaluator is marked so that an object
+    builder can do the read itself and call only ``transform``."""
+    keys = path_keys(operand)
+    get = dict.get
+    empty = EMPTY_DATA
+    if not keys:
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            return transform(operand(root, settings, failures), root, settings, failures)
+
+        return evaluate
+    # As in the path readers: a non-dict intermediate (or root) makes dict.get raise, which
+    # means the path is missing.
+    if len(keys) == 1:
+        (k1,) = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(root, k1, MISSING)
+            except Exception:
+                value = MISSING
+            return transform(value, root, settings, failures)
+
+    elif len(keys) == 2:
+        k1, k2 = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(get(root, k1) or empty, k2, MISSING)
+            except Exception:
+                value = MISSING
+            return transform(value, root, settings, failures)
+
+    else:
+        k1, k2, k3 = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+            except Exception:
+                value = MISSING
+            return transform(value, root, settings, failures)
+
+    setattr(evaluate, OPERAND, (keys, transform))
+    return evaluate
 
 
 PLAIN_FIELDS = "_actions_plain_fields"
@@ -50,20 +122,24 @@ PLAIN_FIELDS = "_actions_plain_fields"
 
 
 def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    direct: list[tuple[str, ...]] = [getattr(evaluate, DIRECT_KEYS, ()) for _, evaluate, _ in items]
+    direct = [path_keys(evaluate) for _, evaluate, _ in items]
     if items and all(len(keys) == 1 for keys in direct):
         return _plain_object(
             tuple((key, keys[0]) for (key, _, _), keys in zip(items, direct, strict=True))
         )
-    # Paths of one to three keys are read here, inline (a field costs no call); other fields
-    # call their evaluator. A non-dict intermediate makes dict.get raise TypeError: the object
-    # is then built the careful way, where the path's own reader gives MISSING.
-    steps: tuple[tuple[str, Evaluator, str | None, str | None, str | None], ...] = tuple(
-        (key, evaluate, *_padded(keys))
-        for (key, evaluate, _), keys in zip(items, direct, strict=True)
-    )
+    # Fields that read a path of one to three keys, or apply a directive to such a path, read
+    # it here, inline (no call for the path). A non-dict intermediate makes dict.get raise
+    # TypeError: the object is then built the careful way, where the field's own evaluator
+    # reads the path as missing.
+    plan: list[tuple[str, Evaluator, str | None, str | None, str | None, Transform | None]] = []
+    for (key, evaluate, _), keys in zip(items, direct, strict=True):
+        transform: Transform | None = None
+        if not keys:
+            keys, transform = getattr(evaluate, OPERAND, ((), None))
+        plan.append((key, evaluate, *_padded(keys), transform))
+    steps = tuple(plan)
     get = dict.get
-    empty: dict[str, Any] = {}
+    empty = EMPTY_DATA
 
     def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
@@ -89,15 +165,18 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         mark = len(failures)
         try:
             out = {}
-            for key, evaluate, k1, k2, k3 in steps:
+            for key, evaluate, k1, k2, k3, transform in steps:
                 if k1 is None:
                     value = evaluate(root, settings, failures)
-                elif k2 is None:
-                    value = get(root, k1, MISSING)
-                elif k3 is None:
-                    value = get(get(root, k1) or empty, k2, MISSING)
                 else:
-                    value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                    if k2 is None:
+                        value = get(root, k1, MISSING)
+                    elif k3 is None:
+                        value = get(get(root, k1) or empty, k2, MISSING)
+                    else:
+                        value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                    if transform is not None:
+                        value = transform(value, root, settings, failures)
                 if value is not MISSING:
                     out[key] = value
             return out

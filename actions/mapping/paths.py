@@ -98,7 +98,7 @@ _get = dict.get
 """``dict.get`` itself: reads the keys of a dict (or a dict subclass) and raises TypeError for
 anything else, so no other type's ``get`` (or any attribute) is ever reached."""
 
-_EMPTY: dict[str, Any] = {}
+EMPTY_DATA: dict[str, Any] = {}
 """The stand-in for a missing, null, false, 0 or "" intermediate of a path: it has no keys.
 Shared and never written to, never returned."""
 
@@ -155,7 +155,7 @@ def string_keys_reader(keys: tuple[str, ...]) -> Evaluator:
     does any other error from a value that is not JSON, such as one whose truth cannot be
     taken)."""
     get = _get
-    empty = _EMPTY
+    empty = EMPTY_DATA
     if len(keys) == 1:
         (k1,) = keys
 
