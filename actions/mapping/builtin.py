@@ -11,7 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from actions.jsonvalues import compact_json
-from actions.mapping.compiler import PLAIN_FIELDS, Compiler, _const
+from actions.mapping.compiler import (
+    CONSTANT,
+    PLAIN_FIELDS,
+    Compiler,
+    _const,
+    path_keys,
+    with_operand,
+)
 from actions.mapping.directives import (
     ARRAY_PATH,
     BOOLEAN,
@@ -205,11 +212,10 @@ def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
     convert = str.lower if args["operator"] == "lower" else str.upper
 
-    def case(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def case(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         return convert(value) if isinstance(value, str) else value
 
-    return case
+    return with_operand(operand, case)
 
 
 def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> Any:
@@ -243,18 +249,38 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             args["pattern2"], args["replacement2"], args["ignorecase"], args["global"]
         )
 
-    def replace(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def text_of(value: Any) -> Any:
         if value is MISSING or value is None:
             return value
         if isinstance(value, bool | int | float):
-            value = to_text(value)
-        elif not isinstance(value, str):
+            return to_text(value)
+        if not isinstance(value, str):
             raise DirectiveFailure(f"@replace expected a string, got {type_name(value)}")
+        return value
+
+    if second is None and not args["ignorecase"]:
+        # One literal pair (the usual case): str.replace, without a call in between.
+        pattern: str = args["pattern"]
+        replacement: str = args["replacement"]
+        count = -1 if args["global"] else 1
+
+        def replace_once(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+            if type(value) is not str:
+                value = text_of(value)
+                if not isinstance(value, str):
+                    return value
+            return value.replace(pattern, replacement, count)
+
+        return with_operand(operand, replace_once)
+
+    def replace(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        value = text_of(value)
+        if not isinstance(value, str):
+            return value
         value = first(value)
         return second(value) if second is not None else value
 
-    return replace
+    return with_operand(operand, replace)
 
 
 # -- arrays and objects ------------------------------------------------------------------------
@@ -279,47 +305,49 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         return source
     item_shape: Evaluator = shape
     pairs: tuple[tuple[str, str], ...] | None = getattr(shape, PLAIN_FIELDS, None)
+
+    def items_of(value: Any) -> Any:
+        if isinstance(value, dict):
+            return [value]
+        if isinstance(value, list) and len(value) > MAX_ITEMS:
+            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+        return value
+
     if pairs is not None:
         # Every field of the item shape reads one key of the item: build the items here,
         # without a call per item (the same objects the item shape would build).
+        fields = pairs
         get = dict.get
 
-        def array_path_plain(root: Any, settings: Settings, failures: Failures) -> Any:
-            value = source(root, settings, failures)
-            if isinstance(value, dict):
-                value = [value]
-            elif not isinstance(value, list):
-                return value
-            if len(value) > MAX_ITEMS:
-                raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+        def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+            if type(value) is not list or len(value) > MAX_ITEMS:
+                value = items_of(value)
+                if not isinstance(value, list):
+                    return value
             out = []
             for item in value:
                 mapped = {}
                 if isinstance(item, dict):
-                    for key, name in pairs:
+                    for key, name in fields:
                         field = get(item, name, MISSING)
                         if field is not MISSING:
                             mapped[key] = field
                 out.append(mapped)
             return out
 
-        return array_path_plain
+        return with_operand(source, array_path_plain)
 
-    def array_path(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = source(root, settings, failures)
-        if isinstance(value, dict):
-            value = [value]
-        elif not isinstance(value, list):
+    def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        value = items_of(value)
+        if not isinstance(value, list):
             return value
-        if len(value) > MAX_ITEMS:
-            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
         out = []
         for item in value:
             mapped = item_shape(item, settings, failures)
             out.append(None if mapped is MISSING else mapped)
         return out
 
-    return array_path
+    return with_operand(source, array_path)
 
 
 @directive(
@@ -408,8 +436,7 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     text_keys = _TEXT_KEYS
     containers = (dict, list)
 
-    def flatten(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def flatten(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         if not isinstance(value, containers):
             return value
         if (
@@ -424,7 +451,7 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         _flatten_into(out, value, "", separator, omit_arrays, 0)
         return out
 
-    return flatten
+    return with_operand(operand, flatten)
 
 
 @directive(
@@ -496,6 +523,26 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     candidates: tuple[Evaluator, ...] = args["value"]
     if len(candidates) == 2:
         first, second = candidates
+        if path_keys(first):
+            # The first candidate is a path, read without a call; a constant fallback is
+            # returned without one either.
+            fallback = getattr(second, CONSTANT, None)
+            if fallback is not None:
+                (constant,) = fallback
+
+                def or_constant(
+                    value: Any, root: Any, settings: Settings, failures: Failures
+                ) -> Any:
+                    return constant if value is MISSING or value is None else value
+
+                return with_operand(first, or_constant)
+
+            def or_second(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+                if value is MISSING or value is None:
+                    return second(root, settings, failures)
+                return value
+
+            return with_operand(first, or_second)
 
         def coalesce2(root: Any, settings: Settings, failures: Failures) -> Any:
             value = first(root, settings, failures)
