@@ -11,8 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from actions.mapping.compiler import path_keys, with_operand
 from actions.mapping.paths import ParsedPath, compile_path, parse_path
-from actions.mapping.values import DirectiveFailure, Evaluator, Failures, Settings, to_text
+from actions.mapping.values import (
+    MISSING,
+    DirectiveFailure,
+    Evaluator,
+    Failures,
+    Settings,
+    to_text,
+)
 
 MAX_TEMPLATE_LENGTH = 10_000
 """Longest template text accepted (characters)."""
@@ -50,6 +58,8 @@ def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ..
 def _text(value: Any) -> str:
     """A placeholder's value as text (a plain ``str``, so joining never runs a subclass's
     methods)."""
+    if value is None or value is MISSING:
+        return ""
     if isinstance(value, str):
         return str.__str__(value)
     return to_text(value)
@@ -68,42 +78,42 @@ def compile_template(template: str) -> Evaluator:
         return lambda root, settings, failures: text
     readers = tuple(compile_path(p) for p in paths)
     limit = MAX_RENDERED_LENGTH
-    # One, two or three placeholders (most templates) are joined by an f-string: no list, no
-    # loop. A value that is a plain string is used as it is.
-    if len(readers) == 1:
-        (r1,), (p0, p1) = readers, parts
+    if path_keys(readers[0]) and len(readers) <= 3:
+        # The first placeholder is a path of one to three keys (see with_operand), and there
+        # are at most three: joined by an f-string, without a list or a loop. A value that is
+        # a plain string is used as it is.
+        if len(readers) == 1:
+            p0, p1 = parts
 
-        def render1(root: Any, settings: Settings, failures: Failures) -> str:
-            v1 = r1(root, settings, failures)
-            if type(v1) is not str:
-                v1 = _text(v1)
-            text = f"{p0}{v1}{p1}"
-            if len(text) > limit:
-                raise _too_long(text)
-            return text
+            def render1(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = _text(v1)
+                text = f"{p0}{v1}{p1}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
 
-        return render1
-    if len(readers) == 2:
-        (r1, r2), (p0, p1, p2) = readers, parts
+            return with_operand(readers[0], render1)
+        if len(readers) == 2:
+            r2 = readers[1]
+            p0, p1, p2 = parts
 
-        def render2(root: Any, settings: Settings, failures: Failures) -> str:
-            v1 = r1(root, settings, failures)
-            if type(v1) is not str:
-                v1 = _text(v1)
-            v2 = r2(root, settings, failures)
-            if type(v2) is not str:
-                v2 = _text(v2)
-            text = f"{p0}{v1}{p1}{v2}{p2}"
-            if len(text) > limit:
-                raise _too_long(text)
-            return text
+            def render2(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = _text(v1)
+                v2 = r2(root, settings, failures)
+                if type(v2) is not str:
+                    v2 = _text(v2)
+                text = f"{p0}{v1}{p1}{v2}{p2}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
 
-        return render2
-    if len(readers) == 3:
-        (r1, r2, r3), (p0, p1, p2, p3) = readers, parts
+            return with_operand(readers[0], render2)
+        r2, r3 = readers[1:]
+        p0, p1, p2, p3 = parts
 
-        def render3(root: Any, settings: Settings, failures: Failures) -> str:
-            v1 = r1(root, settings, failures)
+        def render3(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
             if type(v1) is not str:
                 v1 = _text(v1)
             v2 = r2(root, settings, failures)
@@ -117,7 +127,7 @@ def compile_template(template: str) -> Evaluator:
                 raise _too_long(text)
             return text
 
-        return render3
+        return with_operand(readers[0], render3)
     head = parts[0]
     pairs = tuple(zip(readers, parts[1:], strict=True))
 
