@@ -215,7 +215,7 @@ def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     def case(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         return convert(value) if isinstance(value, str) else value
 
-    return with_operand(operand, case)
+    return with_operand(operand, case, keeps_missing=True)
 
 
 def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> Any:
@@ -266,12 +266,14 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
         def replace_once(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
             if type(value) is not str:
+                if value is MISSING or value is None:
+                    return value
                 value = text_of(value)
                 if not isinstance(value, str):
                     return value
             return value.replace(pattern, replacement, count)
 
-        return with_operand(operand, replace_once)
+        return with_operand(operand, replace_once, keeps_missing=True)
 
     def replace(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         value = text_of(value)
@@ -280,7 +282,7 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         value = first(value)
         return second(value) if second is not None else value
 
-    return with_operand(operand, replace)
+    return with_operand(operand, replace, keeps_missing=True)
 
 
 # -- arrays and objects ------------------------------------------------------------------------
@@ -306,13 +308,6 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     item_shape: Evaluator = shape
     pairs: tuple[tuple[str, str], ...] | None = getattr(shape, PLAIN_FIELDS, None)
 
-    def items_of(value: Any) -> Any:
-        if isinstance(value, dict):
-            return [value]
-        if isinstance(value, list) and len(value) > MAX_ITEMS:
-            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
-        return value
-
     if pairs is not None:
         # Every field of the item shape reads one key of the item: build the items here,
         # without a call per item (the same objects the item shape would build).
@@ -320,10 +315,13 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         get = dict.get
 
         def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-            if type(value) is not list or len(value) > MAX_ITEMS:
-                value = items_of(value)
-                if not isinstance(value, list):
+            if type(value) is not list:
+                if isinstance(value, dict):
+                    value = [value]
+                elif not isinstance(value, list):
                     return value
+            if len(value) > MAX_ITEMS:
+                raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
             out = []
             for item in value:
                 mapped = {}
@@ -335,19 +333,23 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
                 out.append(mapped)
             return out
 
-        return with_operand(source, array_path_plain)
+        return with_operand(source, array_path_plain, keeps_missing=True)
 
     def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-        value = items_of(value)
-        if not isinstance(value, list):
-            return value
+        if type(value) is not list:
+            if isinstance(value, dict):
+                value = [value]
+            elif not isinstance(value, list):
+                return value
+        if len(value) > MAX_ITEMS:
+            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
         out = []
         for item in value:
             mapped = item_shape(item, settings, failures)
             out.append(None if mapped is MISSING else mapped)
         return out
 
-    return with_operand(source, array_path)
+    return with_operand(source, array_path, keeps_missing=True)
 
 
 @directive(
@@ -415,7 +417,6 @@ def _flatten_into(
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
-_TEXT_KEYS = frozenset({str})
 
 
 @directive(
@@ -433,25 +434,32 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     omit_arrays: bool = args["omitArrays"]
 
     scalars = _SCALAR_TYPES
-    text_keys = _TEXT_KEYS
     containers = (dict, list)
+    limit = MAX_FLATTEN_KEYS
 
     def flatten(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         if not isinstance(value, containers):
             return value
-        if (
-            type(value) is dict
-            and len(value) <= MAX_FLATTEN_KEYS
-            and scalars.issuperset(map(type, value.values()))
-            and text_keys.issuperset(map(type, value))
-        ):
-            # Already flat (string keys, scalar values): flattening gives a copy.
-            return dict(value)
         out: dict[str, Any] = {}
-        _flatten_into(out, value, "", separator, omit_arrays, 0)
+        if not isinstance(value, dict):
+            _flatten_into(out, value, "", separator, omit_arrays, 0)
+            return out
+        # The top level of _flatten_into, inline: a string key with a scalar value is kept as
+        # it is (most objects given to @flatten are flat); anything else is flattened into
+        # the result under its key. The key limit is checked before each descent and at
+        # the end, so the same failure is reported.
+        for key, child in value.items():
+            if type(key) is str and type(child) in scalars:
+                out[key] = child
+            else:
+                if len(out) > limit:
+                    raise DirectiveFailure(f"@flatten: more than {limit} keys")
+                _flatten_into(out, child, str(key), separator, omit_arrays, 1)
+        if len(out) > limit:
+            raise DirectiveFailure(f"@flatten: more than {limit} keys")
         return out
 
-    return with_operand(operand, flatten)
+    return with_operand(operand, flatten, keeps_missing=True)
 
 
 @directive(

@@ -55,8 +55,8 @@ def _const(value: Any) -> Evaluator:
 
 OPERAND = "_actions_operand"
 """Attribute set on evaluators made by :func:`with_operand` whose operand reads a path of one
-to three string keys: ``(keys, transform)``, so that object builders can read the path inline
-and call the transform directly."""
+to three string keys: ``(keys, transform, keeps_missing)``, so that object builders can read the
+path inline and call the transform directly."""
 
 
 def path_keys(evaluate: Evaluator) -> tuple[str, ...]:
@@ -66,10 +66,13 @@ def path_keys(evaluate: Evaluator) -> tuple[str, ...]:
     return keys if len(keys) <= 3 else ()
 
 
-def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
+def with_operand(
+    operand: Evaluator, transform: Transform, *, keeps_missing: bool = False
+) -> Evaluator:
     """The evaluator ``transform(operand's value, root, settings, failures)``, for directives
-    whose first step is evaluating one operand. When the operand reads a path of one to three
-    keys, the read is done here (no call), and the evaluator is marked so that an object
+    whose first step is evaluating one operand. ``keeps_missing``: the transform of MISSING is
+    MISSING, so it is not called for a missing value. When the operand reads a path of one to
+    three keys, the read is done here (no call), and the evaluator is marked so that an object
     builder can do the read itself and call only ``transform``."""
     keys = path_keys(operand)
     get = dict.get
@@ -77,7 +80,10 @@ def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
     if not keys:
 
         def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
-            return transform(operand(root, settings, failures), root, settings, failures)
+            value = operand(root, settings, failures)
+            if value is MISSING and keeps_missing:
+                return MISSING
+            return transform(value, root, settings, failures)
 
         return evaluate
     # As in the path readers: a non-dict intermediate (or root) makes dict.get raise, which
@@ -90,6 +96,8 @@ def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
                 value = get(root, k1, MISSING)
             except Exception:
                 value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
             return transform(value, root, settings, failures)
 
     elif len(keys) == 2:
@@ -100,6 +108,8 @@ def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
                 value = get(get(root, k1) or empty, k2, MISSING)
             except Exception:
                 value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
             return transform(value, root, settings, failures)
 
     else:
@@ -110,9 +120,11 @@ def with_operand(operand: Evaluator, transform: Transform) -> Evaluator:
                 value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
             except Exception:
                 value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
             return transform(value, root, settings, failures)
 
-    setattr(evaluate, OPERAND, (keys, transform))
+    setattr(evaluate, OPERAND, (keys, transform, keeps_missing))
     return evaluate
 
 
@@ -131,12 +143,15 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
     # it here, inline (no call for the path). A non-dict intermediate makes dict.get raise
     # TypeError: the object is then built the careful way, where the field's own evaluator
     # reads the path as missing.
-    plan: list[tuple[str, Evaluator, str | None, str | None, str | None, Transform | None]] = []
+    plan: list[
+        tuple[str, Evaluator, str | None, str | None, str | None, Transform | None, bool]
+    ] = []
     for (key, evaluate, _), keys in zip(items, direct, strict=True):
         transform: Transform | None = None
+        keeps_missing = False
         if not keys:
-            keys, transform = getattr(evaluate, OPERAND, ((), None))
-        plan.append((key, evaluate, *_padded(keys), transform))
+            keys, transform, keeps_missing = getattr(evaluate, OPERAND, ((), None, False))
+        plan.append((key, evaluate, *_padded(keys), transform, keeps_missing))
     steps = tuple(plan)
     get = dict.get
     empty = EMPTY_DATA
@@ -165,7 +180,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         mark = len(failures)
         try:
             out = {}
-            for key, evaluate, k1, k2, k3, transform in steps:
+            for key, evaluate, k1, k2, k3, transform, keeps_missing in steps:
                 if k1 is None:
                     value = evaluate(root, settings, failures)
                 else:
@@ -175,7 +190,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
                         value = get(get(root, k1) or empty, k2, MISSING)
                     else:
                         value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
-                    if transform is not None:
+                    if transform is not None and (value is not MISSING or not keeps_missing):
                         value = transform(value, root, settings, failures)
                 if value is not MISSING:
                     out[key] = value
