@@ -34,7 +34,7 @@ from actions.mapping.directives import (
     OptionError,
     directive,
 )
-from actions.mapping.paths import PathSyntaxError, compile_path, parse_path
+from actions.mapping.paths import EMPTY_DATA, PathSyntaxError, compile_path, parse_path
 from actions.mapping.template import compile_template, parse_template, placeholders
 from actions.mapping.values import (
     MISSING,
@@ -544,6 +544,26 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
                     return constant if value is MISSING or value is None else value
 
                 return with_operand(first, or_constant)
+
+            if path_keys(second):
+                # Both candidates are short paths: the second is read here too.
+                k1, k2, k3 = (*path_keys(second), None, None)[:3]
+                get = dict.get
+                empty = EMPTY_DATA
+
+                def or_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+                    if value is not MISSING and value is not None:
+                        return value
+                    try:
+                        if k2 is None:
+                            return get(root, k1, MISSING)
+                        if k3 is None:
+                            return get(get(root, k1) or empty, k2, MISSING)
+                        return get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                    except Exception:  # a non-dict intermediate: the path is missing
+                        return MISSING
+
+                return with_operand(first, or_path)
 
             def or_second(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
                 if value is MISSING or value is None:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from actions.mapping.compiler import path_keys, with_operand
-from actions.mapping.paths import ParsedPath, compile_path, parse_path
+from actions.mapping.paths import EMPTY_DATA, ParsedPath, compile_path, parse_path
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -94,6 +94,33 @@ def compile_template(template: str) -> Evaluator:
                 return text
 
             return with_operand(readers[0], render1)
+        if len(readers) == 2 and path_keys(readers[1]):
+            # Both placeholders are short paths: the second is read here too.
+            p0, p1, p2 = parts
+            k1, k2, k3 = (*path_keys(readers[1]), None, None)[:3]
+            get = dict.get
+            empty = EMPTY_DATA
+
+            def render_paths(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = _text(v1)
+                try:
+                    if k2 is None:
+                        v2 = get(root, k1, MISSING)
+                    elif k3 is None:
+                        v2 = get(get(root, k1) or empty, k2, MISSING)
+                    else:
+                        v2 = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                except Exception:  # a non-dict intermediate: the path is missing
+                    v2 = MISSING
+                if type(v2) is not str:
+                    v2 = _text(v2)
+                text = f"{p0}{v1}{p1}{v2}{p2}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
+
+            return with_operand(readers[0], render_paths)
         if len(readers) == 2:
             r2 = readers[1]
             p0, p1, p2 = parts
