@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -143,15 +144,29 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
     # it here, inline (no call for the path). A non-dict intermediate makes dict.get raise
     # TypeError: the object is then built the careful way, where the field's own evaluator
     # reads the path as missing.
-    plan: list[
-        tuple[str, Evaluator, str | None, str | None, str | None, Transform | None, bool]
-    ] = []
-    for (key, evaluate, _), keys in zip(items, direct, strict=True):
-        transform: Transform | None = None
-        keeps_missing = False
-        if not keys:
-            keys, transform, keeps_missing = getattr(evaluate, OPERAND, ((), None, False))
-        plan.append((key, evaluate, *_padded(keys), transform, keeps_missing))
+    inline: list[tuple[tuple[str, ...], Transform | None, bool]] = []
+    for (_, evaluate, _), keys in zip(items, direct, strict=True):
+        if keys:
+            inline.append((keys, None, False))
+        else:
+            inline.append(getattr(evaluate, OPERAND, ((), None, False)))
+    # The first key most of these paths share (``context``, say) is read once per object.
+    firsts = Counter(keys[0] for keys, _, _ in inline if len(keys) > 1)
+    shared = next((k for k, count in firsts.most_common(1) if count > 1), None)
+    plan: list[tuple[str, Evaluator, Any, str | None, str | None, Transform | None, bool]] = []
+    for (key, evaluate, _), (keys, transform, keeps_missing) in zip(items, inline, strict=True):
+        k1, k2, k3 = _padded(keys)
+        plan.append(
+            (
+                key,
+                evaluate,
+                _SHARED if k2 and k1 == shared else k1,
+                k2,
+                k3,
+                transform,
+                keeps_missing,
+            )
+        )
     steps = tuple(plan)
     get = dict.get
     empty = EMPTY_DATA
@@ -179,6 +194,7 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             return careful(root, settings, failures)
         mark = len(failures)
         try:
+            base = empty if shared is None else get(root, shared) or empty
             out = {}
             for key, evaluate, k1, k2, k3, transform, keeps_missing in steps:
                 if k1 is None:
@@ -186,10 +202,12 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
                 else:
                     if k2 is None:
                         value = get(root, k1, MISSING)
-                    elif k3 is None:
-                        value = get(get(root, k1) or empty, k2, MISSING)
                     else:
-                        value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                        value = base if k1 is _SHARED else get(root, k1) or empty
+                        if k3 is None:
+                            value = get(value, k2, MISSING)
+                        else:
+                            value = get(get(value, k2) or empty, k3, MISSING)
                     if transform is not None and (value is not MISSING or not keeps_missing):
                         value = transform(value, root, settings, failures)
                 if value is not MISSING:
@@ -200,6 +218,11 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             return careful(root, settings, failures)
 
     return build
+
+
+_SHARED = object()
+"""In an object builder's plan, the first key of a path is the one shared by the object's paths
+(read once per object)."""
 
 
 def _padded(keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
