@@ -87,7 +87,7 @@ def compile_template(template: str) -> Evaluator:
 
             def render1(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
                 if type(v1) is not str:
-                    v1 = _text(v1)
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
                 text = f"{p0}{v1}{p1}"
                 if len(text) > limit:
                     raise _too_long(text)
@@ -103,7 +103,7 @@ def compile_template(template: str) -> Evaluator:
 
             def render_paths(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
                 if type(v1) is not str:
-                    v1 = _text(v1)
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
                 try:
                     if k2 is None:
                         v2 = get(root, k1, MISSING)
@@ -114,7 +114,7 @@ def compile_template(template: str) -> Evaluator:
                 except Exception:  # a non-dict intermediate: the path is missing
                     v2 = MISSING
                 if type(v2) is not str:
-                    v2 = _text(v2)
+                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
                 text = f"{p0}{v1}{p1}{v2}{p2}"
                 if len(text) > limit:
                     raise _too_long(text)
@@ -127,10 +127,10 @@ def compile_template(template: str) -> Evaluator:
 
             def render2(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
                 if type(v1) is not str:
-                    v1 = _text(v1)
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
                 v2 = r2(root, settings, failures)
                 if type(v2) is not str:
-                    v2 = _text(v2)
+                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
                 text = f"{p0}{v1}{p1}{v2}{p2}"
                 if len(text) > limit:
                     raise _too_long(text)
@@ -142,13 +142,13 @@ def compile_template(template: str) -> Evaluator:
 
         def render3(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
             if type(v1) is not str:
-                v1 = _text(v1)
+                v1 = "" if v1 is None or v1 is MISSING else _text(v1)
             v2 = r2(root, settings, failures)
             if type(v2) is not str:
-                v2 = _text(v2)
+                v2 = "" if v2 is None or v2 is MISSING else _text(v2)
             v3 = r3(root, settings, failures)
             if type(v3) is not str:
-                v3 = _text(v3)
+                v3 = "" if v3 is None or v3 is MISSING else _text(v3)
             text = f"{p0}{v1}{p1}{v2}{p2}{v3}{p3}"
             if len(text) > limit:
                 raise _too_long(text)
