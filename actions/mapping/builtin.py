@@ -11,7 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from actions.jsonvalues import compact_json
-from actions.mapping.compiler import Compiler, _const
+from actions.mapping.compiler import (
+    CONSTANT,
+    PLAIN_FIELDS,
+    Compiler,
+    _const,
+    path_keys,
+    with_operand,
+)
 from actions.mapping.directives import (
     ARRAY_PATH,
     BOOLEAN,
@@ -27,7 +34,7 @@ from actions.mapping.directives import (
     OptionError,
     directive,
 )
-from actions.mapping.paths import PathSyntaxError, compile_path, parse_path
+from actions.mapping.paths import EMPTY_DATA, PathSyntaxError, compile_path, parse_path
 from actions.mapping.template import compile_template, parse_template, placeholders
 from actions.mapping.values import (
     MISSING,
@@ -205,11 +212,10 @@ def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
     convert = str.lower if args["operator"] == "lower" else str.upper
 
-    def case(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def case(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         return convert(value) if isinstance(value, str) else value
 
-    return case
+    return with_operand(operand, case, keeps_missing=True)
 
 
 def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> Any:
@@ -243,18 +249,40 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             args["pattern2"], args["replacement2"], args["ignorecase"], args["global"]
         )
 
-    def replace(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def text_of(value: Any) -> Any:
         if value is MISSING or value is None:
             return value
         if isinstance(value, bool | int | float):
-            value = to_text(value)
-        elif not isinstance(value, str):
+            return to_text(value)
+        if not isinstance(value, str):
             raise DirectiveFailure(f"@replace expected a string, got {type_name(value)}")
+        return value
+
+    if second is None and not args["ignorecase"]:
+        # One literal pair (the usual case): str.replace, without a call in between.
+        pattern: str = args["pattern"]
+        replacement: str = args["replacement"]
+        count = -1 if args["global"] else 1
+
+        def replace_once(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+            if type(value) is not str:
+                if value is MISSING or value is None:
+                    return value
+                value = text_of(value)
+                if not isinstance(value, str):
+                    return value
+            return value.replace(pattern, replacement, count)
+
+        return with_operand(operand, replace_once, keeps_missing=True)
+
+    def replace(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        value = text_of(value)
+        if not isinstance(value, str):
+            return value
         value = first(value)
         return second(value) if second is not None else value
 
-    return replace
+    return with_operand(operand, replace, keeps_missing=True)
 
 
 # -- arrays and objects ------------------------------------------------------------------------
@@ -278,13 +306,41 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     if shape is None:
         return source
     item_shape: Evaluator = shape
+    pairs: tuple[tuple[str, str], ...] | None = getattr(shape, PLAIN_FIELDS, None)
 
-    def array_path(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = source(root, settings, failures)
-        if isinstance(value, dict):
-            value = [value]
-        elif not isinstance(value, list):
-            return value
+    if pairs is not None:
+        # Every field of the item shape reads one key of the item: build the items here,
+        # without a call per item (the same objects the item shape would build).
+        fields = pairs
+        get = dict.get
+
+        def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+            if type(value) is not list:
+                if isinstance(value, dict):
+                    value = [value]
+                elif not isinstance(value, list):
+                    return value
+            if len(value) > MAX_ITEMS:
+                raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+            out = []
+            for item in value:
+                mapped = {}
+                if isinstance(item, dict):
+                    for key, name in fields:
+                        field = get(item, name, MISSING)
+                        if field is not MISSING:
+                            mapped[key] = field
+                out.append(mapped)
+            return out
+
+        return with_operand(source, array_path_plain, keeps_missing=True)
+
+    def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        if type(value) is not list:
+            if isinstance(value, dict):
+                value = [value]
+            elif not isinstance(value, list):
+                return value
         if len(value) > MAX_ITEMS:
             raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
         out = []
@@ -293,7 +349,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             out.append(None if mapped is MISSING else mapped)
         return out
 
-    return array_path
+    return with_operand(source, array_path, keeps_missing=True)
 
 
 @directive(
@@ -360,6 +416,9 @@ def _flatten_into(
         _flatten_into(out, child, name, separator, omit_arrays, depth + 1)
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 @directive(
     "@flatten",
     options=(
@@ -374,15 +433,33 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     separator: str = args["separator"]
     omit_arrays: bool = args["omitArrays"]
 
-    def flatten(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
-        if not isinstance(value, dict | list):
+    scalars = _SCALAR_TYPES
+    containers = (dict, list)
+    limit = MAX_FLATTEN_KEYS
+
+    def flatten(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        if not isinstance(value, containers):
             return value
         out: dict[str, Any] = {}
-        _flatten_into(out, value, "", separator, omit_arrays, 0)
+        if not isinstance(value, dict):
+            _flatten_into(out, value, "", separator, omit_arrays, 0)
+            return out
+        # The top level of _flatten_into, inline: a string key with a scalar value is kept as
+        # it is (most objects given to @flatten are flat); anything else is flattened into
+        # the result under its key. The key limit is checked before each descent and at
+        # the end, so the same failure is reported.
+        for key, child in value.items():
+            if type(key) is str and type(child) in scalars:
+                out[key] = child
+            else:
+                if len(out) > limit:
+                    raise DirectiveFailure(f"@flatten: more than {limit} keys")
+                _flatten_into(out, child, str(key), separator, omit_arrays, 1)
+        if len(out) > limit:
+            raise DirectiveFailure(f"@flatten: more than {limit} keys")
         return out
 
-    return flatten
+    return with_operand(operand, flatten, keeps_missing=True)
 
 
 @directive(
@@ -454,6 +531,46 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     candidates: tuple[Evaluator, ...] = args["value"]
     if len(candidates) == 2:
         first, second = candidates
+        if path_keys(first):
+            # The first candidate is a path, read without a call; a constant fallback is
+            # returned without one either.
+            fallback = getattr(second, CONSTANT, None)
+            if fallback is not None:
+                (constant,) = fallback
+
+                def or_constant(
+                    value: Any, root: Any, settings: Settings, failures: Failures
+                ) -> Any:
+                    return constant if value is MISSING or value is None else value
+
+                return with_operand(first, or_constant)
+
+            if path_keys(second):
+                # Both candidates are short paths: the second is read here too.
+                k1, k2, k3 = (*path_keys(second), None, None)[:3]
+                get = dict.get
+                empty = EMPTY_DATA
+
+                def or_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+                    if value is not MISSING and value is not None:
+                        return value
+                    try:
+                        if k2 is None:
+                            return get(root, k1, MISSING)
+                        if k3 is None:
+                            return get(get(root, k1) or empty, k2, MISSING)
+                        return get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                    except Exception:  # a non-dict intermediate: the path is missing
+                        return MISSING
+
+                return with_operand(first, or_path)
+
+            def or_second(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+                if value is MISSING or value is None:
+                    return second(root, settings, failures)
+                return value
+
+            return with_operand(first, or_second)
 
         def coalesce2(root: Any, settings: Settings, failures: Failures) -> Any:
             value = first(root, settings, failures)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from actions.mapping.directives import (
     Option,
     OptionError,
 )
-from actions.mapping.paths import DIRECT_KEYS
+from actions.mapping.paths import DIRECT_KEYS, EMPTY_DATA
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -26,6 +27,7 @@ from actions.mapping.values import (
     Failures,
     MappingFailure,
     Settings,
+    Transform,
     type_name,
 )
 from actions.yamlsource import SourceMap
@@ -40,20 +42,134 @@ class MappingError(InvalidInputError):
     """A mapping that does not compile; ``diagnostics`` lists every problem."""
 
 
+CONSTANT = "_actions_constant"
+"""Attribute set on evaluators of a constant: ``(value,)``."""
+
+
 def _const(value: Any) -> Evaluator:
-    return lambda root, settings, failures: value
+    def constant(root: Any, settings: Settings, failures: Failures) -> Any:
+        return value
+
+    setattr(constant, CONSTANT, (value,))
+    return constant
+
+
+OPERAND = "_actions_operand"
+"""Attribute set on evaluators made by :func:`with_operand` whose operand reads a path of one
+to three string keys: ``(keys, transform, keeps_missing)``, so that object builders can read the
+path inline and call the transform directly."""
+
+
+def path_keys(evaluate: Evaluator) -> tuple[str, ...]:
+    """The keys of ``evaluate`` when it reads a path of one to three string keys from the data
+    (what object builders and :func:`with_operand` read inline), else ``()``."""
+    keys: tuple[str, ...] = getattr(evaluate, DIRECT_KEYS, ())
+    return keys if len(keys) <= 3 else ()
+
+
+def with_operand(
+    operand: Evaluator, transform: Transform, *, keeps_missing: bool = False
+) -> Evaluator:
+    """The evaluator ``transform(operand's value, root, settings, failures)``, for directives
+    whose first step is evaluating one operand. ``keeps_missing``: the transform of MISSING is
+    MISSING, so it is not called for a missing value. When the operand reads a path of one to
+    three keys, the read is done here (no call), and the evaluator is marked so that an object
+    builder can do the read itself and call only ``transform``."""
+    keys = path_keys(operand)
+    get = dict.get
+    empty = EMPTY_DATA
+    if not keys:
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            value = operand(root, settings, failures)
+            if value is MISSING and keeps_missing:
+                return MISSING
+            return transform(value, root, settings, failures)
+
+        return evaluate
+    # As in the path readers: a non-dict intermediate (or root) makes dict.get raise, which
+    # means the path is missing.
+    if len(keys) == 1:
+        (k1,) = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(root, k1, MISSING)
+            except Exception:
+                value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
+            return transform(value, root, settings, failures)
+
+    elif len(keys) == 2:
+        k1, k2 = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(get(root, k1) or empty, k2, MISSING)
+            except Exception:
+                value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
+            return transform(value, root, settings, failures)
+
+    else:
+        k1, k2, k3 = keys
+
+        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+            except Exception:
+                value = MISSING
+            if value is MISSING and keeps_missing:
+                return MISSING
+            return transform(value, root, settings, failures)
+
+    setattr(evaluate, OPERAND, (keys, transform, keeps_missing))
+    return evaluate
+
+
+PLAIN_FIELDS = "_actions_plain_fields"
+"""Attribute set on object builders whose every field reads one key of the data: the
+``(output key, data key)`` pairs, for directives that build many such objects (@arrayPath)."""
 
 
 def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    # Fields that read a plain path from the data are read inline (no call per field).
-    plan: list[tuple[str, Evaluator, str | None, tuple[str, ...]]] = []
-    for key, evaluate, _ in items:
-        direct = getattr(evaluate, DIRECT_KEYS, None)
-        if direct is None:
-            plan.append((key, evaluate, None, ()))
+    direct = [path_keys(evaluate) for _, evaluate, _ in items]
+    if items and all(len(keys) == 1 for keys in direct):
+        return _plain_object(
+            tuple((key, keys[0]) for (key, _, _), keys in zip(items, direct, strict=True))
+        )
+    # Fields that read a path of one to three keys, or apply a directive to such a path, read
+    # it here, inline (no call for the path). A non-dict intermediate makes dict.get raise
+    # TypeError: the object is then built the careful way, where the field's own evaluator
+    # reads the path as missing.
+    inline: list[tuple[tuple[str, ...], Transform | None, bool]] = []
+    for (_, evaluate, _), keys in zip(items, direct, strict=True):
+        if keys:
+            inline.append((keys, None, False))
         else:
-            plan.append((key, evaluate, direct[0], tuple(direct[1:])))
+            inline.append(getattr(evaluate, OPERAND, ((), None, False)))
+    # The first key most of these paths share (``context``, say) is read once per object.
+    firsts = Counter(keys[0] for keys, _, _ in inline if len(keys) > 1)
+    shared = next((k for k, count in firsts.most_common(1) if count > 1), None)
+    plan: list[tuple[str, Evaluator, Any, str | None, str | None, Transform | None, bool]] = []
+    for (key, evaluate, _), (keys, transform, keeps_missing) in zip(items, inline, strict=True):
+        k1, k2, k3 = _padded(keys)
+        plan.append(
+            (
+                key,
+                evaluate,
+                _SHARED if k2 and k1 == shared else k1,
+                k2,
+                k3,
+                transform,
+                keeps_missing,
+            )
+        )
     steps = tuple(plan)
+    get = dict.get
+    empty = EMPTY_DATA
 
     def careful(root: Any, settings: Settings, failures: Failures) -> Any:
         out = {}
@@ -74,19 +190,26 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
         # Fast path: one try around the loop. Evaluators are pure, so when one fails the
         # object is built again key by key, recording failures (nested failures recorded by
         # the first attempt are dropped first, so none is reported twice).
+        if not isinstance(root, dict):
+            return careful(root, settings, failures)
         mark = len(failures)
-        is_dict = isinstance(root, dict)
         try:
+            base = empty if shared is None else get(root, shared) or empty
             out = {}
-            for key, evaluate, first, rest in steps:
-                if first is None:
+            for key, evaluate, k1, k2, k3, transform, keeps_missing in steps:
+                if k1 is None:
                     value = evaluate(root, settings, failures)
-                elif is_dict:
-                    value = root.get(first, MISSING)
-                    for step in rest:
-                        value = value.get(step, MISSING) if isinstance(value, dict) else MISSING
                 else:
-                    continue
+                    if k2 is None:
+                        value = get(root, k1, MISSING)
+                    else:
+                        value = base if k1 is _SHARED else get(root, k1) or empty
+                        if k3 is None:
+                            value = get(value, k2, MISSING)
+                        else:
+                            value = get(get(value, k2) or empty, k3, MISSING)
+                    if transform is not None and (value is not MISSING or not keeps_missing):
+                        value = transform(value, root, settings, failures)
                 if value is not MISSING:
                     out[key] = value
             return out
@@ -94,6 +217,36 @@ def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
             del failures[mark:]
             return careful(root, settings, failures)
 
+    return build
+
+
+_SHARED = object()
+"""In an object builder's plan, the first key of a path is the one shared by the object's paths
+(read once per object)."""
+
+
+def _padded(keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    """A path's first three keys, None-padded; all None when it is not 1 to 3 keys long."""
+    if not 1 <= len(keys) <= 3:
+        return (None, None, None)
+    k1, k2, k3 = (*keys, None, None)[:3]
+    return (k1, k2, k3)
+
+
+def _plain_object(pairs: tuple[tuple[str, str], ...]) -> Evaluator:
+    """An object whose every field reads one key of the data (it cannot fail)."""
+    get = dict.get
+
+    def build(root: Any, settings: Settings, failures: Failures) -> Any:
+        out = {}
+        if isinstance(root, dict):
+            for key, source in pairs:
+                value = get(root, source, MISSING)
+                if value is not MISSING:
+                    out[key] = value
+        return out
+
+    setattr(build, PLAIN_FIELDS, pairs)
     return build
 
 

@@ -94,9 +94,18 @@ def _parse_jsonpath(body: str) -> Any:
         raise PathSyntaxError(f"invalid JSONPath {body!r}: {exc}") from None
 
 
+_get = dict.get
+"""``dict.get`` itself: reads the keys of a dict (or a dict subclass) and raises TypeError for
+anything else, so no other type's ``get`` (or any attribute) is ever reached."""
+
+EMPTY_DATA: dict[str, Any] = {}
+"""The stand-in for a missing, null, false, 0 or "" intermediate of a path: it has no keys.
+Shared and never written to, never returned."""
+
+
 def _step(value: Any, key: str | int) -> Any:
     if isinstance(value, dict):
-        return value.get(str(key) if isinstance(key, int) else key, MISSING)
+        return _get(value, str(key) if isinstance(key, int) else key, MISSING)
     if isinstance(value, list) and isinstance(key, int):
         try:
             return value[key]
@@ -124,53 +133,81 @@ def compile_path(path: ParsedPath) -> Evaluator:
         return lambda root, settings, failures: lookup(settings, keys)
     if not keys:
         return lambda root, settings, failures: root
-    if all(isinstance(k, str) for k in keys):
-        reader = _string_keys_reader(keys)
-        # Mark the reader so object mappings can read it inline, without a call per field.
-        setattr(reader, DIRECT_KEYS, keys)
+    text_keys = tuple(k for k in keys if isinstance(k, str))
+    if len(text_keys) == len(keys):
+        reader = string_keys_reader(text_keys)
+        # Marked, so that object mappings and directives can read the path their own way.
+        setattr(reader, DIRECT_KEYS, text_keys)
         return reader
     return lambda root, settings, failures: lookup(root, keys)
 
 
 DIRECT_KEYS = "_actions_direct_keys"
-"""Attribute set on evaluators that read a plain path of string keys from the root data."""
+"""Attribute set on evaluators that read a plain path of string keys from the root data: the
+keys, a ``tuple[str, ...]``."""
 
 
-def _string_keys_reader(keys: tuple[str | int, ...]) -> Evaluator:
+def string_keys_reader(keys: tuple[str, ...]) -> Evaluator:
+    """An evaluator reading a path of string keys: the same value as :func:`lookup`, as a chain
+    of ``dict.get`` calls. A missing or falsy intermediate (null, false, 0, "", empty) becomes
+    an empty dict, so the chain goes on to MISSING; any other non-dict intermediate (a list, a
+    string, a number, true) makes ``dict.get`` raise TypeError, which means MISSING too (as
+    does any other error from a value that is not JSON, such as one whose truth cannot be
+    taken)."""
+    get = _get
+    empty = EMPTY_DATA
     if len(keys) == 1:
         (k1,) = keys
 
         def get1(root: Any, settings: Settings, failures: Failures) -> Any:
-            if isinstance(root, dict):
-                return root.get(k1, MISSING)
-            return MISSING
+            try:
+                return get(root, k1, MISSING)
+            except Exception:
+                return MISSING
 
         return get1
     if len(keys) == 2:
         k1, k2 = keys
 
         def get2(root: Any, settings: Settings, failures: Failures) -> Any:
-            if isinstance(root, dict):
-                value = root.get(k1)
-                if isinstance(value, dict):
-                    return value.get(k2, MISSING)
-            return MISSING
+            try:
+                return get(get(root, k1) or empty, k2, MISSING)
+            except Exception:
+                return MISSING
 
         return get2
     if len(keys) == 3:
         k1, k2, k3 = keys
 
         def get3(root: Any, settings: Settings, failures: Failures) -> Any:
-            if isinstance(root, dict):
-                value = root.get(k1)
-                if isinstance(value, dict):
-                    value = value.get(k2)
-                    if isinstance(value, dict):
-                        return value.get(k3, MISSING)
-            return MISSING
+            try:
+                return get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+            except Exception:
+                return MISSING
 
         return get3
-    return lambda root, settings, failures: lookup(root, keys)
+    if len(keys) == 4:
+        k1, k2, k3, k4 = keys
+
+        def get4(root: Any, settings: Settings, failures: Failures) -> Any:
+            try:
+                return get(get(get(get(root, k1) or empty, k2) or empty, k3) or empty, k4, MISSING)
+            except Exception:
+                return MISSING
+
+        return get4
+    *inner, last = keys
+
+    def get_many(root: Any, settings: Settings, failures: Failures) -> Any:
+        value = root
+        try:
+            for key in inner:
+                value = get(value, key) or empty
+            return get(value, last, MISSING)
+        except Exception:
+            return MISSING
+
+    return get_many
 
 
 def _compile_jsonpath(path: ParsedPath) -> Evaluator:

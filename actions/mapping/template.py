@@ -11,8 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from actions.mapping.paths import ParsedPath, compile_path, parse_path
-from actions.mapping.values import DirectiveFailure, Evaluator, Failures, Settings, to_text
+from actions.mapping.compiler import path_keys, with_operand
+from actions.mapping.paths import EMPTY_DATA, ParsedPath, compile_path, parse_path
+from actions.mapping.values import (
+    MISSING,
+    DirectiveFailure,
+    Evaluator,
+    Failures,
+    Settings,
+    to_text,
+)
 
 MAX_TEMPLATE_LENGTH = 10_000
 """Longest template text accepted (characters)."""
@@ -47,12 +55,106 @@ def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ..
     return tuple(parts), tuple(paths)
 
 
+def _text(value: Any) -> str:
+    """A placeholder's value as text (a plain ``str``, so joining never runs a subclass's
+    methods)."""
+    if value is None or value is MISSING:
+        return ""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return to_text(value)
+
+
+def _too_long(text: str) -> DirectiveFailure:
+    return DirectiveFailure(
+        f"@template rendered {len(text)} characters, more than {MAX_RENDERED_LENGTH}"
+    )
+
+
 def compile_template(template: str) -> Evaluator:
     parts, paths = parse_template(template)
     if not paths:
         text = parts[0]
         return lambda root, settings, failures: text
     readers = tuple(compile_path(p) for p in paths)
+    limit = MAX_RENDERED_LENGTH
+    if path_keys(readers[0]) and len(readers) <= 3:
+        # The first placeholder is a path of one to three keys (see with_operand), and there
+        # are at most three: joined by an f-string, without a list or a loop. A value that is
+        # a plain string is used as it is.
+        if len(readers) == 1:
+            p0, p1 = parts
+
+            def render1(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
+                text = f"{p0}{v1}{p1}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
+
+            return with_operand(readers[0], render1)
+        if len(readers) == 2 and path_keys(readers[1]):
+            # Both placeholders are short paths: the second is read here too.
+            p0, p1, p2 = parts
+            k1, k2, k3 = (*path_keys(readers[1]), None, None)[:3]
+            get = dict.get
+            empty = EMPTY_DATA
+
+            def render_paths(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
+                try:
+                    if k2 is None:
+                        v2 = get(root, k1, MISSING)
+                    elif k3 is None:
+                        v2 = get(get(root, k1) or empty, k2, MISSING)
+                    else:
+                        v2 = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
+                except Exception:  # a non-dict intermediate: the path is missing
+                    v2 = MISSING
+                if type(v2) is not str:
+                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
+                text = f"{p0}{v1}{p1}{v2}{p2}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
+
+            return with_operand(readers[0], render_paths)
+        if len(readers) == 2:
+            r2 = readers[1]
+            p0, p1, p2 = parts
+
+            def render2(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+                if type(v1) is not str:
+                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
+                v2 = r2(root, settings, failures)
+                if type(v2) is not str:
+                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
+                text = f"{p0}{v1}{p1}{v2}{p2}"
+                if len(text) > limit:
+                    raise _too_long(text)
+                return text
+
+            return with_operand(readers[0], render2)
+        r2, r3 = readers[1:]
+        p0, p1, p2, p3 = parts
+
+        def render3(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
+            if type(v1) is not str:
+                v1 = "" if v1 is None or v1 is MISSING else _text(v1)
+            v2 = r2(root, settings, failures)
+            if type(v2) is not str:
+                v2 = "" if v2 is None or v2 is MISSING else _text(v2)
+            v3 = r3(root, settings, failures)
+            if type(v3) is not str:
+                v3 = "" if v3 is None or v3 is MISSING else _text(v3)
+            text = f"{p0}{v1}{p1}{v2}{p2}{v3}{p3}"
+            if len(text) > limit:
+                raise _too_long(text)
+            return text
+
+        return with_operand(readers[0], render3)
     head = parts[0]
     pairs = tuple(zip(readers, parts[1:], strict=True))
 
@@ -60,13 +162,11 @@ def compile_template(template: str) -> Evaluator:
         out = [head]
         for reader, tail in pairs:
             value = reader(root, settings, failures)
-            out.append(value if isinstance(value, str) else to_text(value))
+            out.append(value if type(value) is str else _text(value))
             out.append(tail)
         text = "".join(out)
-        if len(text) > MAX_RENDERED_LENGTH:
-            raise DirectiveFailure(
-                f"@template rendered {len(text)} characters, more than {MAX_RENDERED_LENGTH}"
-            )
+        if len(text) > limit:
+            raise _too_long(text)
         return text
 
     return render

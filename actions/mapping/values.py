@@ -40,6 +40,9 @@ Settings: TypeAlias = Mapping[str, Any]
 Failures: TypeAlias = list["MappingFailure"]
 Evaluator: TypeAlias = Callable[[Any, Settings, Failures], Any]
 """A compiled mapping node: ``(root data, settings, failures) -> value or MISSING``."""
+Transform: TypeAlias = Callable[[Any, Any, Settings, Failures], Any]
+"""What a directive does with its operand's value: ``(value, root data, settings, failures) ->
+value or MISSING`` (see :func:`actions.mapping.compiler.with_operand`)."""
 
 
 @attrs.frozen
