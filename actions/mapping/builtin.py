@@ -34,7 +34,14 @@ from actions.mapping.directives import (
     OptionError,
     directive,
 )
-from actions.mapping.paths import EMPTY_DATA, PathSyntaxError, compile_path, parse_path
+from actions.mapping.paths import (
+    EMPTY_DATA,
+    WHOLE_DATA,
+    PathSyntaxError,
+    compile_path,
+    parse_path,
+    path_text,
+)
 from actions.mapping.template import compile_template, parse_template, placeholders
 from actions.mapping.values import (
     MISSING,
@@ -86,6 +93,7 @@ def _dynamic_template(text: str) -> Evaluator:
     "@path",
     argument=Option("value", STRING_OR_DIRECTIVE),
     summary="the value at a path of the event ($.a.b, $.a[0], $.a[*].b) or the settings",
+    declares_reads=True,
 )
 def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     value = args["value"]
@@ -98,6 +106,7 @@ def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             ) from None
         ctx.read(value)
         return compile_path(parsed)
+    ctx.read(WHOLE_DATA)  # a path known only per event may read anything
 
     def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
         text = _string_or(value, "@path", root, settings, failures)
@@ -114,6 +123,7 @@ def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     "@template",
     argument=Option("value", STRING_OR_DIRECTIVE),
     summary="text with {{path}} placeholders",
+    declares_reads=True,
 )
 def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     value = args["value"]
@@ -125,6 +135,7 @@ def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         for _, text in placeholders(value):
             ctx.read(text)
         return compile_template(value)
+    ctx.read(WHOLE_DATA)  # a template known only per event may read anything
 
     def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
         text = _string_or(value, "@template", root, settings, failures)
@@ -137,7 +148,12 @@ def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return dynamic
 
 
-@directive("@literal", argument=Option("value", MAPPING), summary="the value, as written")
+@directive(
+    "@literal",
+    argument=Option("value", MAPPING),
+    summary="the value, as written",
+    declares_reads=True,
+)
 def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     evaluator: Evaluator = args["value"]
     return evaluator
@@ -157,6 +173,7 @@ def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     one_of=("exists", "blank", "when"),
     summary="then or else, by a condition",
+    declares_reads=True,
 )
 def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     then: Evaluator = args["then"] if args["then"] is not MISSING else _const(MISSING)
@@ -164,6 +181,9 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     if args["when"] is not MISSING:
         trigger = args["when"]
         matches = trigger.matches
+        for keys in trigger.paths:
+            if keys[:1] != ("$settings",):
+                ctx.read(path_text(keys))
         if not any(path[:1] == ("$settings",) for path in trigger.paths):
 
             def when(root: Any, settings: Settings, failures: Failures) -> Any:
@@ -207,6 +227,7 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         Option("value", MAPPING, required=True),
     ),
     summary="a string in lower or upper case (other values unchanged)",
+    declares_reads=True,
 )
 def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -239,6 +260,7 @@ def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> A
         Option("global", BOOLEAN, default=True),
     ),
     summary="literal find and replace (twice at most)",
+    declares_reads=True,
 )
 def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -292,6 +314,7 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     "@arrayPath",
     argument=Option("value", ARRAY_PATH),
     summary="a list (from a path), each item reshaped by an item mapping",
+    declares_reads=True,
 )
 def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     root_option, shape = args["value"]
@@ -359,6 +382,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         Option("direction", STRING, default="right", choices=("left", "right")),
     ),
     summary="one object from several (right: later wins; left: earlier wins)",
+    declares_reads=True,
 )
 def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     parts: tuple[Evaluator, ...] = args["objects"]
@@ -386,6 +410,7 @@ def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         Option("mapping", MAPPING, required=True, relative=True),
     ),
     summary="apply one mapping, then map its result",
+    declares_reads=True,
 )
 def transform_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     first: Evaluator = args["apply"]
@@ -427,6 +452,7 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
         Option("omitArrays", BOOLEAN, default=False),
     ),
     summary="a nested object as one level, keys joined by the separator",
+    declares_reads=True,
 )
 def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -469,6 +495,7 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         Option("value", MAPPING, required=True),
     ),
     summary="JSON text from a value (encode), or a value from JSON text (decode)",
+    declares_reads=True,
 )
 def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -506,6 +533,7 @@ def _without_nulls(value: Any, depth: int = 0) -> Any:
     "@excludeWhenNull",
     argument=Option("value", MAPPING),
     summary="the value, left out when null (null keys removed from objects)",
+    declares_reads=True,
 )
 def exclude_when_null_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -526,6 +554,7 @@ def exclude_when_null_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluato
     "@coalesce",
     argument=Option("value", MAPPINGS),
     summary="the first candidate that is neither missing nor null",
+    declares_reads=True,
 )
 def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     candidates: tuple[Evaluator, ...] = args["value"]
@@ -599,6 +628,7 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         Option("default", MAPPING),
     ),
     summary="the value looked up in a table (inline, or read from the settings)",
+    declares_reads=True,
 )
 def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -624,6 +654,7 @@ def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     "@omit",
     options=(Option("value", MAPPING, required=True), Option("keys", STRINGS, required=True)),
     summary="an object without the listed keys",
+    declares_reads=True,
 )
 def omit_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -738,6 +769,7 @@ CONVERSIONS = {
         Option("each", BOOLEAN, default=False),
     ),
     summary="the value converted to another type (missing when it cannot be)",
+    declares_reads=True,
 )
 def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]

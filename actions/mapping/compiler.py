@@ -19,7 +19,7 @@ from actions.mapping.directives import (
     Option,
     OptionError,
 )
-from actions.mapping.paths import DIRECT_KEYS, EMPTY_DATA
+from actions.mapping.paths import DIRECT_KEYS, EMPTY_DATA, WHOLE_DATA
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -372,6 +372,8 @@ class Compiler:
             self.options(spec, argument, path, depth, args)
         if len(self.diagnostics) > before:
             return _const(MISSING)
+        if not spec.declares_reads:
+            self.paths.add(WHOLE_DATA)  # it may read anything of the data it is given
         context = CompileContext(
             pointer=json_pointer(path),
             path=path,

@@ -101,6 +101,10 @@ class Directive:
     options: tuple[Option, ...] = ()
     one_of: tuple[str, ...] = ()
     summary: str = ""
+    declares_reads: bool = False
+    """The function reports every event path it reads through ``ctx.read``; otherwise the
+    directive counts as reading the whole event (for ``CompiledMapping.paths`` and the engine's
+    Spec check of the fields a subscription reads)."""
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
@@ -119,6 +123,7 @@ def register_directive(
     one_of: tuple[str, ...] = (),
     summary: str = "",
     replace: bool = False,
+    declares_reads: bool = False,
 ) -> Directive:
     """Add a directive. ``argument`` for a directive whose value is one argument (``@path``);
     ``options`` for a directive whose value is an object of options (``@replace``); ``one_of``
@@ -129,7 +134,9 @@ def register_directive(
         raise ActionsError(f"{name}: declare either one argument or options")
     if name in REGISTRY and not replace:
         raise ActionsError(f"directive {name} is already registered")
-    declared = Directive(name, function, argument, tuple(options), tuple(one_of), summary)
+    declared = Directive(
+        name, function, argument, tuple(options), tuple(one_of), summary, declares_reads
+    )
     REGISTRY[name] = declared
     return declared
 
@@ -141,12 +148,19 @@ def directive(
     options: tuple[Option, ...] = (),
     one_of: tuple[str, ...] = (),
     summary: str = "",
+    declares_reads: bool = False,
 ) -> Callable[[DirectiveFunction], DirectiveFunction]:
     """Decorator form of :func:`register_directive`."""
 
     def decorate(function: DirectiveFunction) -> DirectiveFunction:
         register_directive(
-            name, function, argument=argument, options=options, one_of=one_of, summary=summary
+            name,
+            function,
+            argument=argument,
+            options=options,
+            one_of=one_of,
+            summary=summary,
+            declares_reads=declares_reads,
         )
         return function
 

@@ -16,6 +16,8 @@ from actions.errors import ActionsError
 from actions.mapping.values import MISSING, Evaluator, Failures, Settings
 
 SETTINGS_PREFIX = "$settings"
+WHOLE_DATA = "$."
+"""The path of the whole data (what a reader that may read anything is said to read)."""
 
 _SEGMENT = re.compile(
     r"""
@@ -224,3 +226,17 @@ def _compile_jsonpath(path: ParsedPath) -> Evaluator:
             return MISSING
 
     return find
+
+
+def path_text(keys: tuple[str | int, ...]) -> str:
+    """The path text that reads ``keys`` (``("a", "b c", 0)``: ``$.a['b c'][0]``)."""
+    out = ["$"]
+    for key in keys:
+        if isinstance(key, int):
+            out.append(f"[{key}]")
+        elif key and re.fullmatch(r"[^.\[\]'\\\s]+", key) and not key.isdigit():
+            out.append(f".{key}")
+        else:
+            escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+            out.append(f"['{escaped}']")
+    return "".join(out) if keys else WHOLE_DATA

@@ -150,6 +150,26 @@ def test_spec_check_read_and_full_agree_on_spec_valid_events() -> None:
         ]
 
 
+def test_a_dynamic_path_counts_as_reading_the_whole_event() -> None:
+    destination = actions.load_destination(DEMO)
+    subscription = {
+        "name": "Dynamic",
+        "action": "track",
+        "mapping": {"text": {"@path": {"@template": "properties.{{properties.field}}"}}},
+    }
+    configured = destination.configure(SETTINGS, [subscription])
+    event = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u1",
+        "context": {"device": {"id": "D1"}, "screen": {"density": "high"}},
+        "properties": {"field": "note", "note": "hi"},
+    }
+    [outcome] = configured.process(event)
+    assert outcome.kind == "failed"
+    assert [p.path for p in outcome.problems] == ["$.context.screen.density"]
+
+
 def test_spec_check_must_be_read_or_full() -> None:
     with pytest.raises(actions.ActionsError, match="spec_check must be one of read, full"):
         actions.load_destination(DEMO).configure(SETTINGS, spec_check="some")  # type: ignore[arg-type]

@@ -1,0 +1,93 @@
+"""The mapping API around the language: the paths a mapping reads, and user directives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from actions import ActionsError, mapping
+from actions.mapping import REGISTRY, Option, OptionError, register_directive
+from actions.mapping.directives import CompileContext
+from actions.mapping.values import Evaluator
+
+
+@pytest.fixture
+def upper() -> Iterator[None]:
+    def function(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+        value: Evaluator = args["value"]
+
+        def evaluate(root: Any, settings: Any, failures: Any) -> Any:
+            found = value(root, settings, failures)
+            return found.upper() if isinstance(found, str) else found
+
+        return evaluate
+
+    def shout(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+        if not args["text"]:
+            raise OptionError("text", "text must not be empty")
+        text = args["text"].upper() + "!"
+        return lambda root, settings, failures: text
+
+    register_directive("@upper", function, argument=Option("value", mapping.Kind.MAPPING))
+    register_directive(
+        "@shout",
+        shout,
+        options=(Option("text", mapping.Kind.STRING, required=True),),
+        declares_reads=True,
+    )
+    yield
+    del REGISTRY["@upper"], REGISTRY["@shout"]
+
+
+@pytest.mark.parametrize(
+    ("node", "paths"),
+    [
+        ({"a": {"@path": "$.context.ip"}}, {"$.context.ip"}),
+        ({"@template": "{{event}} on {{context.os.name}}"}, {"event", "context.os.name"}),
+        ({"@path": "$.properties.products[*].sku"}, {"$.properties.products[*].sku"}),
+        ({"@path": "$settings.token"}, {"$settings.token"}),
+        ({"@path": {"@template": "properties.{{event}}"}}, {"$.", "event"}),
+        ({"@template": {"@path": "$.properties.format"}}, {"$.", "$.properties.format"}),
+        ({"@if": {"when": 'context.os.name = "iOS"', "then": 1}}, {"$.context.os.name"}),
+        (
+            {"@arrayPath": ["$.properties.products", {"sku": {"@path": "$.sku"}}]},
+            {"$.properties.products"},
+        ),
+    ],
+)
+def test_paths_read(node: Any, paths: set[str]) -> None:
+    assert mapping.compile(node).paths == paths
+
+
+def test_a_user_directive_is_registered_validated_and_compiled(upper: None) -> None:
+    compiled = mapping.compile(
+        {"name": {"@upper": {"@path": "$.event"}}, "x": {"@shout": {"text": "hi"}}}
+    )
+    assert compiled.apply({"event": "Signed Up"}) == {"name": "SIGNED UP", "x": "HI!"}
+    with pytest.raises(mapping.MappingError) as error:
+        mapping.compile({"x": {"@shout": {"text": ""}}})
+    [problem] = error.value.diagnostics
+    assert (problem.rule, problem.path) == ("directive-option", ("x", "@shout", "text"))
+    with pytest.raises(mapping.MappingError):
+        mapping.compile({"x": {"@shout": {"txt": "a"}}})
+
+
+def test_a_user_directive_reads_the_whole_data_unless_it_declares_its_reads(upper: None) -> None:
+    assert mapping.compile({"@upper": {"@path": "$.event"}}).paths == {"$.", "$.event"}
+    assert mapping.compile({"@shout": {"text": "a"}}).paths == frozenset()
+    # Inside an item shape, reads are of the item, not of the event.
+    shape = {"@arrayPath": ["$.properties.products", {"n": {"@upper": {"@path": "$.name"}}}]}
+    assert mapping.compile(shape).paths == {"$.properties.products"}
+
+
+def test_registration_errors() -> None:
+    def function(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+        return lambda root, settings, failures: 1
+
+    with pytest.raises(ActionsError, match="not a valid directive name"):
+        register_directive("upper", function, argument=Option("value", mapping.Kind.MAPPING))
+    with pytest.raises(ActionsError, match="already registered"):
+        register_directive("@path", function, argument=Option("value", mapping.Kind.MAPPING))
+    assert all(d.declares_reads for d in REGISTRY.values())
