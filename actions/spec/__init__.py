@@ -585,6 +585,58 @@ def _compile_selected(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bo
     return check
 
 
+_EMPTY: dict[str, Any] = {}  # read with .get only, never written
+_OBJECT_OR_ABSENT = frozenset({dict, _Absent})
+_MAX_PROBES = 12
+
+
+def _probes(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[_Probe]:
+    """``(keys, allowed types)`` for each leaf of a selected table: a scalar field, an object
+    field, or a documented object with nothing selected under it (absent is allowed)."""
+    for key, kind in table.items():
+        keys = (*prefix, key)
+        if isinstance(kind, dict) and kind:
+            yield from _probes(kind, keys)
+        else:
+            allowed = _OBJECT_OR_ABSENT if isinstance(kind, dict) else _EXACT_TYPES[kind]
+            yield keys, allowed | {_Absent}
+
+
+_Probe = tuple[tuple[str, ...], frozenset[type]]
+
+
+def _compile_probes(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A checker for a few fields at depth 1 to 3 (the Spec's tables are no deeper): each is
+    read as one ``dict.get`` chain, an absent object on the way read as an empty one; an object
+    on the way that is not a dict ends the chain with AttributeError (invalid). Many fields are
+    left to :func:`_compile_selected`."""
+    probes = list(_probes(table))
+    if len(probes) > _MAX_PROBES or any(len(keys) > 3 for keys, _ in probes):
+        return _compile_selected(table)
+    one = tuple((k[0], allowed) for k, allowed in probes if len(k) == 1)
+    two = tuple((k[0], k[1], allowed) for k, allowed in probes if len(k) == 2)
+    three = tuple((k[0], k[1], k[2], allowed) for k, allowed in probes if len(k) == 3)
+    empty, absent = _EMPTY, _ABSENT
+
+    def check(data: dict[str, Any]) -> bool:
+        get = data.get
+        try:
+            for k1, allowed in one:
+                if type(get(k1, absent)) not in allowed:
+                    return False
+            for k1, k2, allowed in two:
+                if type(get(k1, empty).get(k2, absent)) not in allowed:
+                    return False
+            for k1, k2, k3, allowed in three:
+                if type(get(k1, empty).get(k2, empty).get(k3, absent)) not in allowed:
+                    return False
+        except AttributeError:
+            return False
+        return True
+
+    return check
+
+
 @attrs.frozen(eq=False)
 class FieldsCheck:
     """The Spec check of the fields a reader (a trigger, a mapping) reads, for events whose
@@ -634,7 +686,7 @@ def fields_check(reads: Iterable[tuple[str | int, ...]]) -> FieldsCheck:
             done = {"type", *REQUIRED[call]}
             rest = {k: v for k, v in table.items() if k not in done}
             if rest:
-                checks[call] = _CHECK_TYPE[call] if table == full else _compile_selected(rest)
+                checks[call] = _CHECK_TYPE[call] if table == full else _compile_probes(rest)
     if not checks:
         return FieldsCheck(MappingProxyType(tables), _valid_anyway)
     by_call = checks.get
