@@ -64,6 +64,8 @@ class _Compiled:
     fields: FieldsCheck
     # What the per-event path reads, taken out of the objects above once.
     fields_valid: Callable[[dict[str, Any]], bool] = attrs.field(init=False)
+    evaluate: Callable[..., tuple[Any, tuple[Any, ...]]] = attrs.field(init=False)
+    check_payload: Callable[[dict[str, Any]], Any] = attrs.field(init=False)
     name: str = attrs.field(init=False)
     action_key: str = attrs.field(init=False)
     skip: tuple[tuple[Callable[[object], bool] | None, frozenset[str], str], ...] = attrs.field(
@@ -72,6 +74,8 @@ class _Compiled:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "fields_valid", self.fields.valid)
+        object.__setattr__(self, "evaluate", self.mapping.evaluate)
+        object.__setattr__(self, "check_payload", self.action.checker.check)
         object.__setattr__(self, "name", self.subscription.name)
         object.__setattr__(self, "action_key", self.action.key)
         skip = tuple(
@@ -146,7 +150,7 @@ class ConfiguredDestination:
         self._tables: list[dict[tuple[str | None, str], int]] = []
         self._several: dict[str, int] = {}
         self._outcomes: dict[tuple[str | None, str], int] = {}
-        self._names = (destination.name, destination.slug)
+        self._names = frozenset((destination.name, destination.slug))
 
     # -- construction --------------------------------------------------------------------------
 
@@ -391,7 +395,11 @@ class ConfiguredDestination:
         problems = self._check_event(event)
         if problems:
             return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
-        if event.get("integrations"):
+        integrations = event.get("integrations")
+        # Looked at closely only when it names this destination or turns all off.
+        if integrations and (
+            integrations.get("All") is False or not self._names.isdisjoint(integrations)
+        ):
             off = self._turned_off(event)
             if off:
                 return [Skipped(None, None, off)]
@@ -414,7 +422,7 @@ class ConfiguredDestination:
         integrations = event.get("integrations")
         if not isinstance(integrations, dict) or not integrations:
             return None
-        for name in self._names:
+        for name in (self.destination.name, self.destination.slug):
             if name in integrations:
                 flag = integrations[name]
                 if flag is False:
@@ -454,14 +462,28 @@ class ConfiguredDestination:
                 return self._failed(
                     [Problem(format_path(p.path), p.message) for p in invalid], compiled
                 )
-        raw, failures = compiled.mapping.evaluate(event, self._settings)
+        raw, failures = compiled.evaluate(event, self._settings)
         if failures:
             return self._failed(
                 [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures],
                 compiled,
             )
-        payload, problems = compiled.action.checker.check(raw if isinstance(raw, dict) else {})
-        for when, missing, reason in compiled.skip:
+        if not isinstance(raw, dict):
+            raw = {}
+        # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
+        # did not give is missing after the field checks too, so the checks can be spared.
+        skip = compiled.skip
+        decided = 0
+        for when, missing, reason in skip:
+            if when is not None and when(event):
+                return Skipped(compiled.name, compiled.action_key, reason)
+            if missing:
+                if not missing.isdisjoint(raw):
+                    break  # decided by the checked payload, below
+                return Skipped(compiled.name, compiled.action_key, reason)
+            decided += 1
+        payload, problems = compiled.check_payload(raw)
+        for when, missing, reason in skip[decided:]:
             if (when is not None and when(event)) or (
                 missing and payload.keys().isdisjoint(missing)
             ):
