@@ -36,7 +36,7 @@ from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
 from actions.mapping import CompiledMapping, MappingError
 from actions.mapping import compile as compile_mapping
-from actions.mapping.paths import PathSyntaxError, parse_path
+from actions.mapping.paths import read_keys
 from actions.spec import FieldsCheck, check_envelope, check_event, fields_check
 from actions.yamlsource import SourceMap
 
@@ -379,7 +379,7 @@ class ConfiguredDestination:
         return Counts(**totals, subscriptions=per)
 
     def _count(self, outcomes: list[Outcome]) -> None:
-        """Count an event with several outcomes (or none) in one step under the lock, so a
+        """Count an event with several outcomes in one step under the lock, so a
         snapshot always adds up: once by its status (a request wins over failed, failed over
         skipped, skipped over filtered), and each outcome under its subscription and kind. (An
         event with one outcome, the common case, is one increment in :meth:`process`.)"""
@@ -396,11 +396,8 @@ class ConfiguredDestination:
         if problems:
             return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
         integrations = event.get("integrations")
-        # Looked at closely only when it names this destination or turns all off.
-        if integrations and (
-            integrations.get("All") is False or not self._names.isdisjoint(integrations)
-        ):
-            off = self._turned_off(event)
+        if integrations:
+            off = self._turned_off(integrations)
             if off:
                 return [Skipped(None, None, off)]
         for filter_ in self._filters:
@@ -418,9 +415,10 @@ class ConfiguredDestination:
                 outcomes.append(self._run(compiled, event))
         return outcomes or [_NO_MATCH]
 
-    def _turned_off(self, event: dict[str, Any]) -> str | None:
-        integrations = event.get("integrations")
-        if not isinstance(integrations, dict) or not integrations:
+    def _turned_off(self, integrations: dict[str, Any]) -> str | None:
+        """Why the event's (non-empty) ``integrations`` object turns this destination off, or
+        None. Most name neither this destination nor ``All: false``: one test says so."""
+        if integrations.get("All") is not False and self._names.isdisjoint(integrations):
             return None
         for name in (self.destination.name, self.destination.slug):
             if name in integrations:
@@ -490,9 +488,7 @@ class ConfiguredDestination:
                 return Skipped(compiled.name, compiled.action_key, reason)
         if problems:
             return self._failed([problem(path, message) for path, message in problems], compiled)
-        return Request(
-            compiled.name, compiled.action_key, *compiled.build(payload), payload, self._secrets
-        )
+        return self._request(compiled.name, compiled.action_key, compiled.build(payload), payload)
 
     def _failed(self, problems: list[Problem], compiled: _Compiled) -> Failed:
         """A failed outcome; a message that quotes a value never shows a secret setting (a
@@ -536,27 +532,6 @@ def _restore(
     return destination.configure(settings, subscriptions, filters, spec_check=spec_check)
 
 
-def _read_keys(text: str) -> tuple[str | int, ...] | None:
-    """The keys a mapping path reads from the event (None for settings). A JSONPath reads
-    everything under its plain prefix (``$.properties.products[*].sku``: ``properties``,
-    ``products``; ``$..sku``: the whole event)."""
-    try:
-        parsed = parse_path(text)
-    except PathSyntaxError:
-        return ()
-    if parsed.settings:
-        return None
-    if parsed.jsonpath is None:
-        return parsed.keys
-    body = text[2:] if text.startswith("$.") else text
-    prefix: list[str | int] = []
-    for part in body.split("."):
-        if not part or not part.replace("_", "").replace("-", "").isalnum():
-            break
-        prefix.append(part)
-    return tuple(prefix)
-
-
 def _event_reads(
     trigger: Trigger, mapping: CompiledMapping, action: Action
 ) -> list[tuple[str | int, ...]]:
@@ -567,7 +542,7 @@ def _event_reads(
         if rule.when is not None:
             reads.extend(p for p in rule.when.paths if p[:1] != ("$settings",))
     for text in mapping.paths:
-        keys = _read_keys(text)
+        keys = read_keys(text)
         if keys is not None:
             reads.append(keys)
     return reads

@@ -310,6 +310,19 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 # -- arrays and objects ------------------------------------------------------------------------
 
 
+def _items(value: Any) -> list[Any] | None:
+    """What @arrayPath maps: a list as it is, an object as a list of one; None for anything
+    else (given back unchanged). Raises for more than :data:`MAX_ITEMS` items."""
+    if type(value) is not list:
+        if isinstance(value, dict):
+            return [value]
+        if not isinstance(value, list):
+            return None
+    if len(value) > MAX_ITEMS:
+        raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+    return value
+
+
 @directive(
     "@arrayPath",
     argument=Option("value", ARRAY_PATH),
@@ -338,15 +351,11 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         get = dict.get
 
         def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-            if type(value) is not list:
-                if isinstance(value, dict):
-                    value = [value]
-                elif not isinstance(value, list):
-                    return value
-            if len(value) > MAX_ITEMS:
-                raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+            items = _items(value)
+            if items is None:
+                return value
             out = []
-            for item in value:
+            for item in items:
                 mapped = {}
                 if isinstance(item, dict):
                     for key, name in fields:
@@ -359,15 +368,11 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         return with_operand(source, array_path_plain, keeps_missing=True)
 
     def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-        if type(value) is not list:
-            if isinstance(value, dict):
-                value = [value]
-            elif not isinstance(value, list):
-                return value
-        if len(value) > MAX_ITEMS:
-            raise DirectiveFailure(f"@arrayPath: {len(value)} items, more than {MAX_ITEMS}")
+        items = _items(value)
+        if items is None:
+            return value
         out = []
-        for item in value:
+        for item in items:
             mapped = item_shape(item, settings, failures)
             out.append(None if mapped is MISSING else mapped)
         return out

@@ -228,6 +228,27 @@ def _compile_jsonpath(path: ParsedPath) -> Evaluator:
     return find
 
 
+def read_keys(text: str) -> tuple[str | int, ...] | None:
+    """The keys of the event a path text reads (None for a settings path; ``()``, the whole
+    event, for a path that does not parse). A JSONPath reads everything under its plain prefix
+    (``$.properties.products[*].sku``: ``("properties",)``; ``$..sku``: the whole event)."""
+    try:
+        parsed = parse_path(text)
+    except PathSyntaxError:
+        return ()
+    if parsed.settings:
+        return None
+    if parsed.jsonpath is None:
+        return parsed.keys
+    body = text[2:] if text.startswith("$.") else text
+    prefix: list[str | int] = []
+    for part in body.split("."):
+        if not part or not part.replace("_", "").replace("-", "").isalnum():
+            break
+        prefix.append(part)
+    return tuple(prefix)
+
+
 def path_text(keys: tuple[str | int, ...]) -> str:
     """The path text that reads ``keys`` (``("a", "b c", 0)``: ``$.a['b c'][0]``)."""
     out = ["$"]

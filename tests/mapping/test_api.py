@@ -91,3 +91,21 @@ def test_registration_errors() -> None:
     with pytest.raises(ActionsError, match="already registered"):
         register_directive("@path", function, argument=Option("value", mapping.Kind.MAPPING))
     assert all(d.declares_reads for d in REGISTRY.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("$.context.device.id", ("context", "device", "id")),
+        ("properties.products[0].sku", ("properties", "products", 0, "sku")),
+        ("$.properties.products[*].sku", ("properties",)),
+        ("$..sku", ()),
+        ("$.", ()),
+        ("$settings.token", None),
+        ("$.a[", ()),
+    ],
+)
+def test_read_keys(text: str, keys: tuple[str | int, ...] | None) -> None:
+    from actions.mapping.paths import read_keys
+
+    assert read_keys(text) == keys
