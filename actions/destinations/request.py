@@ -91,6 +91,8 @@ class RequestSpec:
     """The body is the whole payload (the default): no mapping to apply."""
     headers_read_settings_only: bool = False
     """Every header is a literal or a template over settings: rendered once per configuration."""
+    url_reads_settings_only: bool = False
+    """The URL is a literal or a template over settings: rendered once per configuration."""
 
     @classmethod
     def compile(
@@ -118,12 +120,14 @@ class RequestSpec:
             headers_read_settings_only=all(
                 _reads_settings_only(v) for v in (raw.get("headers") or {}).values()
             ),
+            url_reads_settings_only=_reads_settings_only(raw["url"]),
         )
 
     def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
         """:meth:`build` for one configuration's settings. What cannot change per event is done
         here, once: headers that read only settings are rendered, and a JSON request whose
-        body is the whole payload and which has no query gets a builder of its own."""
+        body is the whole payload and which has no query gets a builder of its own (with its
+        URL rendered once too when it reads only settings)."""
         if not self.headers_read_settings_only or not self.headers.mapping:
             return partial(self.build, settings=settings)
         values = self.headers.apply(None, settings)
@@ -134,11 +138,31 @@ class RequestSpec:
             return partial(self.build, settings=settings, fixed_headers=fixed)
         fixed.setdefault("Content-Type", "application/json")
         method, url, encoding = self.method, self.url, self.encoding
+        new = tuple.__new__  # BuiltRequest's own __new__ is a Python function: a call more
 
-        def build_json(payload: Any) -> BuiltRequest:
-            return BuiltRequest(
-                method, url(payload, settings), dict(fixed), {}, compact_json(payload), encoding
-            )
+        if self.url_reads_settings_only:
+            text = url(None, settings)
+
+            def build_json(payload: Any) -> BuiltRequest:
+                return new(
+                    BuiltRequest,
+                    (method, text, fixed.copy(), {}, compact_json(payload), encoding),
+                )
+
+        else:
+
+            def build_json(payload: Any) -> BuiltRequest:
+                return new(
+                    BuiltRequest,
+                    (
+                        method,
+                        url(payload, settings),
+                        fixed.copy(),
+                        {},
+                        compact_json(payload),
+                        encoding,
+                    ),
+                )
 
         return build_json
 
