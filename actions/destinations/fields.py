@@ -305,7 +305,10 @@ def _object(spec: FieldSpec) -> Coercer:
     return anything
 
 
-_Step = tuple[str, frozenset[type], tuple[Coercer, bool, bool, bool, str]]
+_Slow = tuple[Coercer, bool, bool, bool, str]
+"""What a field's value needs when its type is not kept unchanged: its coercer, whether it
+allows null, keeps "", drops an invalid value, and its label."""
+_Step = tuple[str, frozenset[type], _Slow]
 
 _UNCHANGED = {
     "string": frozenset({str}),
@@ -340,6 +343,9 @@ class PayloadChecker:
         init=False, repr=False, eq=False
     )
     _known: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    _by_name: dict[str, tuple[frozenset[type], _Slow]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         steps = tuple(
@@ -364,6 +370,9 @@ class PayloadChecker:
         object.__setattr__(self, "_steps", steps)
         object.__setattr__(self, "_required", required)
         object.__setattr__(self, "_known", frozenset(spec.name for spec, _ in self.fields))
+        object.__setattr__(
+            self, "_by_name", {name: (unchanged, slow) for name, unchanged, slow in steps}
+        )
 
     @classmethod
     def build(cls, specs: tuple[FieldSpec, ...], additional: bool = False) -> PayloadChecker:
@@ -397,6 +406,49 @@ class PayloadChecker:
         if self.additional:
             known = self._known
             out.update((k, v) for k, v in payload.items() if k not in known and v is not None)
+        self._check_required(out, problems)
+        return out, problems
+
+    def check_in_place(
+        self, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]:
+        """:meth:`check` for a payload the caller owns and gives up (a mapping's fresh output):
+        it is coerced in place, so a payload of values that need no coercion costs no copy.
+        Keys and problems keep the payload's order (the action's field order, for a payload
+        mapped in that order)."""
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        dropped: list[str] = []
+        steps = self._by_name
+        for name, value in payload.items():
+            step = steps.get(name)
+            if step is None:  # not a field: kept (when not null) only if additional fields are
+                if value is None or not self.additional:
+                    dropped.append(name)
+                continue
+            if type(value) in step[0]:
+                continue
+            coerce, allow_null, keep_empty, drop_invalid, label = step[1]
+            if value is None:
+                if not allow_null:
+                    dropped.append(name)
+                continue
+            if value == "" and not keep_empty:
+                dropped.append(name)
+                continue
+            try:
+                payload[name] = coerce(value)  # a new value for a key: the loop goes on safely
+            except Invalid as exc:
+                dropped.append(name)
+                if not drop_invalid:
+                    problems.append(((name, *exc.path), f"{label} {exc.message}"))
+        for name in dropped:
+            del payload[name]
+        self._check_required(payload, problems)
+        return payload, problems
+
+    def _check_required(
+        self, out: dict[str, Any], problems: list[tuple[tuple[Any, ...], str]]
+    ) -> None:
         for name, label, condition in self._required:
             if name in out or (condition is not None and not condition.holds(out)):
                 continue
@@ -404,7 +456,6 @@ class PayloadChecker:
                 continue
             why = f" ({condition.describe()})" if condition is not None else ""
             problems.append(((name,), f"{label} is required{why}"))
-        return out, problems
 
 
 _JSON_TYPES = {
