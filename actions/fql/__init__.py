@@ -21,7 +21,15 @@ import attrs
 
 from actions.fql import analysis
 from actions.fql.ast import Expr
-from actions.fql.compile import ExplainNode, check, compile_matcher, explain, index_of, paths_of
+from actions.fql.compile import (
+    ExplainNode,
+    check,
+    compile_matcher,
+    explain,
+    index_is_exact,
+    index_of,
+    paths_of,
+)
 from actions.fql.errors import FQLError, FQLSyntaxError
 from actions.fql.format import format_fql as format
 from actions.fql.functions import FUNCTIONS, register
@@ -40,7 +48,11 @@ class Trigger:
     ast: Expr
     paths: frozenset[tuple[str, ...]]
     index: Mapping[tuple[str, ...], frozenset[str]]
+    """Paths whose value must be one of a set of strings for the trigger to hold."""
     matches: Callable[[object], bool] = attrs.field(repr=False)
+    exact: bool = False
+    """The trigger holds exactly when each path of ``index`` holds one of its strings, so the
+    index alone decides it (``type = "track" and event in ["A", "B"]``)."""
 
     def explain(self, event: object) -> ExplainNode:
         """Each sub-expression with its value on ``event``."""
@@ -64,7 +76,9 @@ def compile(text: str) -> Trigger:
 def _compile(text: str) -> Trigger:
     ast = parse(text)
     check(ast, text)
-    return Trigger(text, ast, paths_of(ast), index_of(ast), compile_matcher(ast))
+    return Trigger(
+        text, ast, paths_of(ast), index_of(ast), compile_matcher(ast), index_is_exact(ast)
+    )
 
 
 def clear_cache() -> None:

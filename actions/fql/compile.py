@@ -606,6 +606,18 @@ def index_of(node: Expr) -> dict[tuple[str, ...], frozenset[str]]:
     return index
 
 
+def index_is_exact(node: Expr) -> bool:
+    """Whether the trigger holds exactly when each path of its index holds one of its strings:
+    it is made only of such tests (``=`` a string, ``in`` a list of strings, ``or`` of tests of
+    one path, ``and``), so the index alone decides it."""
+    if isinstance(node, And):
+        return all(index_is_exact(operand) for operand in node.operands)
+    if isinstance(node, Or):
+        tests = _string_tests(node)
+        return tests is not None and all(index_is_exact(o) for o in node.operands)
+    return bool(_string_tests(node))
+
+
 # -- explain ------------------------------------------------------------------------------------
 
 
@@ -642,4 +654,13 @@ def paths_of(node: Expr) -> frozenset[tuple[str, ...]]:
     return frozenset(n.keys for n in walk(node) if isinstance(n, Path))
 
 
-__all__ = ["ExplainNode", "Mapping", "check", "compile_node", "explain", "index_of", "paths_of"]
+__all__ = [
+    "ExplainNode",
+    "Mapping",
+    "check",
+    "compile_node",
+    "explain",
+    "index_is_exact",
+    "index_of",
+    "paths_of",
+]

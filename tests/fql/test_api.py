@@ -40,6 +40,26 @@ def test_dispatch_index(text: str, index: dict[tuple[str, ...], set[str]]) -> No
     assert {k: set(v) for k, v in fql.compile(text).index.items()} == index
 
 
+EXACT = [
+    ('type = "track"', True),
+    ('type = "track" and event = "Order Completed"', True),
+    ('type = "track" and (event = "A" or event in ["B", "C"])', True),
+    ('(type = "a" and type in ["a", "b"]) or type = "c"', True),
+    ("type in []", True),
+    ('type = "track" and properties.n > 1', False),
+    ('(type = "a" and properties.n > 1) or type = "b"', False),
+    ('type = "a" or event = "b"', False),
+    ('!(type = "track")', False),
+    ("type = 5", False),
+    ('lowercase(type) = "track"', False),
+]
+
+
+@pytest.mark.parametrize(("text", "exact"), EXACT)
+def test_an_exact_index_is_the_whole_trigger(text: str, exact: bool) -> None:
+    assert fql.compile(text).exact is exact
+
+
 def test_paths_are_every_field_read() -> None:
     trigger = fql.compile('type = "track" and match(context.app.version, "4.*") or a\\.b = 1')
     assert trigger.paths == {("type",), ("context", "app", "version"), ("a.b",)}

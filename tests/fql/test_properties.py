@@ -8,7 +8,7 @@ import string
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from actions import fql
@@ -292,3 +292,53 @@ def test_the_dispatch_index_never_excludes_a_matching_event(tree: Expr, event: A
             value = _reference(Path(keys), event)
             assert isinstance(value, str), (trigger.source, event)
             assert value in strings, (trigger.source, event)
+
+
+# Dispatch-shaped triggers: string tests of ``type`` and ``event`` under and/or, sometimes with
+# another test mixed in (which makes the index inexact).
+index_tests = st.builds(
+    Compare,
+    st.just("="),
+    st.builds(Path, st.tuples(st.sampled_from(["type", "event"]))),
+    st.builds(Literal, st.sampled_from(["track", "x", ""])),
+) | st.builds(In, st.builds(Path, st.tuples(st.sampled_from(["type", "event"]))), string_lists)
+_INEXACT = Compare("!=", Path(("a",)), Literal("x"))
+dispatch_trees = st.recursive(
+    index_tests | st.just(_INEXACT),
+    lambda inner: (
+        st.builds(And, st.lists(inner, min_size=2, max_size=3).map(tuple))
+        | st.builds(Or, st.lists(inner, min_size=2, max_size=3).map(tuple))
+    ),
+    max_leaves=6,
+)
+dispatch_events = st.fixed_dictionaries(
+    {"a": st.sampled_from(["x", "y"])},
+    optional={
+        "type": st.sampled_from(["track", "x", "track", "x", "", None, 1, ["track"]]),
+        "event": st.sampled_from(["track", "x", "track", "x", "", None, True]),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(dispatch_trees | small_trees, dispatch_events | small_events)
+@example(
+    Or(
+        (
+            And((Compare("=", Path(("type",)), Literal("track")), _INEXACT)),
+            Compare("=", Path(("type",)), Literal("x")),
+        )
+    ),
+    {"type": "track", "a": "x"},
+)
+def test_an_exact_index_decides_the_trigger(tree: Expr, event: Any) -> None:
+    try:
+        trigger = fql.compile(fql.format(tree))
+    except fql.FQLSyntaxError:
+        return
+    if trigger.exact:
+        values = [
+            (_reference(Path(keys), event), strings) for keys, strings in trigger.index.items()
+        ]
+        decided = all(isinstance(v, str) and v in strings for v, strings in values)
+        assert trigger.matches(event) is decided, (trigger.source, event)
