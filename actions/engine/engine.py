@@ -37,7 +37,14 @@ from actions.fql import compile as compile_trigger
 from actions.mapping import CompiledMapping, MappingError
 from actions.mapping import compile as compile_mapping
 from actions.mapping.paths import read_keys
-from actions.spec import FieldsCheck, check_envelope, check_event, fields_check
+from actions.spec import (
+    FieldsCheck,
+    check_envelope,
+    check_event,
+    envelope_valid,
+    event_valid,
+    fields_check,
+)
 from actions.yamlsource import SourceMap
 
 _CACHE_LIMIT = 4096
@@ -60,6 +67,9 @@ class _Compiled:
     mapping: CompiledMapping
     index_key: str | None
     index_values: frozenset[str]
+    decided: tuple[tuple[int, frozenset[str]], ...] | None
+    """When the trigger is only string tests of ``type`` and ``event``: per test, the
+    position in the (type, event) dispatch key and the strings it allows."""
     build: Callable[[Any], BuiltRequest]
     fields: FieldsCheck
     # What the per-event path reads, taken out of the objects above once.
@@ -75,7 +85,7 @@ class _Compiled:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "fields_valid", self.fields.valid)
         object.__setattr__(self, "evaluate", self.mapping.evaluate)
-        object.__setattr__(self, "check_payload", self.action.checker.check)
+        object.__setattr__(self, "check_payload", self.action.checker.check_in_place)
         object.__setattr__(self, "name", self.subscription.name)
         object.__setattr__(self, "action_key", self.action.key)
         skip = tuple(
@@ -129,6 +139,7 @@ class ConfiguredDestination:
         self.destination = destination
         self.spec_check = spec_check
         self._check_event = check_event if spec_check == "full" else check_envelope
+        self._quick_valid = event_valid if spec_check == "full" else envelope_valid
         self._settings = settings
         self._subscriptions = compiled
         self._filters = filters
@@ -138,8 +149,10 @@ class ConfiguredDestination:
             for name, spec in destination.settings.items()
             if spec.secret and settings.get(name) not in (None, "")
         )
-        self._unindexed = tuple(s for s in compiled if s.index_key is None)
-        self._candidates: dict[tuple[Any, Any], tuple[_Compiled, ...]] = {}
+        # Per (type, event): the subscriptions the dispatch index admits, each with its
+        # trigger, or None when the index decides the whole trigger (see _candidates_for).
+        self._every = tuple((s, s.trigger.matches) for s in compiled)
+        self._candidates: dict[tuple[Any, Any], _Candidates] = {}
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
@@ -231,7 +244,9 @@ class ConfiguredDestination:
                     )
                 )
                 continue
-            merged = {**action.defaults, **subscription.mapping}
+            # In the action's field order: the payload, checked in place, keeps it.
+            given = {**action.defaults, **subscription.mapping}
+            merged = {f.name: given[f.name] for f in action.fields if f.name in given}
             try:
                 mapping = compile_mapping(merged, source=source, base_path=(*where, "mapping"))
             except MappingError as exc:
@@ -240,6 +255,7 @@ class ConfiguredDestination:
             if not subscription.enabled:
                 continue
             index_key, values_ = _index_entry(trigger)
+            decided = _decided(trigger)
             build = action.request.bind(values)
             reads = _event_reads(trigger, mapping, action) if spec_check == "read" else ()
             read_check = fields_check(reads)
@@ -252,6 +268,7 @@ class ConfiguredDestination:
                     mapping,
                     index_key,
                     values_,
+                    decided,
                     build,
                     read_check,
                 )
@@ -392,9 +409,10 @@ class ConfiguredDestination:
                 counted[key] = counted.get(key, 0) + 1
 
     def _process(self, event: Any) -> list[Outcome]:
-        problems = self._check_event(event)
-        if problems:
-            return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
+        if not self._quick_valid(event):
+            problems = self._check_event(event)
+            if problems:
+                return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
         integrations = event.get("integrations")
         if integrations:
             off = self._turned_off(integrations)
@@ -410,8 +428,8 @@ class ConfiguredDestination:
         except (KeyError, TypeError):
             candidates = self._candidates_for(event)
         outcomes: list[Outcome] = []
-        for compiled in candidates:
-            if compiled.trigger.matches(event):
+        for compiled, matches in candidates:
+            if matches is None or matches(event):
                 outcomes.append(self._run(compiled, event))
         return outcomes or [_NO_MATCH]
 
@@ -433,25 +451,33 @@ class ConfiguredDestination:
             )
         return None
 
-    def _candidates_for(self, event: dict[str, Any]) -> tuple[_Compiled, ...]:
+    def _candidates_for(self, event: dict[str, Any]) -> _Candidates:
+        """The subscriptions whose index entry admits the event's ``type`` and ``event``
+        (cached per pair), each with its trigger to evaluate, or None when the pair decides
+        it: a trigger made only of string tests of ``type`` and ``event`` that the pair passes
+        (one the pair fails is left out)."""
         key = (event.get("type"), event.get("event"))
         try:
             return self._candidates[key]
         except KeyError:
             pass
         except TypeError:  # an unhashable value: no index for this event
-            return self._subscriptions
-        found = tuple(
-            s
-            for s in self._subscriptions
-            if s.index_key is None
-            or (s.index_key == "type" and key[0] in s.index_values)
-            or (s.index_key == "event" and key[1] in s.index_values)
-        )
+            return self._every
+        found: list[tuple[_Compiled, Callable[[object], bool] | None]] = []
+        for s in self._subscriptions:
+            if s.decided is not None:
+                if all(key[position] in values for position, values in s.decided):
+                    found.append((s, None))
+            elif (
+                s.index_key is None
+                or (s.index_key == "type" and key[0] in s.index_values)
+                or (s.index_key == "event" and key[1] in s.index_values)
+            ):
+                found.append((s, s.trigger.matches))
         if len(self._candidates) >= _CACHE_LIMIT:
             self._candidates.clear()
-        self._candidates[key] = found
-        return found
+        self._candidates[key] = entry = tuple(found)
+        return entry
 
     def _run(self, compiled: _Compiled, event: dict[str, Any]) -> Outcome:
         if not compiled.fields_valid(event):
@@ -516,6 +542,20 @@ def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:
     if ("type",) in index:
         return "type", index[("type",)]
     return None, frozenset()
+
+
+_KEY_POSITIONS: dict[tuple[str, ...], int] = {("type",): 0, ("event",): 1}
+
+
+def _decided(trigger: Trigger) -> tuple[tuple[int, frozenset[str]], ...] | None:
+    """For a trigger the (type, event) dispatch key decides alone: each string test's
+    position in the key and its strings; else None."""
+    if not trigger.exact or not trigger.index.keys() <= _KEY_POSITIONS.keys():
+        return None
+    return tuple((_KEY_POSITIONS[path], values) for path, values in trigger.index.items())
+
+
+_Candidates = tuple[tuple[_Compiled, Callable[[object], bool] | None], ...]
 
 
 def _restore(

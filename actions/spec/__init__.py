@@ -385,6 +385,19 @@ def _fast_valid(event: dict[str, Any]) -> bool:
     return _envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
 
 
+def envelope_valid(event: object) -> bool:
+    """True when ``event`` is a dict whose envelope is valid with exact JSON types: the quick
+    test in front of :func:`check_envelope`. False may still be valid (a subclass of a JSON
+    type): :func:`check_envelope` decides."""
+    return type(event) is dict and _envelope_valid(event)
+
+
+def event_valid(event: object) -> bool:
+    """True when ``event`` is a dict valid with exact JSON types: the quick test in front of
+    :func:`check_event` (False may still be valid: :func:`check_event` decides)."""
+    return type(event) is dict and _fast_valid(event)
+
+
 def _field(path: DataPath) -> str:
     where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path)
     return where.lstrip(".") or "the event"
@@ -528,7 +541,7 @@ def check_envelope(event: object) -> tuple[EventProblem, ...]:
     missing or of the wrong type (``event`` of a track), or ``integrations`` values. Other
     fields are left to :func:`fields_check`. When the envelope is invalid, every problem of the
     event is given, as :func:`check_event` gives them."""
-    if type(event) is dict and _envelope_valid(event):
+    if envelope_valid(event):
         return ()
     problems = check_event(event)
     if not isinstance(event, dict):
@@ -772,7 +785,9 @@ __all__ = [
     "FieldsCheck",
     "check_envelope",
     "check_event",
+    "envelope_valid",
     "event_schema",
+    "event_valid",
     "fields_check",
     "suggest",
 ]

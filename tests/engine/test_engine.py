@@ -243,6 +243,58 @@ def test_dispatch_index_gives_the_same_outcomes_as_checking_every_trigger() -> N
         assert got == want
 
 
+_TRIGGERS = [
+    "type = 'track' and event = 'A'",
+    "event = 'A'",
+    "event in ['A', 'B'] and type = 'track'",
+    "type = 'track'",
+    "type in ['identify', 'track']",
+    "type = 'track' and event = 'B' and properties.n > 1",
+    "(type = 'track' and properties.n > 1) or type = 'page'",
+    "event = 'A' or type = 'page'",
+    "type != 'track'",
+    "properties.n > 1",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_TRIGGERS), min_size=1, max_size=6),
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["track", "page", "identify"]),
+                "userId": st.just("u"),
+                "context": st.just({"device": {"id": "d"}}),
+            },
+            optional={
+                "event": st.sampled_from(["A", "B", "C"]),
+                "properties": st.fixed_dictionaries({"n": st.sampled_from([0, 2])}),
+            },
+        ),
+        max_size=8,
+    ),
+)
+def test_dispatch_matches_every_trigger_evaluated_in_turn(
+    triggers: list[str], events: list[dict[str, Any]]
+) -> None:
+    # Triggers the (type, event) index decides alone are not evaluated per event; the others
+    # are. Either way the subscriptions that fire are exactly those whose trigger matches.
+    subscriptions = [
+        {"name": f"s{i}", "action": "track", "trigger": trigger}
+        for i, trigger in enumerate(triggers)
+    ]
+    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    for event in events:
+        if event["type"] == "track" and "event" not in event:
+            event = {**event, "event": "C"}
+        got = [o.subscription for o in configured.process(event)]
+        want = [
+            s["name"] for s in subscriptions if actions.fql.compile(s["trigger"]).matches(event)
+        ]
+        assert got == (want or [None]), event
+
+
 def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
     event = {"type": "track", "event": "X", "userId": "u", "context": {"device": {"id": "d"}}}
     [request] = demo.process(event)
@@ -445,6 +497,34 @@ def test_field_checks_and_json_schema_agree(properties: dict[str, Any]) -> None:
     if not problems:
         schema = action.json_schema()
         assert list(jsonschema.Draft7Validator(schema).iter_errors(checked)) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["name", "amount", "currency", "count", "flag", "tags", "level", "note", "device", "x"]
+        ),
+        json_values
+        | st.sampled_from(["USD", "low", "high", "7", "true", "", None])
+        | st.lists(st.text()),
+    )
+)
+def test_checking_in_place_gives_what_checking_a_copy_gives(payload: dict[str, Any]) -> None:
+    # The engine checks the mapping's fresh output in place; anything else gets a copy. In the
+    # action's field order (the order the engine maps in) the two agree key for key.
+    checker = actions.load_destination(DEMO).actions["track"].checker
+    order = [spec.name for spec, _ in checker.fields]
+    ordered = dict(
+        sorted(
+            payload.items(),
+            key=lambda kv: (kv[0] not in order, order.index(kv[0]) if kv[0] in order else 0),
+        )
+    )
+    want_payload, want_problems = checker.check(dict(ordered))
+    got_payload, got_problems = checker.check_in_place(dict(ordered))
+    assert list(got_payload.items()) == list(want_payload.items())
+    assert got_problems == want_problems
 
 
 @settings(max_examples=200, deadline=None)
