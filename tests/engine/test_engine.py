@@ -588,3 +588,28 @@ def test_headers_rendered_once_per_configuration_equal_headers_rendered_per_requ
     for payload in ({"name": "a"}, {"name": "b c"}, {}):
         assert bound(payload) == spec.build(payload, settings)
     assert bound({"name": "a"}).headers is not bound({"name": "a"}).headers
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.example/event",
+        "https://{{$settings.region}}.x.example/{{$settings.api_key}}/e?a=b",
+        "https://x.example/{{$settings.missing}}",
+        "https://x.example/{{name}}/{{$settings.region}}",
+    ],
+)
+def test_a_url_rendered_once_per_configuration_equals_one_rendered_per_request(url: str) -> None:
+    from actions.destinations.request import BuiltRequest, RequestSpec
+
+    spec = RequestSpec.compile(
+        {"url": url, "headers": {"X-Key": "{{$settings.api_key}}"}}, source=None, path=()
+    )
+    assert spec.url_reads_settings_only is ("{{name}}" not in url)
+    settings = {"api_key": "k/1", "region": "eu west"}
+    bound = spec.bind(settings)
+    for payload in ({"name": "a"}, {"name": "b c"}, {}):
+        built = bound(payload)
+        assert isinstance(built, BuiltRequest)
+        assert built == spec.build(payload, settings)
+        assert built.url == spec.build(payload, settings).url
