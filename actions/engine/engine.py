@@ -27,10 +27,9 @@ from actions.engine.outcomes import (
     Problem,
     Request,
     Skipped,
-    problem,
-    redact_text,
     status_of,
 )
+from actions.engine.pipeline import Pipeline, compile_pipeline
 from actions.errors import ActionsError, Diagnostic, format_path
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
@@ -70,29 +69,9 @@ class _Compiled:
     decided: tuple[tuple[int, frozenset[str]], ...] | None
     """When the trigger is only string tests of ``type`` and ``event``: per test, the
     position in the (type, event) dispatch key and the strings it allows."""
-    build: Callable[[Any], BuiltRequest]
     fields: FieldsCheck
-    # What the per-event path reads, taken out of the objects above once.
-    fields_valid: Callable[[dict[str, Any]], bool] = attrs.field(init=False)
-    evaluate: Callable[..., tuple[Any, tuple[Any, ...]]] = attrs.field(init=False)
-    check_payload: Callable[[dict[str, Any]], Any] = attrs.field(init=False)
-    name: str = attrs.field(init=False)
-    action_key: str = attrs.field(init=False)
-    skip: tuple[tuple[Callable[[object], bool] | None, frozenset[str], str], ...] = attrs.field(
-        init=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "fields_valid", self.fields.valid)
-        object.__setattr__(self, "evaluate", self.mapping.evaluate)
-        object.__setattr__(self, "check_payload", self.action.checker.check_in_place)
-        object.__setattr__(self, "name", self.subscription.name)
-        object.__setattr__(self, "action_key", self.action.key)
-        skip = tuple(
-            (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
-            for rule in self.action.skip
-        )
-        object.__setattr__(self, "skip", skip)
+    run: Pipeline
+    """The subscription's payload pipeline: a matching event to its outcome."""
 
 
 @attrs.frozen
@@ -144,11 +123,7 @@ class ConfiguredDestination:
         self._subscriptions = compiled
         self._filters = filters
         self._plain = plain
-        self._secrets = tuple(
-            str(settings[name])
-            for name, spec in destination.settings.items()
-            if spec.secret and settings.get(name) not in (None, "")
-        )
+        self._secrets = _secret_values(destination, settings)
         # Per (type, event): the subscriptions the dispatch index admits, each with its
         # trigger, or None when the index decides the whole trigger (see _candidates_for).
         self._every = tuple((s, s.trigger.matches) for s in compiled)
@@ -255,10 +230,17 @@ class ConfiguredDestination:
             if not subscription.enabled:
                 continue
             index_key, values_ = _index_entry(trigger)
-            decided = _decided(trigger)
-            build = action.request.bind(values)
             reads = _event_reads(trigger, mapping, action) if spec_check == "read" else ()
             read_check = fields_check(reads)
+            run = compile_pipeline(
+                subscription.name,
+                action,
+                mapping,
+                read_check,
+                action.request.bind(values),
+                values,
+                _secret_values(destination, values),
+            )
             compiled.append(
                 _Compiled(
                     index,
@@ -268,9 +250,9 @@ class ConfiguredDestination:
                     mapping,
                     index_key,
                     values_,
-                    decided,
-                    build,
+                    _decided(trigger),
                     read_check,
+                    run,
                 )
             )
         built_filters = []
@@ -430,7 +412,7 @@ class ConfiguredDestination:
         outcomes: list[Outcome] = []
         for compiled, matches in candidates:
             if matches is None or matches(event):
-                outcomes.append(self._run(compiled, event))
+                outcomes.append(compiled.run(event))
         return outcomes or [_NO_MATCH]
 
     def _turned_off(self, integrations: dict[str, Any]) -> str | None:
@@ -479,55 +461,19 @@ class ConfiguredDestination:
         self._candidates[key] = entry = tuple(found)
         return entry
 
-    def _run(self, compiled: _Compiled, event: dict[str, Any]) -> Outcome:
-        if not compiled.fields_valid(event):
-            invalid = compiled.fields.check(event)
-            if invalid:
-                return self._failed(
-                    [Problem(format_path(p.path), p.message) for p in invalid], compiled
-                )
-        raw, failures = compiled.evaluate(event, self._settings)
-        if failures:
-            return self._failed(
-                [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures],
-                compiled,
-            )
-        if not isinstance(raw, dict):
-            raw = {}
-        # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
-        # did not give is missing after the field checks too, so the checks can be spared.
-        skip = compiled.skip
-        decided = 0
-        for when, missing, reason in skip:
-            if when is not None and when(event):
-                return Skipped(compiled.name, compiled.action_key, reason)
-            if missing:
-                if not missing.isdisjoint(raw):
-                    break  # decided by the checked payload, below
-                return Skipped(compiled.name, compiled.action_key, reason)
-            decided += 1
-        payload, problems = compiled.check_payload(raw)
-        for when, missing, reason in skip[decided:]:
-            if (when is not None and when(event)) or (
-                missing and payload.keys().isdisjoint(missing)
-            ):
-                return Skipped(compiled.name, compiled.action_key, reason)
-        if problems:
-            return self._failed([problem(path, message) for path, message in problems], compiled)
-        return self._request(compiled.name, compiled.action_key, compiled.build(payload), payload)
-
-    def _failed(self, problems: list[Problem], compiled: _Compiled) -> Failed:
-        """A failed outcome; a message that quotes a value never shows a secret setting (a
-        mapping may read one into a field that then fails)."""
-        secrets = self._secrets
-        if secrets:
-            problems = [Problem(p.path, redact_text(p.message, secrets)) for p in problems]
-        return Failed(tuple(problems), compiled.name, compiled.action_key)
-
     def _request(
         self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]
     ) -> Request:
         return Request(name, action, *built, payload, self._secrets)
+
+
+def _secret_values(destination: Destination, settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The values of the secret settings, to redact from anything shown."""
+    return tuple(
+        str(settings[name])
+        for name, spec in destination.settings.items()
+        if spec.secret and settings.get(name) not in (None, "")
+    )
 
 
 def _did_you_mean(name: str, choices: set[str]) -> str:

@@ -1,0 +1,85 @@
+"""The payload pipeline of one subscription, compiled once into one function of the event:
+check the documented fields it reads, apply the mapping, decide the skip rules, coerce and
+validate the payload against the action's fields, build the request.
+
+What stays the same from event to event (the settings, the secrets, the checks, the request
+builder, the subscription's name) is bound here, so the per-event path is one call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from actions.destinations.model import Action
+from actions.destinations.request import BuiltRequest
+from actions.engine.outcomes import Failed, Outcome, Problem, Request, Skipped, problem, redact_text
+from actions.errors import format_path
+from actions.mapping import CompiledMapping
+from actions.spec import FieldsCheck
+
+Pipeline = Callable[[dict[str, Any]], Outcome]
+"""One subscription's pipeline: a matching event (with a valid envelope) to its outcome."""
+
+
+def compile_pipeline(
+    name: str,
+    action: Action,
+    mapping: CompiledMapping,
+    fields: FieldsCheck,
+    build: Callable[[Any], BuiltRequest],
+    settings: Mapping[str, Any],
+    secrets: tuple[str, ...],
+) -> Pipeline:
+    """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
+    action's field order, so the payload, checked in place, keeps that order), the Spec check of
+    the fields it reads, and the request builder bound to the settings. A message that quotes a
+    value never shows a secret setting (a mapping may read one into a field that then fails)."""
+    fields_valid, fields_problems = fields.valid, fields.check
+    evaluate = mapping.evaluate
+    check = action.checker.check_in_place
+    key = action.key
+    skip = tuple(
+        (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
+        for rule in action.skip
+    )
+
+    def failed(problems: list[Problem]) -> Failed:
+        if secrets:
+            problems = [Problem(p.path, redact_text(p.message, secrets)) for p in problems]
+        return Failed(tuple(problems), name, key)
+
+    def run(event: dict[str, Any]) -> Outcome:
+        if not fields_valid(event):
+            invalid = fields_problems(event)
+            if invalid:
+                return failed([Problem(format_path(p.path), p.message) for p in invalid])
+        raw, failures = evaluate(event, settings)
+        if failures:
+            return failed([Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures])
+        if not isinstance(raw, dict):
+            raw = {}
+        # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
+        # did not give is missing after the field checks too, so the checks can be spared.
+        decided = 0
+        for when, missing, reason in skip:
+            if when is not None and when(event):
+                return Skipped(name, key, reason)
+            if missing:
+                if not missing.isdisjoint(raw):
+                    break  # decided by the checked payload, below
+                return Skipped(name, key, reason)
+            decided += 1
+        payload, problems = check(raw)
+        for when, missing, reason in skip[decided:]:
+            if (when is not None and when(event)) or (
+                missing and payload.keys().isdisjoint(missing)
+            ):
+                return Skipped(name, key, reason)
+        if problems:
+            return failed([problem(path, message) for path, message in problems])
+        return Request(name, key, *build(payload), payload, secrets)
+
+    return run
+
+
+__all__ = ["Pipeline", "compile_pipeline"]
