@@ -240,6 +240,7 @@ class ConfiguredDestination:
                 action.request.bind(values),
                 values,
                 _secret_values(destination, values),
+                _one_call_type(trigger),
             )
             compiled.append(
                 _Compiled(
@@ -396,7 +397,11 @@ class ConfiguredDestination:
             if problems:
                 return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
         integrations = event.get("integrations")
-        if integrations:
+        # Most integrations objects name neither this destination nor ``All: false``: one
+        # test here, no call.
+        if integrations and (
+            integrations.get("All") is False or not self._names.isdisjoint(integrations)
+        ):
             off = self._turned_off(integrations)
             if off:
                 return [Skipped(None, None, off)]
@@ -416,10 +421,8 @@ class ConfiguredDestination:
         return outcomes or [_NO_MATCH]
 
     def _turned_off(self, integrations: dict[str, Any]) -> str | None:
-        """Why the event's (non-empty) ``integrations`` object turns this destination off, or
-        None. Most name neither this destination nor ``All: false``: one test says so."""
-        if integrations.get("All") is not False and self._names.isdisjoint(integrations):
-            return None
+        """Why the event's ``integrations`` object (one that names this destination or has
+        ``All: false``) turns this destination off, or None."""
         for name in (self.destination.name, self.destination.slug):
             if name in integrations:
                 flag = integrations[name]
@@ -488,6 +491,12 @@ def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:
     if ("type",) in index:
         return "type", index[("type",)]
     return None, frozenset()
+
+
+def _one_call_type(trigger: Trigger) -> str | None:
+    """The call type a trigger requires, when it requires exactly one (``type = "track"``)."""
+    types = trigger.index.get(("type",), frozenset())
+    return next(iter(types)) if len(types) == 1 else None
 
 
 _KEY_POSITIONS: dict[tuple[str, ...], int] = {("type",): 0, ("event",): 1}

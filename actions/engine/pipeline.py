@@ -29,12 +29,16 @@ def compile_pipeline(
     build: Callable[[Any], BuiltRequest],
     settings: Mapping[str, Any],
     secrets: tuple[str, ...],
+    call_type: str | None = None,
 ) -> Pipeline:
     """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
     action's field order, so the payload, checked in place, keeps that order), the Spec check of
-    the fields it reads, and the request builder bound to the settings. A message that quotes a
-    value never shows a secret setting (a mapping may read one into a field that then fails)."""
-    fields_valid, fields_problems = fields.valid, fields.check
+    the fields it reads, and the request builder bound to the settings. ``call_type`` is the
+    one call type the subscription's trigger admits, if it admits one: its events need no
+    look-up of the check for their type. A message that quotes a value never shows a secret
+    setting (a mapping may read one into a field that then fails)."""
+    fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
+    fields_problems = fields.check
     evaluate = mapping.evaluate
     check = action.checker.check_in_place
     key = action.key

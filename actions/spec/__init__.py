@@ -359,16 +359,23 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-def _envelope_valid(event: dict[str, Any]) -> bool:
-    """The envelope, with exact JSON types: a known call type, an identity, the call type's
-    required fields with their types, and ``integrations`` values."""
-    call = event.get("type")
+def envelope_valid(event: object) -> bool:
+    """True when ``event`` is a dict whose envelope is valid with exact JSON types (a known
+    call type, an identity, the call type's required fields with their types, and
+    ``integrations`` values): the quick test in front of :func:`check_envelope`. False may
+    still be valid (a subclass of a JSON type): :func:`check_envelope` decides."""
+    if type(event) is not dict:
+        return False
+    get = event.get
+    call = get("type")
     if type(call) is not str or call not in _REQUIRED_TYPES:
         return False
-    user, anon = event.get("userId"), event.get("anonymousId")
-    if not ((type(user) is str and user) or (type(anon) is str and anon)):
-        return False
-    integrations = event.get("integrations")
+    user = get("userId")
+    if not (type(user) is str and user):
+        anon = get("anonymousId")
+        if not (type(anon) is str and anon):
+            return False
+    integrations = get("integrations")
     if integrations is not None:
         if type(integrations) is not dict:
             return False
@@ -376,20 +383,13 @@ def _envelope_valid(event: dict[str, Any]) -> bool:
             if type(flag) is not bool and type(flag) is not dict:
                 return False
     for name, allowed in _REQUIRED_TYPES[call]:  # noqa: SIM110 - a loop costs less than all()
-        if type(event.get(name, _ABSENT)) not in allowed:
+        if type(get(name, _ABSENT)) not in allowed:
             return False
     return True
 
 
 def _fast_valid(event: dict[str, Any]) -> bool:
-    return _envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
-
-
-def envelope_valid(event: object) -> bool:
-    """True when ``event`` is a dict whose envelope is valid with exact JSON types: the quick
-    test in front of :func:`check_envelope`. False may still be valid (a subclass of a JSON
-    type): :func:`check_envelope` decides."""
-    return type(event) is dict and _envelope_valid(event)
+    return envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
 
 
 def event_valid(event: object) -> bool:
@@ -664,6 +664,11 @@ class FieldsCheck:
     valid: Callable[[dict[str, Any]], bool] = attrs.field(repr=False)
     """True when the fields read are valid with exact JSON types (False may still be valid:
     :meth:`check` decides)."""
+    valid_by_type: Mapping[str, Callable[[dict[str, Any]], bool]] = attrs.field(
+        repr=False, factory=dict
+    )
+    """:attr:`valid` for events of one call type, per call type: for a reader that sees only
+    that type, one call less."""
 
     def check(self, event: dict[str, Any]) -> tuple[EventProblem, ...]:
         """The problems of the fields read (empty when valid)."""
@@ -700,18 +705,20 @@ def fields_check(reads: Iterable[tuple[str | int, ...]]) -> FieldsCheck:
             rest = {k: v for k, v in table.items() if k not in done}
             if rest:
                 checks[call] = _CHECK_TYPE[call] if table == full else _compile_probes(rest)
+    by_type = MappingProxyType({call: checks.get(call, _valid_anyway) for call in CALL_TYPES})
     if not checks:
-        return FieldsCheck(MappingProxyType(tables), _valid_anyway)
+        return FieldsCheck(MappingProxyType(tables), _valid_anyway, by_type)
     by_call = checks.get
 
     def valid(event: dict[str, Any]) -> bool:
         check = by_call(event.get("type"))
         return check is None or check(event)
 
-    return FieldsCheck(MappingProxyType(tables), valid)
+    return FieldsCheck(MappingProxyType(tables), valid, by_type)
 
 
 def _valid_anyway(event: dict[str, Any]) -> bool:
+    """Nothing to check."""
     return True
 
 

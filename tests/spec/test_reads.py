@@ -118,6 +118,10 @@ def test_fields_check_is_the_full_check_narrowed_to_the_fields_read(
     check = fields_check(reads)
     expected = tuple(p for p in full if check.covers(event["type"], p.path))
     assert check.check(event) == expected
+    # The quick test for the event's own call type is the quick test.
+    assert check.valid_by_type[event["type"]](event) is check.valid(event)
+    if check.valid(event):
+        assert expected == ()
 
 
 @settings(max_examples=400, deadline=None)
