@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from json import encoder as _encoder
 from typing import Any
 
@@ -13,18 +14,25 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=s
 # (a shared markers table would not be thread-safe); a circular value ends in RecursionError
 # instead of ValueError. Where the C accelerator is missing, the encoder above does the work.
 _make_encoder = getattr(_encoder, "c_make_encoder", None)
-_C_COMPACT = (
-    None
+
+
+def _python_chunks(value: Any, _level: int) -> tuple[str]:
+    return (_COMPACT.encode(value),)
+
+
+COMPACT_CHUNKS: Callable[[Any, int], Iterable[str]] = (
+    _python_chunks
     if _make_encoder is None
     else _make_encoder(None, str, _encoder.encode_basestring, None, ":", ",", False, False, True)
 )
+"""Compact JSON text in chunks: ``"".join(COMPACT_CHUNKS(value, 0))`` is
+:func:`compact_json`, with no Python call in between where the C encoder is there (for the
+per-request path)."""
 
 
 def compact_json(value: Any) -> str:
     """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``."""
-    if _C_COMPACT is not None:
-        return "".join(_C_COMPACT(value, 0))
-    return _COMPACT.encode(value)
+    return "".join(COMPACT_CHUNKS(value, 0))
 
 
 def type_name(value: object) -> str:

@@ -14,7 +14,7 @@ from actions.destinations.model import Action
 from actions.destinations.request import BuiltRequest
 from actions.engine.outcomes import Failed, Outcome, Problem, Request, Skipped, problem, redact_text
 from actions.errors import format_path
-from actions.mapping import CompiledMapping
+from actions.mapping import CompiledMapping, MappingFailure
 from actions.spec import FieldsCheck
 
 Pipeline = Callable[[dict[str, Any]], Outcome]
@@ -39,7 +39,7 @@ def compile_pipeline(
     setting (a mapping may read one into a field that then fails)."""
     fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
     fields_problems = fields.check
-    evaluate = mapping.evaluate
+    evaluator = mapping.evaluator
     check = action.checker.check_in_place
     key = action.key
     skip = tuple(
@@ -57,7 +57,10 @@ def compile_pipeline(
             invalid = fields_problems(event)
             if invalid:
                 return failed([Problem(format_path(p.path), p.message) for p in invalid])
-        raw, failures = evaluate(event, settings)
+        # The mapping is an object of fields: each field that fails is appended to failures
+        # (an object's evaluator never raises).
+        failures: list[MappingFailure] = []
+        raw = evaluator(event, settings, failures)
         if failures:
             return failed([Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures])
         if not isinstance(raw, dict):

@@ -585,6 +585,13 @@ class CompiledMapping:
             value = MISSING
         return value, tuple(failures)
 
+    @property
+    def evaluator(self) -> Evaluator:
+        """The compiled closure itself, ``evaluator(event, settings, failures)``: the mapped
+        value, with why each field that failed appended to ``failures``; a directive at the
+        top that fails raises. For hot loops (a call less); :meth:`evaluate` never raises."""
+        return self._evaluate
+
     def apply(self, event: Any, settings: Mapping[str, Any] | None = None) -> Any:
         """The mapped value; fields that failed are left out (MISSING when nothing)."""
         try:

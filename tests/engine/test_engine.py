@@ -119,6 +119,8 @@ def test_random_events_never_raise(event: Any) -> None:
     assert outcomes
     for outcome in outcomes:
         assert outcome.to_dict()["kind"] == outcome.kind
+        # A bad event is an outcome with a reason, never a defect caught on the way out.
+        assert "internal error" not in str(outcome.to_dict())
     counts = configured.counts
     assert counts.events == 1
 
