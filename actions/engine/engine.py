@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from threading import get_ident
 from typing import Any, Literal
 
 import attrs
@@ -50,6 +51,7 @@ _CACHE_LIMIT = 4096
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
 _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}
 _NO_MATCH = Filtered("no enabled subscription matched the event")
+_NO_MATCH_KEY = (None, _NO_MATCH.kind)  # the most common outcome's count key, made once
 
 SpecCheck = Literal["read", "full"]
 SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
@@ -127,18 +129,20 @@ class ConfiguredDestination:
         # Per (type, event): the subscriptions the dispatch index admits, each with its
         # trigger, or None when the index decides the whole trigger (see _candidates_for).
         self._every = tuple((s, s.trigger.matches) for s in compiled)
-        self._candidates: dict[tuple[Any, Any], _Candidates] = {}
+        # Keyed by type, then event: a look-up by two strings costs less than one by a tuple.
+        self._candidates: dict[Any, dict[Any, _Candidates]] = {}
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
         # snapshot adds up whenever it is taken, since every total is derived from those counts.
+        # Tables are found by thread id: a live thread's id is its own, and a new thread that
+        # gets the id of one that has ended goes on with its table, never at the same time.
         # An event with several outcomes is counted under the lock (see _count): once by
         # status, and each outcome by (subscription, kind).
-        self._local = threading.local()
-        self._tables: list[dict[tuple[str | None, str], int]] = []
+        self._tables: dict[int, dict[tuple[str | None, str], int]] = {}
         self._several: dict[str, int] = {}
         self._outcomes: dict[tuple[str | None, str], int] = {}
-        self._names = frozenset((destination.name, destination.slug))
+        self._name, self._slug = destination.name, destination.slug
 
     # -- construction --------------------------------------------------------------------------
 
@@ -305,10 +309,9 @@ class ConfiguredDestination:
             outcomes = [Failed((Problem("$", f"internal error: {type(exc).__name__}: {exc}"),))]
         if len(outcomes) == 1:  # the common case, counted here: one increment
             outcome = outcomes[0]
-            key = (outcome.subscription, outcome.kind)
-            try:
-                table = self._local.table
-            except AttributeError:
+            key = _NO_MATCH_KEY if outcome is _NO_MATCH else (outcome.subscription, outcome.kind)
+            table = self._tables.get(get_ident())
+            if table is None:
                 table = self._table()
             table[key] = table.get(key, 0) + 1
         else:
@@ -317,11 +320,8 @@ class ConfiguredDestination:
 
     def _table(self) -> dict[tuple[str | None, str], int]:
         """This thread's table of counts, made at its first event."""
-        table: dict[tuple[str | None, str], int] = {}
         with self._lock:
-            self._tables.append(table)
-        self._local.table = table
-        return table
+            return self._tables.setdefault(get_ident(), {})
 
     def stream(self, events: Iterable[Any]) -> Iterator[EventResult]:
         """Process any iterable of events lazily, one :class:`EventResult` each."""
@@ -359,7 +359,8 @@ class ConfiguredDestination:
     @property
     def counts(self) -> Counts:
         with self._lock:
-            single = [item for table in self._tables for item in dict(table).items()]
+            tables = list(self._tables.values())
+            single = [item for table in tables for item in dict(table).items()]
             several = dict(self._several)
             outcomes = list(self._outcomes.items())
         totals = dict.fromkeys(_TOTALS, 0)
@@ -400,20 +401,27 @@ class ConfiguredDestination:
         # Most integrations objects name neither this destination nor ``All: false``: one
         # test here, no call.
         if integrations and (
-            integrations.get("All") is False or not self._names.isdisjoint(integrations)
+            integrations.get("All") is False
+            or self._name in integrations
+            or self._slug in integrations
         ):
             off = self._turned_off(integrations)
             if off:
                 return [Skipped(None, None, off)]
-        for filter_ in self._filters:
-            filtered = filter_.apply(event)
-            if filtered is None:
-                return [Filtered(f"dropped by destination filter {filter_.name!r}", filter_.name)]
-            event = filtered
+        if self._filters:
+            for filter_ in self._filters:
+                filtered = filter_.apply(event)
+                if filtered is None:
+                    return [
+                        Filtered(f"dropped by destination filter {filter_.name!r}", filter_.name)
+                    ]
+                event = filtered
         try:
-            candidates = self._candidates[event.get("type"), event.get("event")]
+            candidates = self._candidates[event.get("type")][event.get("event")]
         except (KeyError, TypeError):
             candidates = self._candidates_for(event)
+        if not candidates:
+            return [_NO_MATCH]
         outcomes: list[Outcome] = []
         for compiled, matches in candidates:
             if matches is None or matches(event):
@@ -443,11 +451,12 @@ class ConfiguredDestination:
         (one the pair fails is left out)."""
         key = (event.get("type"), event.get("event"))
         try:
-            return self._candidates[key]
-        except KeyError:
-            pass
+            hash(key)
         except TypeError:  # an unhashable value: no index for this event
             return self._every
+        cached = self._candidates.get(key[0], {}).get(key[1])
+        if cached is not None:
+            return cached
         found: list[tuple[_Compiled, Callable[[object], bool] | None]] = []
         for s in self._subscriptions:
             if s.decided is not None:
@@ -459,9 +468,11 @@ class ConfiguredDestination:
                 or (s.index_key == "event" and key[1] in s.index_values)
             ):
                 found.append((s, s.trigger.matches))
-        if len(self._candidates) >= _CACHE_LIMIT:
-            self._candidates.clear()
-        self._candidates[key] = entry = tuple(found)
+        # The envelope lets only the six call types through: the cache is bounded per type.
+        by_event = self._candidates.setdefault(key[0], {})
+        if len(by_event) >= _CACHE_LIMIT:
+            by_event.clear()
+        by_event[key[1]] = entry = tuple(found)
         return entry
 
     def _request(

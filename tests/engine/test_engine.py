@@ -125,6 +125,15 @@ def test_random_events_never_raise(event: Any) -> None:
     assert counts.events == 1
 
 
+def test_an_unhashable_event_name_is_dispatched_without_the_index() -> None:
+    # Not a track, so its "event" is not checked by the envelope: a list reaches dispatch.
+    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    event = {"type": "identify", "userId": "u", "event": ["x"], "traits": {"email": "a@b.c"}}
+    want = [o.to_dict() for o in configured.process({**event, "event": "x"})]
+    for _ in range(2):  # uncached, then with the type's cache filled
+        assert [o.to_dict() for o in configured.process(event)] == want
+
+
 def test_pickle_round_trip_behaves_the_same(demo: actions.ConfiguredDestination) -> None:
     clone = pickle.loads(pickle.dumps(demo))
     for event in load_sample_events():
