@@ -51,7 +51,7 @@ _CACHE_LIMIT = 4096
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
 _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}
 _NO_MATCH = Filtered("no enabled subscription matched the event")
-_NO_MATCH_KEY = (None, _NO_MATCH.kind)  # the most common outcome's count key, made once
+_NO_MATCH_KEY: tuple[str | None, str] = (None, _NO_MATCH.kind)  # the commonest count key, made once
 
 SpecCheck = Literal["read", "full"]
 SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
@@ -302,26 +302,82 @@ class ConfiguredDestination:
     # -- processing -----------------------------------------------------------------------------
 
     def process(self, event: Any) -> list[Outcome]:
-        """The outcomes for one event. Never raises."""
+        """The outcomes for one event (the steps are in the module's docstring). Never
+        raises."""
         try:
-            outcomes = self._process(event)
+            if not self._quick_valid(event):
+                problems = self._check_event(event)
+                if problems:
+                    paths = tuple(Problem(format_path(p.path), p.message) for p in problems)
+                    return self._count([Failed(paths)])
+            integrations = event.get("integrations")
+            # Most integrations objects name neither this destination nor ``All: false``: one
+            # test here, no call.
+            if integrations and (
+                integrations.get("All") is False
+                or self._name in integrations
+                or self._slug in integrations
+            ):
+                off = self._turned_off(integrations)
+                if off:
+                    return self._count([Skipped(None, None, off)])
+            if self._filters:
+                for filter_ in self._filters:
+                    filtered = filter_.apply(event)
+                    if filtered is None:
+                        reason = f"dropped by destination filter {filter_.name!r}"
+                        return self._count([Filtered(reason, filter_.name)])
+                    event = filtered
+            try:
+                candidates = self._candidates[event.get("type")][event.get("event")]
+            except (KeyError, TypeError):
+                candidates = self._candidates_for(event)
+            outcomes: list[Outcome] = []
+            for compiled, matches in candidates:
+                if matches is None or matches(event):
+                    outcomes.append(compiled.run(event))
         except Exception as exc:  # a defect must not stop a stream
-            outcomes = [Failed((Problem("$", f"internal error: {type(exc).__name__}: {exc}"),))]
-        if len(outcomes) == 1:  # the common case, counted here: one increment
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            return self._count([Failed((Problem("$", message),))])
+        # The common cases, counted here: one increment in this thread's own table.
+        if not outcomes:
+            outcomes, key = [_NO_MATCH], _NO_MATCH_KEY
+        elif len(outcomes) == 1:
             outcome = outcomes[0]
-            key = _NO_MATCH_KEY if outcome is _NO_MATCH else (outcome.subscription, outcome.kind)
-            table = self._tables.get(get_ident())
-            if table is None:
-                table = self._table()
-            table[key] = table.get(key, 0) + 1
+            key = (outcome.subscription, outcome.kind)
         else:
-            self._count(outcomes)
+            return self._count(outcomes)
+        table = self._tables.get(get_ident())
+        if table is None:
+            table = self._table()
+        table[key] = table.get(key, 0) + 1
         return outcomes
 
     def _table(self) -> dict[tuple[str | None, str], int]:
         """This thread's table of counts, made at its first event."""
         with self._lock:
             return self._tables.setdefault(get_ident(), {})
+
+    def _count(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Count an event's outcomes and give them back. One outcome is one increment in this
+        thread's table; several are counted in one step under the lock, so a snapshot always
+        adds up: once by the event's status (a request wins over failed, failed over skipped,
+        skipped over filtered), and each outcome under its subscription and kind."""
+        if len(outcomes) == 1:
+            key = (outcomes[0].subscription, outcomes[0].kind)
+            table = self._tables.get(get_ident())
+            if table is None:
+                table = self._table()
+            table[key] = table.get(key, 0) + 1
+            return outcomes
+        status = status_of(outcomes)
+        keys = [(o.subscription, o.kind) for o in outcomes]
+        several, counted = self._several, self._outcomes
+        with self._lock:
+            several[status] = several.get(status, 0) + 1
+            for key in keys:
+                counted[key] = counted.get(key, 0) + 1
+        return outcomes
 
     def stream(self, events: Iterable[Any]) -> Iterator[EventResult]:
         """Process any iterable of events lazily, one :class:`EventResult` each."""
@@ -378,55 +434,6 @@ class ConfiguredDestination:
                 counted = per.setdefault(name, {})
                 counted[kind] = counted.get(kind, 0) + count
         return Counts(**totals, subscriptions=per)
-
-    def _count(self, outcomes: list[Outcome]) -> None:
-        """Count an event with several outcomes in one step under the lock, so a
-        snapshot always adds up: once by its status (a request wins over failed, failed over
-        skipped, skipped over filtered), and each outcome under its subscription and kind. (An
-        event with one outcome, the common case, is one increment in :meth:`process`.)"""
-        status = status_of(outcomes)
-        keys = [(o.subscription, o.kind) for o in outcomes]
-        several, counted = self._several, self._outcomes
-        with self._lock:
-            several[status] = several.get(status, 0) + 1
-            for key in keys:
-                counted[key] = counted.get(key, 0) + 1
-
-    def _process(self, event: Any) -> list[Outcome]:
-        if not self._quick_valid(event):
-            problems = self._check_event(event)
-            if problems:
-                return [Failed(tuple(Problem(format_path(p.path), p.message) for p in problems))]
-        integrations = event.get("integrations")
-        # Most integrations objects name neither this destination nor ``All: false``: one
-        # test here, no call.
-        if integrations and (
-            integrations.get("All") is False
-            or self._name in integrations
-            or self._slug in integrations
-        ):
-            off = self._turned_off(integrations)
-            if off:
-                return [Skipped(None, None, off)]
-        if self._filters:
-            for filter_ in self._filters:
-                filtered = filter_.apply(event)
-                if filtered is None:
-                    return [
-                        Filtered(f"dropped by destination filter {filter_.name!r}", filter_.name)
-                    ]
-                event = filtered
-        try:
-            candidates = self._candidates[event.get("type")][event.get("event")]
-        except (KeyError, TypeError):
-            candidates = self._candidates_for(event)
-        if not candidates:
-            return [_NO_MATCH]
-        outcomes: list[Outcome] = []
-        for compiled, matches in candidates:
-            if matches is None or matches(event):
-                outcomes.append(compiled.run(event))
-        return outcomes or [_NO_MATCH]
 
     def _turned_off(self, integrations: dict[str, Any]) -> str | None:
         """Why the event's ``integrations`` object (one that names this destination or has
