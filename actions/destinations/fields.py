@@ -319,6 +319,9 @@ _UNCHANGED = {
 }
 
 
+_NOTHING_KEPT: frozenset[type] = frozenset()
+
+
 def _unchanged(spec: FieldSpec) -> frozenset[type]:
     """The exact types whose values the field's coercer returns as they are (no choices,
     format or bounds to check): those are stored without a call."""
@@ -346,6 +349,8 @@ class PayloadChecker:
     _by_name: dict[str, tuple[frozenset[type], _Slow]] = attrs.field(
         init=False, repr=False, eq=False
     )
+    _kept: dict[str, frozenset[type]] = attrs.field(init=False, repr=False, eq=False)
+    """Per field, the exact types whose values it keeps as they are."""
     _always: frozenset[str] | None = attrs.field(init=False, repr=False, eq=False)
     """The required fields, when none is required on a condition (else None)."""
 
@@ -375,6 +380,7 @@ class PayloadChecker:
         object.__setattr__(
             self, "_by_name", {name: (unchanged, slow) for name, unchanged, slow in steps}
         )
+        object.__setattr__(self, "_kept", {name: unchanged for name, unchanged, _ in steps})
         always = frozenset(name for name, _, condition in required if condition is None)
         object.__setattr__(self, "_always", always if len(always) == len(required) else None)
 
@@ -422,14 +428,14 @@ class PayloadChecker:
         mapped in that order)."""
         problems: list[tuple[tuple[Any, ...], str]] = []
         dropped: list[str] = []
-        steps = self._by_name
+        kept = self._kept.get
         for name, value in payload.items():
-            step = steps.get(name)
+            if type(value) in kept(name, _NOTHING_KEPT):  # the common case: kept as it is
+                continue
+            step = self._by_name.get(name)
             if step is None:  # not a field: kept (when not null) only if additional fields are
                 if value is None or not self.additional:
                     dropped.append(name)
-                continue
-            if type(value) in step[0]:
                 continue
             coerce, allow_null, keep_empty, drop_invalid, label = step[1]
             if value is None:
