@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -421,16 +421,32 @@ class PayloadChecker:
 
     def check_in_place(
         self, payload: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]:
+    ) -> tuple[dict[str, Any], Sequence[tuple[tuple[Any, ...], str]]]:
         """:meth:`check` for a payload the caller owns and gives up (a mapping's fresh output):
         it is coerced in place, so a payload of values that need no coercion costs no copy.
         Keys and problems keep the payload's order (the action's field order, for a payload
         mapped in that order)."""
+        kept = self._kept.get
+        for name, value in payload.items():
+            if type(value) not in kept(name, _NOTHING_KEPT):
+                return self._settle(payload)  # something to coerce, drop or report
+        # The common case: every value kept as it is, and (one test) every required field.
+        always = self._always
+        if always is not None and payload.keys() >= always:
+            return payload, ()
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        self._check_required(payload, problems)
+        return payload, problems
+
+    def _settle(
+        self, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]:
+        """:meth:`check_in_place` field by field: coerce, drop empty and invalid values."""
         problems: list[tuple[tuple[Any, ...], str]] = []
         dropped: list[str] = []
         kept = self._kept.get
         for name, value in payload.items():
-            if type(value) in kept(name, _NOTHING_KEPT):  # the common case: kept as it is
+            if type(value) in kept(name, _NOTHING_KEPT):
                 continue
             step = self._by_name.get(name)
             if step is None:  # not a field: kept (when not null) only if additional fields are
@@ -453,9 +469,7 @@ class PayloadChecker:
                     problems.append(((name, *exc.path), f"{label} {exc.message}"))
         for name in dropped:
             del payload[name]
-        # Most payloads have every required field: one test says so.
-        if self._always is None or not payload.keys() >= self._always:
-            self._check_required(payload, problems)
+        self._check_required(payload, problems)
         return payload, problems
 
     def _check_required(

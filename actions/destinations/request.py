@@ -126,47 +126,73 @@ class RequestSpec:
     def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
         """:meth:`build` for one configuration's settings. What cannot change per event is done
         here, once: headers that read only settings are rendered, and a JSON request whose
-        body is the whole payload and which has no query gets a builder of its own (with its
-        URL rendered once too when it reads only settings)."""
-        if not self.headers_read_settings_only or not self.headers.mapping:
-            return partial(self.build, settings=settings)
-        values = self.headers.apply(None, settings)
-        if not isinstance(values, dict):  # left to each request (and its failure handling)
-            return partial(self.build, settings=settings)
-        fixed = {k: to_text(v) for k, v in values.items() if v is not None}
-        if self.query.mapping or not self.body_is_payload or self.encoding != "json":
-            return partial(self.build, settings=settings, fixed_headers=fixed)
-        fixed.setdefault("Content-Type", "application/json")
-        method, url, encoding = self.method, self.url, self.encoding
-        # No Python call but the URL's: BuiltRequest's own __new__ is a Python function, and
-        # the JSON text is joined from the C encoder's chunks here.
+        body is the whole payload and which has no query gets a builder of its own (see
+        :meth:`json_parts` for one whose URL reads only settings too)."""
+        # No Python call in the builders below but the URL's: BuiltRequest's own __new__ is a
+        # Python function, and the JSON text is joined from the C encoder's chunks here.
         new, chunks, join = tuple.__new__, COMPACT_CHUNKS, "".join
+        parts = self.json_parts(settings)
+        if parts is not None:
+            method, text, fixed, encoding = parts
 
-        if self.url_reads_settings_only:
-            text = url(None, settings)
-
-            def build_json(payload: Any) -> BuiltRequest:
+            def build_fixed(payload: Any) -> BuiltRequest:
                 return new(
                     BuiltRequest,
                     (method, text, fixed.copy(), {}, join(chunks(payload, 0)), encoding),
                 )
 
-        else:
+            return build_fixed
+        headers = self._fixed_headers(settings)
+        if headers is None:
+            return partial(self.build, settings=settings)
+        if not self._whole_payload_as_json():
+            return partial(self.build, settings=settings, fixed_headers=headers)
+        headers.setdefault("Content-Type", "application/json")
+        method, url, encoding = self.method, self.url, self.encoding
 
-            def build_json(payload: Any) -> BuiltRequest:
-                return new(
-                    BuiltRequest,
-                    (
-                        method,
-                        url(payload, settings),
-                        fixed.copy(),
-                        {},
-                        join(chunks(payload, 0)),
-                        encoding,
-                    ),
-                )
+        def build_json(payload: Any) -> BuiltRequest:
+            return new(
+                BuiltRequest,
+                (
+                    method,
+                    url(payload, settings),
+                    headers.copy(),
+                    {},
+                    join(chunks(payload, 0)),
+                    encoding,
+                ),
+            )
 
         return build_json
+
+    def json_parts(
+        self, settings: Mapping[str, Any]
+    ) -> tuple[str, str, dict[str, str], str] | None:
+        """For a request that is the whole payload as compact JSON, with no query, and whose
+        URL and headers read only settings: its method, URL, headers and encoding, rendered
+        once for these settings (else None). Per event, only the body changes:
+        ``compact_json(payload)``. Give each request a copy of the headers."""
+        if not self.url_reads_settings_only or not self._whole_payload_as_json():
+            return None
+        headers = self._fixed_headers(settings)
+        if headers is None:
+            return None
+        headers.setdefault("Content-Type", "application/json")
+        return self.method, self.url(None, settings), headers, self.encoding
+
+    def _whole_payload_as_json(self) -> bool:
+        return not self.query.mapping and self.body_is_payload and self.encoding == "json"
+
+    def _fixed_headers(self, settings: Mapping[str, Any]) -> dict[str, str] | None:
+        """The headers rendered for these settings, when they read nothing else (else None)."""
+        if not self.headers.mapping:
+            return {}
+        if not self.headers_read_settings_only:
+            return None
+        values = self.headers.apply(None, settings)
+        if not isinstance(values, dict):  # left to each request (and its failure handling)
+            return None
+        return {k: to_text(v) for k, v in values.items() if v is not None}
 
     def _headers(self, data: Any, settings: Mapping[str, Any]) -> dict[str, str]:
         if not self.headers.mapping:

@@ -241,7 +241,6 @@ class ConfiguredDestination:
                 action,
                 mapping,
                 read_check,
-                action.request.bind(values),
                 values,
                 _secret_values(destination, values),
                 _one_call_type(trigger),
