@@ -62,14 +62,12 @@ def compile_pipeline(
             invalid = fields_problems(event)
             if invalid:
                 return failed([Problem(format_path(p.path), p.message) for p in invalid])
-        # The mapping is an object of fields: each field that fails is appended to failures
-        # (an object's evaluator never raises).
+        # The mapping is an object of fields: its evaluator gives a fresh dict, and appends
+        # each field that fails to failures (it never raises).
         failures: list[MappingFailure] = []
         raw = evaluator(event, settings, failures)
         if failures:
             return failed([Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures])
-        if not isinstance(raw, dict):
-            raw = {}
         # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
         # did not give is missing after the field checks too, so the checks can be spared.
         decided = 0
