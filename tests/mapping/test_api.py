@@ -10,7 +10,7 @@ import pytest
 from actions import ActionsError, mapping
 from actions.mapping import REGISTRY, Option, OptionError, register_directive
 from actions.mapping.directives import CompileContext
-from actions.mapping.values import Evaluator
+from actions.mapping.values import MISSING, DirectiveFailure, Evaluator
 
 
 @pytest.fixture
@@ -109,3 +109,21 @@ def test_read_keys(text: str, keys: tuple[str | int, ...] | None) -> None:
     from actions.mapping.paths import read_keys
 
     assert read_keys(text) == keys
+
+
+def test_the_evaluator_is_the_closure_evaluate_wraps() -> None:
+    bad = {"@json": {"mode": "decode", "value": {"@path": "$.s"}}}
+    event = {"s": "{bad"}
+    # An object of fields: a field that fails is appended, never raised.
+    fields = mapping.compile({"x": bad, "y": {"@path": "$.s"}})
+    failures: list[Any] = []
+    assert fields.evaluator(event, {}, failures) == {"y": "{bad"}
+    assert tuple(failures) == fields.evaluate(event)[1]
+    assert [f.pointer for f in failures] == ["/x"]
+    # A directive at the top: the evaluator raises, evaluate gives the failure.
+    top = mapping.compile(bad)
+    with pytest.raises(DirectiveFailure):
+        top.evaluator(event, {}, [])
+    value, [failure] = top.evaluate(event)
+    assert value is MISSING
+    assert failure.message.startswith("@json decode: not valid JSON")
