@@ -319,7 +319,7 @@ _UNCHANGED = {
 }
 
 
-_NOTHING_KEPT: frozenset[type] = frozenset()
+_NOTHING_KEPT: frozenset[type] = frozenset()  # the kept types of a name that is not a field
 
 
 def _unchanged(spec: FieldSpec) -> frozenset[type]:

@@ -126,11 +126,12 @@ class ConfiguredDestination:
         self._filters = filters
         self._plain = plain
         self._secrets = _secret_values(destination, settings)
-        # Per (type, event): the subscriptions the dispatch index admits, each with its
-        # trigger, or None when the index decides the whole trigger (see _candidates_for).
-        self._every = tuple((s, s.trigger.matches) for s in compiled)
-        # Keyed by type, then event: a look-up by two strings costs less than one by a tuple.
+        # Dispatch: per type, then event (a look-up by two strings costs less than one by a
+        # tuple), the subscriptions the index admits, each with its trigger, or None when the
+        # index decides the whole trigger (see _candidates_for); every subscription with its
+        # trigger for an event whose type or event name cannot be a key.
         self._candidates: dict[Any, dict[Any, _Candidates]] = {}
+        self._every = tuple((s, s.trigger.matches) for s in compiled)
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
@@ -180,6 +181,7 @@ class ConfiguredDestination:
                 except DefinitionError as exc:
                     problems.extend(d.under(("subscriptions", index)) for d in exc.diagnostics)
         compiled = []
+        secrets = _secret_values(destination, values)
         for index, subscription in enumerate(chosen):
             where = ("subscriptions", index)
             action = destination.actions.get(subscription.action)
@@ -242,7 +244,7 @@ class ConfiguredDestination:
                 mapping,
                 read_check,
                 values,
-                _secret_values(destination, values),
+                secrets,
                 _one_call_type(trigger),
             )
             compiled.append(
