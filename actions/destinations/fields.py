@@ -422,10 +422,11 @@ class PayloadChecker:
     def check_in_place(
         self, payload: dict[str, Any]
     ) -> tuple[dict[str, Any], Sequence[tuple[tuple[Any, ...], str]]]:
-        """:meth:`check` for a payload the caller owns and gives up (a mapping's fresh output):
-        it is coerced in place, so a payload of values that need no coercion costs no copy.
-        Keys and problems keep the payload's order (the action's field order, for a payload
-        mapped in that order)."""
+        """The checks of :meth:`check`, on a payload the caller owns and gives up (a mapping's
+        fresh output): it is coerced in place, so a payload of values that need no coercion
+        costs no copy. Keys and problems keep the payload's order, additional fields included;
+        for a payload in the action's field order without additional fields that is what
+        :meth:`check` gives."""
         kept = self._kept.get
         for name, value in payload.items():
             if type(value) not in kept(name, _NOTHING_KEPT):

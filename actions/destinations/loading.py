@@ -79,7 +79,11 @@ def schema_problems(
                 )
                 out.append(diagnostic)
             continue
-        if error.validator == "required":
+        if "propertyNames" in error.schema_path:  # a field name that starts with @
+            path, key = (*path, str(error.instance)), True
+            message = f"field name {error.instance!r} starts with @"
+            hint = "a mapping key that starts with @ is a directive: rename the field"
+        elif error.validator == "required":
             missing = re.findall(r"'([^']+)'", error.message)
             message = f"missing required key {missing[0]!r}" if missing else message
         elif error.validator == "enum":

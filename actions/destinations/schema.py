@@ -106,7 +106,12 @@ _ACTION = {
         "title": {"type": "string"},
         "description": {"type": "string"},
         "default_trigger": _FQL,
-        "fields": {"type": "object", "additionalProperties": {"$ref": "#/definitions/field"}},
+        "fields": {
+            "type": "object",
+            # A mapping key that starts with @ is a directive, so no field's name can.
+            "propertyNames": {"pattern": "^[^@]"},
+            "additionalProperties": {"$ref": "#/definitions/field"},
+        },
         "skip": {"type": "array", "items": _SKIP},
         "request": _REQUEST,
         "batch": {

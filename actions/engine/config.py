@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
@@ -176,7 +177,9 @@ def validate_settings(
                     )
                 else:
                     seen[item] = key
-        out[name] = value
+        # Taken as they are now: later changes to the caller's objects do not reach a
+        # configured destination (parts of its requests are rendered once).
+        out[name] = copy.deepcopy(value) if isinstance(value, dict) else value
     return out, problems
 
 

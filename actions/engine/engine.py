@@ -38,7 +38,6 @@ from actions.mapping import CompiledMapping, MappingError
 from actions.mapping import compile as compile_mapping
 from actions.mapping.paths import read_keys
 from actions.spec import (
-    FieldsCheck,
     check_envelope,
     check_event,
     envelope_valid,
@@ -61,17 +60,18 @@ SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
 
 @attrs.frozen
 class _Compiled:
-    position: int
+    """One enabled subscription, compiled: what dispatch needs, and its pipeline."""
+
     subscription: Subscription
     action: Action
     trigger: Trigger
     mapping: CompiledMapping
+    """The subscription's mapping over the action's defaults (``actions explain`` traces it)."""
     index_key: str | None
     index_values: frozenset[str]
     decided: tuple[tuple[int, frozenset[str]], ...] | None
     """When the trigger is only string tests of ``type`` and ``event``: per test, the
     position in the (type, event) dispatch key and the strings it allows."""
-    fields: FieldsCheck
     run: Pipeline
     """The subscription's payload pipeline: a matching event to its outcome."""
 
@@ -116,6 +116,7 @@ class ConfiguredDestination:
         filters: tuple[Filter, ...],
         plain: tuple[Any, ...],
         spec_check: SpecCheck = "read",
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.destination = destination
         self.spec_check = spec_check
@@ -125,12 +126,12 @@ class ConfiguredDestination:
         self._subscriptions = compiled
         self._filters = filters
         self._plain = plain
-        self._secrets = _secret_values(destination, settings)
-        # Dispatch: per type, then event (a look-up by two strings costs less than one by a
-        # tuple), the subscriptions the index admits, each with its trigger, or None when the
-        # index decides the whole trigger (see _candidates_for); every subscription with its
-        # trigger for an event whose type or event name cannot be a key.
+        self._secrets = secrets
+        # Dispatch (see _candidates_for). Per type, then event (a look-up by two strings costs
+        # less than one by a tuple): the subscriptions the index admits, each with its trigger,
+        # or None when the index decides the whole trigger.
         self._candidates: dict[Any, dict[Any, _Candidates]] = {}
+        # Every subscription with its trigger: for an event whose type or name cannot be a key.
         self._every = tuple((s, s.trigger.matches) for s in compiled)
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
@@ -249,7 +250,6 @@ class ConfiguredDestination:
             )
             compiled.append(
                 _Compiled(
-                    index,
                     subscription,
                     action,
                     trigger,
@@ -257,7 +257,6 @@ class ConfiguredDestination:
                     index_key,
                     values_,
                     _decided(trigger),
-                    read_check,
                     run,
                 )
             )
@@ -279,7 +278,9 @@ class ConfiguredDestination:
             [dict(f) for f in filters or ()],
             spec_check,
         )
-        return cls(destination, values, tuple(compiled), tuple(built_filters), plain, spec_check)
+        return cls(
+            destination, values, tuple(compiled), tuple(built_filters), plain, spec_check, secrets
+        )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_restore, self._plain)

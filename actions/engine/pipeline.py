@@ -41,11 +41,12 @@ def compile_pipeline(
     evaluator = mapping.evaluator
     check = action.checker.check_in_place
     key = action.key
-    build = action.request.bind(settings)
     # A request that is the payload as JSON, with everything else fixed by the settings, is
-    # made here with no call in between (the common case: the partners' event APIs).
+    # made here with no call in between (the common case: the partners' event APIs); any other
+    # by the request's builder.
     fixed = action.request.json_parts(settings)
     method, url, headers, encoding = fixed or ("", "", {}, "")
+    build = action.request.bind(settings) if fixed is None else None
     chunks, join = COMPACT_CHUNKS, "".join
     skip = tuple(
         (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
@@ -62,8 +63,9 @@ def compile_pipeline(
             invalid = fields_problems(event)
             if invalid:
                 return failed([Problem(format_path(p.path), p.message) for p in invalid])
-        # The mapping is an object of fields: its evaluator gives a fresh dict, and appends
-        # each field that fails to failures (it never raises).
+        # The mapping is an object of fields (no field's name starts with @, so it is not a
+        # directive): its evaluator gives a fresh dict, and appends each field that fails to
+        # failures, in field order (it never raises).
         failures: list[MappingFailure] = []
         raw = evaluator(event, settings, failures)
         if failures:
@@ -92,6 +94,7 @@ def compile_pipeline(
             return Request(
                 name, key, method, url, headers.copy(), {}, body, encoding, payload, secrets
             )
+        assert build is not None
         return Request(name, key, *build(payload), payload, secrets)
 
     return run

@@ -393,6 +393,24 @@ def test_definition_errors_point_into_the_yaml(tmp_path: Path) -> None:
     assert line[problem.location.column - 1 :].startswith("==")
 
 
+def test_a_field_name_cannot_start_with_at(tmp_path: Path) -> None:
+    # A mapping key that starts with @ is a directive: the merged mapping of such a field would
+    # not be an object of fields.
+    text = (DEMO / "destination.yaml").read_text(encoding="utf-8")
+    first = text.index("    fields:\n") + len("    fields:\n")
+    text = text[:first] + '      "@path": {type: string}\n' + text[first:]
+    broken = tmp_path / "destination.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(actions.DefinitionError) as caught:
+        actions.load_destination(broken)
+    [problem] = caught.value.diagnostics
+    assert (problem.rule, problem.message) == ("schema", "field name '@path' starts with @")
+    assert problem.hint == "a mapping key that starts with @ is a directive: rename the field"
+    assert problem.location is not None
+    line = text.splitlines()[problem.location.line - 1]
+    assert line[problem.location.column - 1 :].startswith('"@path"')
+
+
 def test_filters(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -635,3 +653,19 @@ def test_a_url_rendered_once_per_configuration_equals_one_rendered_per_request(u
                     compact_json(payload),
                     encoding,
                 )
+
+
+def test_settings_are_taken_as_they_are_when_configured() -> None:
+    settings = {"api_key": "k", "tokens": {"Order Completed": "tok-oc"}}
+    configured = actions.load_destination(DEMO).configure(settings)
+    settings["tokens"]["Order Completed"] = "changed"
+    event = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u",
+        "context": {"device": {"id": "d"}},
+    }
+    requests = [o for o in configured.process(event) if isinstance(o, actions.Request)]
+    assert requests
+    assert all(r.payload.get("token") == "tok-oc" for r in requests if "token" in r.payload)
+    assert any("token" in r.payload for r in requests)
