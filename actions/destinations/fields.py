@@ -346,9 +346,8 @@ class PayloadChecker:
         init=False, repr=False, eq=False
     )
     _known: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
-    _by_name: dict[str, tuple[frozenset[type], _Slow]] = attrs.field(
-        init=False, repr=False, eq=False
-    )
+    _slow: dict[str, _Slow] = attrs.field(init=False, repr=False, eq=False)
+    """Per field, what a value of a type it does not keep needs."""
     _kept: dict[str, frozenset[type]] = attrs.field(init=False, repr=False, eq=False)
     """Per field, the exact types whose values it keeps as they are."""
     _always: frozenset[str] | None = attrs.field(init=False, repr=False, eq=False)
@@ -377,9 +376,7 @@ class PayloadChecker:
         object.__setattr__(self, "_steps", steps)
         object.__setattr__(self, "_required", required)
         object.__setattr__(self, "_known", frozenset(spec.name for spec, _ in self.fields))
-        object.__setattr__(
-            self, "_by_name", {name: (unchanged, slow) for name, unchanged, slow in steps}
-        )
+        object.__setattr__(self, "_slow", {name: slow for name, _, slow in steps})
         object.__setattr__(self, "_kept", {name: unchanged for name, unchanged, _ in steps})
         always = frozenset(name for name, _, condition in required if condition is None)
         object.__setattr__(self, "_always", always if len(always) == len(required) else None)
@@ -393,31 +390,12 @@ class PayloadChecker:
     ) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]:
         """The coerced payload and ``(path, message)`` problems. Empty values are dropped
         first: missing, ``null`` (unless the field allows it), ``""`` for non-string fields."""
-        out: dict[str, Any] = {}
-        problems: list[tuple[tuple[Any, ...], str]] = []
-        get = payload.get
-        for name, unchanged, slow in self._steps:
-            value = get(name)
-            if type(value) in unchanged:
-                out[name] = value
-                continue
-            coerce, allow_null, keep_empty, drop_invalid, label = slow
-            if value is None:
-                if allow_null and name in payload:
-                    out[name] = None
-                continue
-            if value == "" and not keep_empty:
-                continue
-            try:
-                out[name] = coerce(value)
-            except Invalid as exc:
-                if not drop_invalid:
-                    problems.append(((name, *exc.path), f"{label} {exc.message}"))
+        # A copy in the fields' order (additional fields last), checked in place.
+        out = {name: payload[name] for name, _, _ in self._steps if name in payload}
         if self.additional:
             known = self._known
-            out.update((k, v) for k, v in payload.items() if k not in known and v is not None)
-        self._check_required(out, problems)
-        return out, problems
+            out.update((k, v) for k, v in payload.items() if k not in known)
+        return self._settle(out)
 
     def check_in_place(
         self, payload: dict[str, Any]
@@ -449,12 +427,12 @@ class PayloadChecker:
         for name, value in payload.items():
             if type(value) in kept(name, _NOTHING_KEPT):
                 continue
-            step = self._by_name.get(name)
-            if step is None:  # not a field: kept (when not null) only if additional fields are
+            slow = self._slow.get(name)
+            if slow is None:  # not a field: kept (when not null) only if additional fields are
                 if value is None or not self.additional:
                     dropped.append(name)
                 continue
-            coerce, allow_null, keep_empty, drop_invalid, label = step[1]
+            coerce, allow_null, keep_empty, drop_invalid, label = slow
             if value is None:
                 if not allow_null:
                     dropped.append(name)

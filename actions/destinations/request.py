@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 import attrs
 
 from actions.errors import DataPath
-from actions.jsonvalues import COMPACT_CHUNKS, compact_json
+from actions.jsonvalues import compact_json
 from actions.mapping import MISSING, CompiledMapping
 from actions.mapping import compile as compile_mapping
 from actions.mapping.values import to_text
@@ -126,22 +126,8 @@ class RequestSpec:
     def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
         """:meth:`build` for one configuration's settings. What cannot change per event is done
         here, once: headers that read only settings are rendered, and a JSON request whose
-        body is the whole payload and which has no query gets a builder of its own (see
-        :meth:`json_parts` for one whose URL reads only settings too)."""
-        # No Python call in the builders below but the URL's: BuiltRequest's own __new__ is a
-        # Python function, and the JSON text is joined from the C encoder's chunks here.
-        new, chunks, join = tuple.__new__, COMPACT_CHUNKS, "".join
-        parts = self.json_parts(settings)
-        if parts is not None:
-            method, text, fixed, encoding = parts
-
-            def build_fixed(payload: Any) -> BuiltRequest:
-                return new(
-                    BuiltRequest,
-                    (method, text, fixed.copy(), {}, join(chunks(payload, 0)), encoding),
-                )
-
-            return build_fixed
+        body is the whole payload and which has no query gets a builder of its own. (When
+        its URL reads only settings too, :meth:`json_parts` gives every part but the body.)"""
         headers = self._fixed_headers(settings)
         if headers is None:
             return partial(self.build, settings=settings)
@@ -151,16 +137,8 @@ class RequestSpec:
         method, url, encoding = self.method, self.url, self.encoding
 
         def build_json(payload: Any) -> BuiltRequest:
-            return new(
-                BuiltRequest,
-                (
-                    method,
-                    url(payload, settings),
-                    headers.copy(),
-                    {},
-                    join(chunks(payload, 0)),
-                    encoding,
-                ),
+            return BuiltRequest(
+                method, url(payload, settings), headers.copy(), {}, compact_json(payload), encoding
             )
 
         return build_json

@@ -46,7 +46,7 @@ def compile_pipeline(
     # by the request's builder.
     fixed = action.request.json_parts(settings)
     method, url, headers, encoding = fixed or ("", "", {}, "")
-    build = action.request.bind(settings) if fixed is None else None
+    build = action.request.bind(settings)
     chunks, join = COMPACT_CHUNKS, "".join
     skip = tuple(
         (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
@@ -94,7 +94,6 @@ def compile_pipeline(
             return Request(
                 name, key, method, url, headers.copy(), {}, body, encoding, payload, secrets
             )
-        assert build is not None
         return Request(name, key, *build(payload), payload, secrets)
 
     return run

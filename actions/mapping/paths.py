@@ -188,16 +188,6 @@ def string_keys_reader(keys: tuple[str, ...]) -> Evaluator:
                 return MISSING
 
         return get3
-    if len(keys) == 4:
-        k1, k2, k3, k4 = keys
-
-        def get4(root: Any, settings: Settings, failures: Failures) -> Any:
-            try:
-                return get(get(get(get(root, k1) or empty, k2) or empty, k3) or empty, k4, MISSING)
-            except Exception:
-                return MISSING
-
-        return get4
     *inner, last = keys
 
     def get_many(root: Any, settings: Settings, failures: Failures) -> Any:

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 import attrs
 import jsonschema
@@ -359,7 +359,7 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-def envelope_valid(event: object) -> bool:
+def envelope_valid(event: object) -> TypeGuard[dict[str, Any]]:
     """True when ``event`` is a dict whose envelope is valid with exact JSON types (a known
     call type, an identity, the call type's required fields with their types, and
     ``integrations`` values): the quick test in front of :func:`check_envelope`. False may
@@ -388,14 +388,10 @@ def envelope_valid(event: object) -> bool:
     return True
 
 
-def _fast_valid(event: dict[str, Any]) -> bool:
-    return envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
-
-
 def event_valid(event: object) -> bool:
     """True when ``event`` is a dict valid with exact JSON types: the quick test in front of
     :func:`check_event` (False may still be valid: :func:`check_event` decides)."""
-    return type(event) is dict and _fast_valid(event)
+    return envelope_valid(event) and _CHECK_TYPE[event["type"]](event)
 
 
 def _field(path: DataPath) -> str:
@@ -515,7 +511,7 @@ def check_event(event: object) -> tuple[EventProblem, ...]:
                 '"event": "Order Completed", "userId": "u_1"}',
             ),
         )
-    if _fast_valid(event):
+    if event_valid(event):
         return ()
     first: dict[DataPath, EventProblem] = {}
     for problem in _problems(event):
@@ -692,7 +688,7 @@ def fields_check(reads: Iterable[tuple[str | int, ...]]) -> FieldsCheck:
     (``("context", "device", "id")``; ``()`` reads the whole event)."""
     paths = list(reads)
     tables: dict[str, Mapping[str, Any]] = {}
-    checks: dict[Any, Callable[[dict[str, Any]], bool]] = {}
+    checks: dict[str, Callable[[dict[str, Any]], bool]] = {}
     for call, full in _TABLES.items():
         table: _Table = {}
         for keys in paths:
@@ -705,16 +701,15 @@ def fields_check(reads: Iterable[tuple[str | int, ...]]) -> FieldsCheck:
             rest = {k: v for k, v in table.items() if k not in done}
             if rest:
                 checks[call] = _CHECK_TYPE[call] if table == full else _compile_probes(rest)
-    by_type = MappingProxyType({call: checks.get(call, _valid_anyway) for call in CALL_TYPES})
-    if not checks:
-        return FieldsCheck(MappingProxyType(tables), _valid_anyway, by_type)
-    by_call = checks.get
+    by_type: Mapping[Any, Callable[[dict[str, Any]], bool]] = MappingProxyType(
+        {call: checks.get(call, _valid_anyway) for call in CALL_TYPES}
+    )
+    check_for = by_type.get
 
     def valid(event: dict[str, Any]) -> bool:
-        check = by_call(event.get("type"))
-        return check is None or check(event)
+        return check_for(event.get("type"), _valid_anyway)(event)
 
-    return FieldsCheck(MappingProxyType(tables), valid, by_type)
+    return FieldsCheck(MappingProxyType(tables), valid if checks else _valid_anyway, by_type)
 
 
 def _valid_anyway(event: dict[str, Any]) -> bool:
