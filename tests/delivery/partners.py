@@ -19,8 +19,10 @@ Standard library only, so that benchmarks can import it. Command line (serves un
 
     python tests/delivery/partners.py --port 0 [--fault 503x3] [--fault 429:retry=2] ...
 
-prints the base URL on its first line. ``GET /_emulator/requests`` returns the record as JSON
-(requests under ``/_emulator/`` are not recorded), ``POST /_emulator/reset`` clears it.
+prints the base URL on its first line. ``GET /_emulator/requests`` returns the record as JSON,
+``POST /_emulator/faults`` plans faults (a JSON list of specs), ``POST /_emulator/reset`` clears
+the record and the faults (requests under ``/_emulator/`` are not recorded).
+:class:`PartnerProcess` runs it so from Python.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ import random
 import re
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,7 +52,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Fault", "PartnerServer", "Received", "request_key", "strict_json"]
+__all__ = [
+    "Fault",
+    "PartnerProcess",
+    "PartnerServer",
+    "Partners",
+    "Received",
+    "request_key",
+    "strict_json",
+]
 
 MAX_BODY = 8 * 1024 * 1024
 """The largest request body read (413 and the connection closed above it)."""
@@ -455,6 +467,9 @@ class Partners:
     ``adjust_opted_out``: device ids answered 451. ``adjust_unknown_devices``: device ids answered
     404 "Device not found". ``adjust_unique_tokens``: event tokens counted once per device (a
     repeat is answered 400 "Ignoring event, earlier unique event tracked").
+    ``adjust_chronological``: an event whose ``created_at_unix`` is older than the latest one seen
+    for its device and event token is answered 400 "Bad event state" (Adjust's rule; off by
+    default, since concurrent delivery reorders events).
     ``branch_keys``: the known Branch keys (``None``: any ``key_live_``/``key_test_`` key; else an
     unknown one is answered 401)."""
 
@@ -465,6 +480,8 @@ class Partners:
         self.adjust_opted_out: set[str] = set()
         self.adjust_unknown_devices: set[str] = set()
         self.adjust_unique_tokens: set[str] = set()
+        self.adjust_chronological = False
+        self._latest: dict[tuple[str, str], int] = {}
         self.branch_keys: set[str] | None = None
         self._unique_seen: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -516,6 +533,15 @@ class Partners:
             return _adjust_error(404, "Device not found")
         if any(d in self.adjust_opted_out for d in devices):
             return _adjust_error(451, "Device is opted out")
+        if self.adjust_chronological and params.get("created_at_unix", "").isdigit():
+            created = int(params["created_at_unix"])
+            seen_at = (devices[0], event_token)
+            with self._lock:
+                late = created < self._latest.get(seen_at, created)
+                if not late:
+                    self._latest[seen_at] = created
+            if late:
+                return _adjust_error(400, "Bad event state")
         if event_token in self.adjust_unique_tokens:
             seen = (devices[0], event_token)
             with self._lock:
@@ -1019,15 +1045,87 @@ class PartnerServer:
         sock.close()
 
     def _control(self, handler: _Handler, path: str) -> None:
-        handler.read_body()
-        if path == "/_emulator/requests" and handler.command == "GET":
-            body = json.dumps([r.as_dict() for r in self.requests]).encode()
-            handler.write(200, body)
+        body = handler.read_body() or b""
+        if path == "/_emulator/faults" and handler.command == "POST":
+            try:
+                specs = strict_json(body)
+                faults = [Fault.parse(spec) for spec in specs]
+            except (ValueError, TypeError, AttributeError) as error:
+                handler.write(400, json.dumps({"error": str(error)}).encode())
+                return
+            self.plan(faults)
+            handler.write(200, b'{"status":"OK"}')
+        elif path == "/_emulator/requests" and handler.command == "GET":
+            handler.write(200, json.dumps([r.as_dict() for r in self.requests]).encode())
         elif path == "/_emulator/reset" and handler.command == "POST":
             self.reset()
             handler.write(200, b'{"status":"OK"}')
         else:
             handler.write(404, b'{"error":"Not Found"}')
+
+
+class PartnerProcess:
+    """The emulator in a child process (its command line), for benchmarks and for tests that
+    must not share the interpreter with it: ``with PartnerProcess("503x2") as partners: ...``.
+
+    ``faults`` are fault specs (:meth:`Fault.parse`); the record is read over HTTP."""
+
+    def __init__(self, *faults: str, port: int = 0, error_rate: float = 0.0, seed: int = 0) -> None:
+        self.args = [sys.executable, __file__, "--port", str(port)]
+        for spec in faults:
+            self.args += ["--fault", spec]
+        self.args += ["--error-rate", str(error_rate), "--seed", str(seed)]
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> PartnerProcess:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError("the partner emulator did not start")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+            self.process = None
+
+    def __enter__(self) -> PartnerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _call(self, method: str, path: str, data: bytes | None = None) -> Any:
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The record, as :meth:`Received.as_dict` gives it (the body in base64)."""
+        result: list[dict[str, Any]] = self._call("GET", "/_emulator/requests")
+        return result
+
+    def plan(self, *faults: str) -> None:
+        self._call("POST", "/_emulator/faults", json.dumps(list(faults)).encode())
+
+    def reset(self) -> None:
+        self._call("POST", "/_emulator/reset", b"")
+
+    def duplicates(self) -> dict[str, int]:
+        """The keys acknowledged more than once."""
+        counts: Counter[str] = Counter()
+        for record in self.requests():
+            if record["partner"] == "batch":
+                counts.update(record["acked_items"])
+            elif record["acknowledged"]:
+                counts[record["key"]] += 1
+        return {k: n for k, n in counts.items() if n > 1}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

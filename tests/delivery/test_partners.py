@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
-from partners import Fault, PartnerServer, request_key, strict_json
+from partners import Fault, PartnerProcess, PartnerServer, request_key, strict_json
 
 from actions import load_destination
 from actions.engine.outcomes import Request
@@ -585,13 +587,51 @@ def test_command_line_serves_until_killed() -> None:
             record = client.get("/_emulator/requests").json()
             assert [r["status"] for r in record] == [503, 429, 200]
             assert [r["acknowledged"] for r in record] == [False, False, True]
-            assert json.loads(__import__("base64").b64decode(record[2]["body"])) == KOCHAVA_OK
+            assert json.loads(base64.b64decode(record[2]["body"])) == KOCHAVA_OK
             assert client.post("/_emulator/reset").status_code == 200
             assert client.get("/_emulator/requests").json() == []
     finally:
         process.kill()
         process.wait(timeout=10)
     assert process.returncode != 0
+
+
+def test_partner_process_plans_faults_and_reads_the_record() -> None:
+    with PartnerProcess("500") as emulator, httpx.Client(base_url=emulator.url) as client:
+        emulator.plan("reset", "429:retry-date=3")
+        assert client.post("/event", data=ADJUST_OK).status_code == 500
+        with pytest.raises(httpx.ReadError):
+            client.post("/event", data=ADJUST_OK)
+        limited = client.post("/event", data=ADJUST_OK)
+        assert limited.status_code == 429
+        assert email.utils.parsedate_to_datetime(limited.headers["Retry-After"]) is not None
+        assert client.post("/event", data=ADJUST_OK).status_code == 200
+        assert emulator.duplicates() == {}
+        assert client.post("/event", data=ADJUST_OK).status_code == 200
+        record = emulator.requests()
+        assert [r["outcome"] for r in record] == ["answered", "reset"] + ["answered"] * 3
+        assert [r["attempt"] for r in record] == [0, 1, 2, 3, 4]
+        assert emulator.duplicates() == {record[0]["key"]: 2}
+        with pytest.raises(urllib.error.HTTPError):
+            emulator.plan("teapot")
+        emulator.reset()
+        assert emulator.requests() == []
+        process = emulator.process
+        assert process is not None
+    assert process.poll() is not None
+
+
+def test_adjust_chronology_when_enabled(partners: PartnerServer, client: httpx.Client) -> None:
+    assert client.post("/event", data={**ADJUST_OK, "created_at_unix": "200"}).status_code == 200
+    assert client.post("/event", data={**ADJUST_OK, "created_at_unix": "100"}).status_code == 200
+    partners.partners.adjust_chronological = True
+    assert client.post("/event", data={**ADJUST_OK, "created_at_unix": "200"}).status_code == 200
+    late = client.post("/event", data={**ADJUST_OK, "created_at_unix": "100"})
+    assert late.status_code == 400
+    assert load_destination("adjust").classify_response(400, late.text).kind == "drop"
+    assert "Bad event state" in late.text
+    other_token = {**ADJUST_OK, "event_token": "k7q0ba", "created_at_unix": "100"}
+    assert client.post("/event", data=other_token).status_code == 200
 
 
 def test_listens_on_the_loopback_only() -> None:
