@@ -18,6 +18,7 @@ from partners import PartnerServer
 @pytest.fixture
 def partners() -> Iterator[PartnerServer]:
     """A running emulator of Adjust, Kochava and Branch on 127.0.0.1 (an ephemeral port),
-    stopped after the test."""
+    stopped after the test, which fails if serving raised (a fault predicate, say)."""
     with PartnerServer() as server:
         yield server
+    assert server.errors == [], f"the partner emulator raised: {server.errors!r}"

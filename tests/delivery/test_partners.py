@@ -443,6 +443,17 @@ def test_faults_by_predicate_and_permanent_faults(
     assert partners.pending_faults == 0
 
 
+def test_errors_while_serving_are_kept_for_the_test() -> None:
+    def broken(received: Any) -> bool:
+        raise KeyError(received.path)
+
+    with PartnerServer() as server, httpx.Client(base_url=server.url) as client:
+        server.plan([Fault.status(503).when(broken)])
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/track/json", json=KOCHAVA_OK)
+        assert [type(e) for e in server.errors] == [KeyError]
+
+
 def test_timeout_holds_the_connection_then_closes_it(
     partners: PartnerServer, client: httpx.Client
 ) -> None:
