@@ -116,7 +116,7 @@ def measure(
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     thread_counts = [int(a) for a in sys.argv[2:]] or [1, 8, 64]
-    with PartnerProcess() as partners:
+    with PartnerProcess(keep_bodies=False) as partners:
         for name, client in (("httpx", httpx_client), ("socket", socket_client)):
             for threads in thread_counts:
                 rate = measure(partners.url, client, threads, seconds)

@@ -722,28 +722,35 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
-    def read_body(self) -> bytes | None:
-        """The request body, or ``None`` when it is too large or malformed (the connection is
-        then closed after the answer)."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            total = 0
-            while True:
-                line = self.rfile.readline(1024)
-                size = int(line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0 or length > MAX_BODY:
-            return None
+    def read_body(self) -> bytes | int:
+        """The request body, or the status that refuses it: 413 when it is larger than
+        ``MAX_BODY``, 400 when its framing is malformed (the connection is then closed)."""
+        try:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return self._read_chunks()
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return 400
+        if length < 0:
+            return 400
+        if length > MAX_BODY:
+            return 413
         return self.rfile.read(length) if length else b""
+
+    def _read_chunks(self) -> bytes | int:
+        chunks = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY:
+                return 413
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
 
     def write(self, status: int, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> None:
         try:
@@ -792,11 +799,16 @@ class PartnerServer:
         *,
         key: Callable[[str, str, Sequence[tuple[str, str]], Sequence[tuple[str, str]], bytes], str]
         | None = None,
+        keep_bodies: bool = True,
     ) -> None:
+        """``key``: the request key (default :func:`request_key`). ``keep_bodies=False`` drops
+        each request's headers, body and answer from the record once it is answered (for long
+        benchmarks: the record then costs a few hundred bytes a request)."""
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the emulator listens on 127.0.0.1 only")
         self.partners = Partners()
         self._key = key or request_key
+        self._keep_bodies = keep_bodies
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._records: list[Received] = []
@@ -968,9 +980,10 @@ class PartnerServer:
             self._control(handler, path)
             return
         body = handler.read_body()
-        if body is None:
+        if isinstance(body, int):
             handler.close_connection = True
-            handler.write(413, b'{"error":"Request size too large"}')
+            message = "Request size too large" if body == 413 else "Malformed request body"
+            handler.write(body, json.dumps({"error": message}).encode())
             return
         query = tuple(parse_qsl(target.query, keep_blank_values=True))
         headers = tuple(handler.headers.items())
@@ -1000,6 +1013,17 @@ class PartnerServer:
             )
             self._records.append(received)
             self._arrived.notify_all()
+        try:
+            self._respond(handler, received, fault)
+        finally:
+            self._forget_bodies(received)
+
+    def _forget_bodies(self, received: Received) -> None:
+        if not self._keep_bodies:
+            received.headers, received.body, received.answer = (), b"", b""
+
+    def _respond(self, handler: _Handler, received: Received, fault: Fault | None) -> None:
+        partner = received.partner
         if fault is not None and fault.kind in ("timeout", "reset", "close"):
             self._unanswered(handler, received, fault)
             return
@@ -1030,6 +1054,7 @@ class PartnerServer:
                 )
             else:
                 received.acknowledged = True
+        self._forget_bodies(received)
         try:
             handler.write(answer.status, answer.body, answer.headers)
         except OSError:
@@ -1054,8 +1079,11 @@ class PartnerServer:
         sock.close()
 
     def _control(self, handler: _Handler, path: str) -> None:
-        body = handler.read_body() or b""
-        if path == "/_emulator/faults" and handler.command == "POST":
+        body = handler.read_body()
+        if isinstance(body, int):
+            handler.close_connection = True
+            handler.write(body, b"")
+        elif path == "/_emulator/faults" and handler.command == "POST":
             try:
                 specs = strict_json(body)
                 faults = [Fault.parse(spec) for spec in specs]
@@ -1150,8 +1178,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of 500/503 answers")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-bodies",
+        action="store_true",
+        help="keep no headers, bodies or answers in the record (long benchmarks)",
+    )
     args = parser.parse_args(argv)
-    server = PartnerServer(port=args.port)
+    server = PartnerServer(port=args.port, keep_bodies=not args.no_bodies)
     server.plan(Fault.parse(spec) for spec in args.fault)
     server.chaos(args.error_rate, seed=args.seed)
     print(server.url, flush=True)

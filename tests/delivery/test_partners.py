@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -643,6 +644,45 @@ def test_adjust_chronology_when_enabled(partners: PartnerServer, client: httpx.C
     assert "Bad event state" in late.text
     other_token = {**ADJUST_OK, "event_token": "k7q0ba", "created_at_unix": "100"}
     assert client.post("/event", data=other_token).status_code == 200
+
+
+def test_malformed_framing_and_records_without_bodies() -> None:
+    with PartnerServer(keep_bodies=False) as server:
+        port = server.port
+        for head, status in (
+            (b"Content-Length: x\r\n", 400),
+            (b"Content-Length: -1\r\n", 400),
+            (b"Transfer-Encoding: chunked\r\n", 400),
+            (b"Content-Length: 99999999\r\n", 413),
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"POST /track/json HTTP/1.1\r\nHost: x\r\n" + head + b"\r\nzz\r\n")
+                assert sock.recv(100).startswith(f"HTTP/1.1 {status} ".encode())
+        assert server.requests == []
+        chunked = (
+            b"POST /track/json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"".join(
+                b"%x\r\n%s\r\n" % (len(part), part)
+                for part in (
+                    json.dumps(KOCHAVA_OK).encode()[:10],
+                    json.dumps(KOCHAVA_OK).encode()[10:],
+                )
+            )
+            + b"0\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(chunked)
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 ")
+        (received,) = server.requests
+        assert (received.status, received.acknowledged, received.body, received.headers) == (
+            200,
+            True,
+            b"",
+            (),
+        )
+        assert received.key == request_key(
+            "POST", "/track/json", (), (), json.dumps(KOCHAVA_OK).encode()
+        )
 
 
 def test_listens_on_the_loopback_only() -> None:
