@@ -1105,10 +1105,20 @@ class PartnerProcess:
     """The emulator in a child process (its command line), for benchmarks and for tests that
     must not share the interpreter with it: ``with PartnerProcess("503x2") as partners: ...``.
 
-    ``faults`` are fault specs (:meth:`Fault.parse`); the record is read over HTTP."""
+    ``faults`` are fault specs (:meth:`Fault.parse`); the record is read over HTTP.
+    ``keep_bodies=False``: see :class:`PartnerServer`."""
 
-    def __init__(self, *faults: str, port: int = 0, error_rate: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        *faults: str,
+        port: int = 0,
+        error_rate: float = 0.0,
+        seed: int = 0,
+        keep_bodies: bool = True,
+    ) -> None:
         self.args = [sys.executable, __file__, "--port", str(port)]
+        if not keep_bodies:
+            self.args.append("--no-bodies")
         for spec in faults:
             self.args += ["--fault", spec]
         self.args += ["--error-rate", str(error_rate), "--seed", str(seed)]

@@ -609,7 +609,10 @@ def test_command_line_serves_until_killed() -> None:
 
 
 def test_partner_process_plans_faults_and_reads_the_record() -> None:
-    with PartnerProcess("500") as emulator, httpx.Client(base_url=emulator.url) as client:
+    with (
+        PartnerProcess("500", keep_bodies=True) as emulator,
+        httpx.Client(base_url=emulator.url) as client,
+    ):
         emulator.plan("reset", "429:retry-date=3")
         assert client.post("/event", data=ADJUST_OK).status_code == 500
         with pytest.raises(httpx.ReadError):
