@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -697,6 +697,19 @@ def batch_item_keys(body: bytes) -> tuple[str, ...]:
 # --- the server ---------------------------------------------------------------------------------
 
 
+_DATE: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header's value (formatted once a second): clients may read a Retry-After date
+    against it."""
+    global _DATE
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE = (now, formatdate(now, usegmt=True))
+    return _DATE[1]
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -757,7 +770,11 @@ class _Handler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(status).phrase
         except ValueError:
             phrase = ""
-        lines = [f"HTTP/1.1 {status} {phrase}", f"Content-Length: {len(body)}"]
+        lines = [
+            f"HTTP/1.1 {status} {phrase}",
+            f"Date: {_http_date()}",
+            f"Content-Length: {len(body)}",
+        ]
         if body:
             lines.append(
                 "Content-Type: application/json"
