@@ -100,6 +100,17 @@ class Filter:
         return event
 
 
+_TYPE_NAMES = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
+    list: "list",
+    type(None): "null",
+}
+
+
 def validate_settings(
     specs: Mapping[str, SettingSpec], given: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -140,14 +151,20 @@ def validate_settings(
             "boolean": isinstance(value, bool),
             "object": isinstance(value, dict),
         }[spec.type]
-        if spec.type == "string" and isinstance(value, int | float) and not isinstance(value, bool):
-            value, ok = str(value), True
         if not ok:
+            # A number where text is declared: YAML read an unquoted token (`012345`, `1.10`)
+            # as a number, which may not be what was written; quoting it keeps the text.
+            number = isinstance(value, int | float) and not isinstance(value, bool)
             problems.append(
                 Diagnostic(
                     "setting-type",
-                    f"setting {name!r} must be {spec.type}; {shown} is not",
+                    f"setting {name!r} must be {spec.type}; {shown} is "
+                    + (f"a {_TYPE_NAMES.get(type(value), type(value).__name__)}"),
                     path=("settings", name),
+                    hint="write the value in quotes: unquoted, YAML reads digits as a number "
+                    "(and `0123` as 83, `1.10` as 1.1)"
+                    if spec.type == "string" and number
+                    else None,
                 )
             )
             continue

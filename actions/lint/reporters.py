@@ -17,7 +17,7 @@ def _source_line(file: str | None, line: int, cache: dict[str, list[str]]) -> st
         return ""
     if file not in cache:
         try:
-            cache[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            cache[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             cache[file] = []
     lines = cache[file]

@@ -15,8 +15,10 @@ from actions.destinations.loading import (
     resolve,
     schema_problems,
 )
+from actions.destinations.model import Destination
 from actions.destinations.schema import CONFIG_SCHEMA
-from actions.errors import Diagnostic, InvalidInputError
+from actions.engine.config import Subscription
+from actions.errors import DataPath, Diagnostic, InvalidInputError, PathElement
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -58,9 +60,12 @@ def _locate(diagnostics: Iterable[Diagnostic], source: SourceMap) -> list[Diagno
 
 
 def lint_file(path: Path) -> list[Diagnostic]:
+    """Every finding of one file. A schema error does not hide the other stages: the parts of
+    the file that are valid are still compiled (triggers, mappings, settings) and every rule
+    runs on whatever can be read."""
     file = str(path)
-    text = path.read_text(encoding="utf-8")
-    loaded = load_yaml(text, file)
+    loaded = load_yaml(path.read_bytes(), file)
+    text = loaded.source.text
     found: list[Diagnostic] = list(loaded.problems)
     kind = _kind(path, loaded.value)
     if loaded.value is None or kind is None or any(p.rule == "yaml-syntax" for p in found):
@@ -74,8 +79,9 @@ def lint_file(path: Path) -> list[Diagnostic]:
     else:
         problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
         found.extend(problems)
-        if not problems:
-            destination = _config_destination(path, loaded.value, found, loaded.source)
+        destination = _config_destination(
+            path, loaded.value, [p.path for p in problems], found, loaded.source
+        )
     document = Document(file, kind, loaded.value, loaded.source, destination)
     for rule in RULES.values():
         if rule.check is not None:
@@ -83,10 +89,21 @@ def lint_file(path: Path) -> list[Diagnostic]:
     return _suppress(_locate(found, loaded.source), text, loaded.value)
 
 
+def _valid(bad: Sequence[DataPath], *prefix: PathElement) -> bool:
+    """No schema error at ``prefix``, inside it, or at one of its parents (the root aside)."""
+    return not any(p[: len(prefix)] == prefix or (p and prefix[: len(p)] == p) for p in bad)
+
+
 def _config_destination(
-    path: Path, data: dict[str, Any], found: list[Diagnostic], source: SourceMap
+    path: Path,
+    data: dict[str, Any],
+    bad: Sequence[DataPath],
+    found: list[Diagnostic],
+    source: SourceMap,
 ) -> Any:
-    target = data["destination"]
+    target = data.get("destination")
+    if not isinstance(target, str) or not _valid(bad, "destination"):
+        return None
     relative = path.parent / target
     try:
         destination = load_destination(relative if relative.exists() else resolve(target))
@@ -100,16 +117,45 @@ def _config_destination(
             )
         )
         return None
+    # Parts with schema errors (already reported) are left out of the configuration, and a
+    # subscription with one is replaced by a disabled stand-in so the others keep their index.
+    settings = data.get("settings") if _valid(bad, "settings") else None
+    subscriptions: list[Any] | None = None
+    raw_subscriptions = data.get("subscriptions")
+    if raw_subscriptions is not None:
+        subscriptions = []
+        if _valid(bad, "subscriptions") and isinstance(raw_subscriptions, list):
+            for index, item in enumerate(raw_subscriptions):
+                if _valid(bad, "subscriptions", index):
+                    subscriptions.append(item)
+                elif destination.actions:
+                    subscriptions.append(_stand_in(destination, index))
+                else:
+                    break
+    raw_filters = data.get("filters")
+    filters = None
+    if _valid(bad, "filters") and isinstance(raw_filters, list):
+        filters = [f if _valid(bad, "filters", i) else {} for i, f in enumerate(raw_filters)]
     try:
         destination.configure(
-            data.get("settings") or {},
-            data.get("subscriptions"),
-            data.get("filters"),
+            settings if isinstance(settings, dict) else {},
+            subscriptions,
+            filters,
             source=source,
         )
     except InvalidInputError as exc:
         found.extend(exc.diagnostics)
     return destination
+
+
+def _stand_in(destination: Destination, index: int) -> Subscription:
+    action = next(iter(destination.actions.values()))
+    return Subscription(
+        f"subscriptions[{index}]",
+        action.key,
+        action.default_trigger or 'type = "track"',
+        enabled=False,
+    )
 
 
 def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:
