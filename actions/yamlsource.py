@@ -186,9 +186,10 @@ def _load(text: str, file: str | None) -> LoadedYAML:
         return LoadedYAML(None, empty, (problem,))
     except yaml.reader.ReaderError as exc:
         where = _offset_to_location(text, file, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         problem = Diagnostic(
             "yaml-syntax",
-            f"character {exc.character!r} is not allowed in YAML",
+            f"the character U+{code:04X} is not allowed in YAML",
             location=where,
             hint="remove the control character",
         )

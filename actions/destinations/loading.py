@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,17 @@ def schema_problems(
         location = source.locate(path, key=key) if source else None
         out.append(Diagnostic("schema", message, path=path, location=location, hint=hint))
     return out
+
+
+def schema_intact(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+    """No schema error (of those at the paths ``bad``) at ``prefix`` or at one of its parents
+    (the root aside: a missing top-level key leaves the rest checkable)."""
+    return not any(p and prefix[: len(p)] == p for p in bad)
+
+
+def schema_valid(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+    """No schema error at ``prefix``, above it or inside it."""
+    return schema_intact(bad, prefix) and not any(p[: len(prefix)] == prefix for p in bad)
 
 
 def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
@@ -202,10 +213,13 @@ class _Builder:
             return None
         bad = [p.path for p in problems]
 
-        def valid(*prefix: str | int) -> bool:
-            return not any(p[: len(prefix)] == prefix or (p and prefix[: len(p)] == p) for p in bad)
+        def intact(*prefix: str | int) -> bool:
+            return schema_intact(bad, prefix)
 
-        raw_settings = data.get("settings") if valid("settings") else None
+        def valid(*prefix: str | int) -> bool:
+            return schema_valid(bad, prefix)
+
+        raw_settings = data.get("settings") if intact("settings") else None
         settings = {
             name: _setting(name, raw)
             for name, raw in (raw_settings or {}).items()
@@ -217,7 +231,7 @@ class _Builder:
                     self.problems.extend(
                         unknown_setting_references(value, where, data["settings"], self.source)
                     )
-        raw_actions: dict[str, Any] = data["actions"] if valid("actions") else {}
+        raw_actions: dict[str, Any] = data["actions"] if intact("actions") else {}
         actions = {}
         for key, raw in raw_actions.items():
             if not valid("actions", key):
@@ -226,13 +240,13 @@ class _Builder:
             if action is not None:
                 actions[key] = action
         presets = []
-        raw_presets = (data.get("presets") or []) if valid("presets") else []
+        raw_presets = (data.get("presets") or []) if intact("presets") else []
         for index, raw in enumerate(raw_presets):
             where = ("presets", index)
             if not valid(*where):
                 continue
             if raw["action"] not in raw_actions:
-                if valid("actions"):
+                if intact("actions"):
                     self.unknown_action(raw["action"], raw_actions, (*where, "action"))
                 continue
             action_raw = raw_actions[raw["action"]]
@@ -261,7 +275,7 @@ class _Builder:
                 )
             )
         inbound = {}
-        raw_inbound = (data.get("inbound") or {}) if valid("inbound") else {}
+        raw_inbound = (data.get("inbound") or {}) if intact("inbound") else {}
         for name, raw in raw_inbound.items():
             if not valid("inbound", name):
                 continue

@@ -205,10 +205,10 @@ def load_config(path: str | Path, spec_check: SpecCheck | None = None) -> Config
     overrides the file's ``spec_check``."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as exc:
         raise ActionsError(f"cannot read config {file}: {exc.strerror or exc}") from None
-    loaded = load_yaml(text, str(file))
+    loaded = load_yaml(data, str(file))
     loaded.raise_for_errors(f"config {file}")
     problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
     if problems:
@@ -234,3 +234,46 @@ def load_config(path: str | Path, spec_check: SpecCheck | None = None) -> Config
         raise DefinitionError(
             f"config {file}", [Diagnostic("fql-syntax", exc.message, hint=exc.hint)]
         ) from None
+
+
+_NAME_RULES = frozenset({"unknown-setting"})
+
+
+def load_settings(path: str | Path, destination: Destination | None = None) -> dict[str, Any]:
+    """The settings in a settings file (a YAML mapping of setting names to values, as used by
+    ``actions run --settings FILE``). With ``destination``, the values are checked against its
+    settings: every problem is located in the file (``file:line:column``) and raised together
+    as a :class:`DefinitionError`. Messages never contain a secret's value."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ActionsError(f"cannot read settings {file}: {exc.strerror or exc}") from None
+    loaded = load_yaml(data, str(file))
+    loaded.raise_for_errors(f"settings {file}")
+    if loaded.value is None:
+        return {}
+    if not isinstance(loaded.value, dict):
+        problem = Diagnostic(
+            "schema",
+            f"a settings file is a mapping of setting names to values, not a "
+            f"{_TYPE_NAMES.get(type(loaded.value), type(loaded.value).__name__)}",
+            location=loaded.source.locate(()),
+            hint="write one `name: value` per line",
+        )
+        raise DefinitionError(f"settings {file}", [problem])
+    settings = dict(loaded.value)
+    if destination is not None:
+        _, problems = validate_settings(destination.settings, settings)
+        if problems:
+            # Paths are ("settings", name, ...); in this file the names are at the top.
+            located = [
+                attrs.evolve(
+                    d,
+                    path=d.path[1:],
+                    location=loaded.source.locate(d.path[1:], key=d.rule in _NAME_RULES),
+                )
+                for d in problems
+            ]
+            raise DefinitionError(f"settings {file}", located)
+    return settings

@@ -9,16 +9,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from actions.destinations.loading import (
     load_destination,
     load_destination_text,
     resolve,
+    schema_intact,
     schema_problems,
+    schema_valid,
 )
 from actions.destinations.model import Destination
 from actions.destinations.schema import CONFIG_SCHEMA
 from actions.engine.config import Subscription
-from actions.errors import DataPath, Diagnostic, InvalidInputError, PathElement
+from actions.errors import DataPath, Diagnostic, InvalidInputError
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -89,11 +93,6 @@ def lint_file(path: Path) -> list[Diagnostic]:
     return _suppress(_locate(found, loaded.source), text, loaded.value)
 
 
-def _valid(bad: Sequence[DataPath], *prefix: PathElement) -> bool:
-    """No schema error at ``prefix``, inside it, or at one of its parents (the root aside)."""
-    return not any(p[: len(prefix)] == prefix or (p and prefix[: len(p)] == p) for p in bad)
-
-
 def _config_destination(
     path: Path,
     data: dict[str, Any],
@@ -102,7 +101,7 @@ def _config_destination(
     source: SourceMap,
 ) -> Any:
     target = data.get("destination")
-    if not isinstance(target, str) or not _valid(bad, "destination"):
+    if not isinstance(target, str) or not schema_intact(bad, ("destination",)):
         return None
     relative = path.parent / target
     try:
@@ -119,14 +118,14 @@ def _config_destination(
         return None
     # Parts with schema errors (already reported) are left out of the configuration, and a
     # subscription with one is replaced by a disabled stand-in so the others keep their index.
-    settings = data.get("settings") if _valid(bad, "settings") else None
+    settings = data.get("settings") if schema_intact(bad, ("settings",)) else None
     subscriptions: list[Any] | None = None
     raw_subscriptions = data.get("subscriptions")
     if raw_subscriptions is not None:
         subscriptions = []
-        if _valid(bad, "subscriptions") and isinstance(raw_subscriptions, list):
+        if schema_intact(bad, ("subscriptions",)) and isinstance(raw_subscriptions, list):
             for index, item in enumerate(raw_subscriptions):
-                if _valid(bad, "subscriptions", index):
+                if schema_valid(bad, ("subscriptions", index)):
                     subscriptions.append(item)
                 elif destination.actions:
                     subscriptions.append(_stand_in(destination, index))
@@ -134,8 +133,10 @@ def _config_destination(
                     break
     raw_filters = data.get("filters")
     filters = None
-    if _valid(bad, "filters") and isinstance(raw_filters, list):
-        filters = [f if _valid(bad, "filters", i) else {} for i, f in enumerate(raw_filters)]
+    if schema_intact(bad, ("filters",)) and isinstance(raw_filters, list):
+        filters = [
+            f if schema_valid(bad, ("filters", i)) else {} for i, f in enumerate(raw_filters)
+        ]
     try:
         destination.configure(
             settings if isinstance(settings, dict) else {},
@@ -191,6 +192,20 @@ def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]
     )
 
 
-def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
+@attrs.frozen
+class LintResult:
+    """The files checked and every finding, in file order."""
+
+    files: tuple[Path, ...]
+    findings: tuple[Diagnostic, ...]
+
+
+def lint_paths(paths: Sequence[str], ignore: Iterable[str] = ()) -> LintResult:
     skip = set(ignore)
-    return [d for file in discover(paths) for d in lint_file(file) if d.rule not in skip]
+    files = discover(paths)
+    findings = [d for file in files for d in lint_file(file) if d.rule not in skip]
+    return LintResult(tuple(files), tuple(findings))
+
+
+def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
+    return list(lint_paths(paths, ignore).findings)
