@@ -25,9 +25,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DataPath, Diagnostic, InvalidInputError, Location, Severity
 
-MAX_YAML_BYTES = 2_000_000
-"""Largest YAML document accepted (bytes of UTF-8): one at this size loads in about 0.3 s
-(benchmarks/bench_yaml.py); the largest shipped pack is about 9 kB."""
+MAX_YAML_BYTES = 250_000
+"""Largest document accepted, in bytes of UTF-8. The largest shipped pack has 13 kB; a
+document at this size loads in about 0.2 s (benchmarks/bench_yaml.py)."""
+
+MAX_YAML_NODES = 25_000
+"""Most values (mappings, lists, keys and scalars) in one document, aliases aside: it bounds a
+document dense in tiny values (`[0, 0, 0, ...]`), which at the size limit could have 125,000.
+The largest shipped pack has about 1,500."""
 
 MAX_YAML_DEPTH = 64
 """Deepest nesting of mappings and lists accepted (the shipped packs nest 9 levels)."""
@@ -250,6 +255,13 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
             if key in size or key in open_:  # an alias (or a recursive one: built as null)
                 continue
             distinct += 1
+            if distinct > MAX_YAML_NODES:
+                return Diagnostic(
+                    "yaml-limit",
+                    f"the document has more than {MAX_YAML_NODES} values",
+                    location=_location(file, node),
+                    hint="split the document into smaller files (docs/format.md, Limits)",
+                )
             if isinstance(node, ScalarNode):
                 size[key], depth[key] = 1, 0
                 continue

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from actions import yamlsource
 from actions.errors import Location
-from actions.yamlsource import MAX_YAML_ALIAS_NODES, MAX_YAML_BYTES, MAX_YAML_DEPTH, load_yaml
+from actions.yamlsource import (
+    MAX_YAML_ALIAS_NODES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    load_yaml,
+)
 
 
 def test_values_and_locations() -> None:
@@ -211,3 +217,15 @@ def test_alias_expansion_counts_what_would_be_built(tree: Any, uses: int) -> Non
         assert loaded.value == {"a": tree, "b": [tree] * uses}
     else:
         assert [p.rule for p in loaded.problems] == ["yaml-aliases"]
+
+
+def test_the_number_of_values_is_bounded() -> None:
+    def flat(values: int) -> str:  # the root mapping, its key, the list and its items
+        return "k: [" + ", ".join(["0"] * (values - 3)) + "]\n"
+
+    assert load_yaml(flat(MAX_YAML_NODES)).problems == ()
+    loaded = load_yaml(flat(MAX_YAML_NODES + 1), "dense.yaml")
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-limit"
+    assert str(MAX_YAML_NODES) in problem.message

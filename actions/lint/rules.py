@@ -81,7 +81,7 @@ for _id, _summary, _why in [
     (
         "yaml-limit",
         "the document is too large or nested too deeply",
-        "A document may have at most 2,000,000 bytes and 64 levels of nesting, so that any file loads in well under a second (docs/format.md, Limits). Split the file or flatten the structure.",
+        "A document may have at most 250,000 bytes, 25,000 values and 64 levels of nesting, so that any file loads in well under a second (docs/format.md, Limits). Split the file or flatten the structure.",
     ),
     (
         "duplicate-key",
