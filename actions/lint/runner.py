@@ -11,18 +11,9 @@ from typing import Any
 
 import attrs
 
-from actions.destinations.loading import (
-    load_destination,
-    load_destination_text,
-    resolve,
-    schema_intact,
-    schema_problems,
-    schema_valid,
-)
-from actions.destinations.model import Destination
-from actions.destinations.schema import CONFIG_SCHEMA
-from actions.engine.config import Subscription
-from actions.errors import DataPath, Diagnostic, InvalidInputError
+from actions.destinations.loading import load_destination_text
+from actions.engine.config import check_config
+from actions.errors import Diagnostic, InvalidInputError
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -81,82 +72,14 @@ def lint_file(path: Path) -> list[Diagnostic]:
         except InvalidInputError as exc:
             found.extend(exc.diagnostics)
     else:
-        problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
-        found.extend(problems)
-        destination = _config_destination(
-            path, loaded.value, [p.path for p in problems], found, loaded.source
-        )
+        checked = check_config(loaded.value, loaded.source, path.parent)
+        found.extend(checked.problems)
+        destination = checked.destination
     document = Document(file, kind, loaded.value, loaded.source, destination)
     for rule in RULES.values():
         if rule.check is not None:
             found.extend(rule.check(document))
     return _suppress(_locate(found, loaded.source), text, loaded.value)
-
-
-def _config_destination(
-    path: Path,
-    data: dict[str, Any],
-    bad: Sequence[DataPath],
-    found: list[Diagnostic],
-    source: SourceMap,
-) -> Any:
-    target = data.get("destination")
-    if not isinstance(target, str) or not schema_intact(bad, ("destination",)):
-        return None
-    relative = path.parent / target
-    try:
-        destination = load_destination(relative if relative.exists() else resolve(target))
-    except InvalidInputError as exc:
-        found.extend(exc.diagnostics)
-        return None
-    except Exception as exc:
-        found.append(
-            Diagnostic(
-                "schema", str(exc), path=("destination",), location=source.locate(("destination",))
-            )
-        )
-        return None
-    # Parts with schema errors (already reported) are left out of the configuration, and a
-    # subscription with one is replaced by a disabled stand-in so the others keep their index.
-    settings = data.get("settings") if schema_intact(bad, ("settings",)) else None
-    subscriptions: list[Any] | None = None
-    raw_subscriptions = data.get("subscriptions")
-    if raw_subscriptions is not None:
-        subscriptions = []
-        if schema_intact(bad, ("subscriptions",)) and isinstance(raw_subscriptions, list):
-            for index, item in enumerate(raw_subscriptions):
-                if schema_valid(bad, ("subscriptions", index)):
-                    subscriptions.append(item)
-                elif destination.actions:
-                    subscriptions.append(_stand_in(destination, index))
-                else:
-                    break
-    raw_filters = data.get("filters")
-    filters = None
-    if schema_intact(bad, ("filters",)) and isinstance(raw_filters, list):
-        filters = [
-            f if schema_valid(bad, ("filters", i)) else {} for i, f in enumerate(raw_filters)
-        ]
-    try:
-        destination.configure(
-            settings if isinstance(settings, dict) else {},
-            subscriptions,
-            filters,
-            source=source,
-        )
-    except InvalidInputError as exc:
-        found.extend(exc.diagnostics)
-    return destination
-
-
-def _stand_in(destination: Destination, index: int) -> Subscription:
-    action = next(iter(destination.actions.values()))
-    return Subscription(
-        f"subscriptions[{index}]",
-        action.key,
-        action.default_trigger or 'type = "track"',
-        enabled=False,
-    )
 
 
 def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:

@@ -143,3 +143,20 @@ def test_settings_files_are_located(tmp_path: Path) -> None:
     with pytest.raises(actions.DefinitionError) as caught:
         load_settings(settings)
     assert _rules(caught) == ["schema"]
+
+
+def test_load_config_reports_every_problem_together(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"destination: {DEMO}\nsettings: {{api_key: k, regoin: eu}}\nsubscriptions:\n"
+        "  - action: track\n    trigerr: type = 'track'\n"
+        "  - action: track\n    trigger: type == 'track'\n"
+        "  - action: track\n    mapping: {nmae: x}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(actions.DefinitionError) as caught:
+        load_config(config)
+    found = sorted(
+        (d.rule, d.location.line if d.location else None) for d in caught.value.diagnostics
+    )
+    assert found == [("fql-syntax", 7), ("schema", 5), ("unknown-field", 9), ("unknown-setting", 2)]
