@@ -177,7 +177,10 @@ def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:
 
 def _load(text: str, file: str | None) -> LoadedYAML:
     empty = SourceMap(file, text)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        return LoadedYAML(None, empty, (_bad_character(exc, text, file, False),))
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -190,14 +193,7 @@ def _load(text: str, file: str | None) -> LoadedYAML:
             problem = Diagnostic("yaml-syntax", message, location=where, hint="fix the YAML syntax")
         return LoadedYAML(None, empty, (problem,))
     except yaml.reader.ReaderError as exc:
-        where = _offset_to_location(text, file, exc.position)
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        problem = Diagnostic(
-            "yaml-syntax",
-            f"the character U+{code:04X} is not allowed in YAML",
-            location=where,
-            hint="remove the control character",
-        )
+        problem = _bad_character(exc, text, file, _Loader is not yaml.SafeLoader)
         return LoadedYAML(None, empty, (problem,))
     except yaml.YAMLError as exc:
         return LoadedYAML(None, empty, (Diagnostic("yaml-syntax", str(exc)),))
@@ -222,6 +218,23 @@ def _load(text: str, file: str | None) -> LoadedYAML:
 def _utf8_size(text: str) -> int:
     # ASCII text (the usual case) is measured without encoding it.
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _bad_character(
+    exc: yaml.reader.ReaderError, text: str, file: str | None, in_bytes: bool
+) -> Diagnostic:
+    """A character YAML does not allow (a control character), located. libyaml counts the
+    offset in bytes of UTF-8, the Python reader in characters."""
+    offset = exc.position
+    if in_bytes:
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return Diagnostic(
+        "yaml-syntax",
+        f"the character U+{code:04X} is not allowed in YAML",
+        location=_offset_to_location(text, file, offset),
+        hint="remove the character (write it as an escape in a double-quoted string)",
+    )
 
 
 def _offset_to_location(text: str, file: str | None, offset: int) -> Location:

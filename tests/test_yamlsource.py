@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -181,12 +183,38 @@ def test_utf8_bytes_load_like_text() -> None:
     assert from_bytes.source.scalars[("k", 1)].raw == "'x'"
 
 
-def test_a_control_character_is_located() -> None:
-    loaded = load_yaml("a: 1\nb: x\x07\n", "bell.yaml")
+@pytest.fixture(params=["libyaml", "python"])
+def composer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both composers: PyYAML's C one (when it was built with libyaml) and its Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.SafeLoader)
+    else:
+        assert yaml.__with_libyaml__  # the test extra installs PyYAML wheels, built with it
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.CSafeLoader)
+    return str(request.param)
+
+
+def test_a_control_character_is_located(composer: str) -> None:
+    loaded = load_yaml("a: 1\nbé: é\x07\n", "bell.yaml")
     [problem] = loaded.problems
     assert problem.rule == "yaml-syntax"
-    assert problem.location == Location("bell.yaml", 2, 5)
+    assert problem.location == Location("bell.yaml", 2, 6)
     assert "U+0007" in problem.message
+
+
+def test_both_composers_give_the_same_values_and_positions(composer: str) -> None:
+    text = (Path(__file__).parent.parent / "mappings" / "adjust" / "destination.yaml").read_text(
+        encoding="utf-8"
+    )
+    loaded = load_yaml(text, "adjust.yaml")
+    assert loaded.problems == ()
+    assert loaded.value == yaml.safe_load(text)
+    trigger = loaded.source.scalars[("actions", "send_event", "default_trigger")]
+    assert (trigger.style, trigger.raw) == (None, 'type = "track"')
+    assert trigger.start.line == text.splitlines().index('    default_trigger: type = "track"') + 1
+    assert [p.rule for p in load_yaml(_laughs(9)).problems] == ["yaml-aliases"]
+    nested = "k: " + "[" * MAX_YAML_DEPTH + "]" * MAX_YAML_DEPTH + "\n"
+    assert [p.rule for p in load_yaml(nested).problems] == ["yaml-limit"]
 
 
 @settings(max_examples=60, deadline=None)
