@@ -155,7 +155,7 @@ def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:
     if size > MAX_YAML_BYTES:
         problem = Diagnostic(
             "yaml-limit",
-            f"the document has {size} bytes; at most {MAX_YAML_BYTES} are accepted",
+            f"the document has {size:,} bytes; at most {MAX_YAML_BYTES:,} are accepted",
             location=Location(file, 1, 1),
             hint="split the document into smaller files (docs/format.md, Limits)",
         )
@@ -271,7 +271,7 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
             if distinct > MAX_YAML_NODES:
                 return Diagnostic(
                     "yaml-limit",
-                    f"the document has more than {MAX_YAML_NODES} values",
+                    f"the document has more than {MAX_YAML_NODES:,} values",
                     location=_location(file, node),
                     hint="split the document into smaller files (docs/format.md, Limits)",
                 )
@@ -294,8 +294,8 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
         if added > MAX_YAML_ALIAS_NODES:
             return Diagnostic(
                 "yaml-aliases",
-                f"the aliases in this value expand to {size[key]} nodes; at most "
-                f"{MAX_YAML_ALIAS_NODES} nodes may come from aliases",
+                f"the aliases in this value expand to {size[key]:,} values; at most "
+                f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases",
                 location=_location(file, node),
                 hint="write the values out, or use fewer aliases (docs/format.md, Limits)",
             )

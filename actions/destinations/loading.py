@@ -225,11 +225,12 @@ class _Builder:
             for name, raw in (raw_settings or {}).items()
             if valid("settings", name)
         }
-        if isinstance(data.get("settings"), dict):
+        declared = data.get("settings", {})
+        if isinstance(declared, dict):  # a pack without `settings:` declares none
             for where, value in pack_references(data):
                 if valid(*where):
                     self.problems.extend(
-                        unknown_setting_references(value, where, data["settings"], self.source)
+                        unknown_setting_references(value, where, declared, self.source)
                     )
         raw_actions: dict[str, Any] = data["actions"] if intact("actions") else {}
         actions = {}

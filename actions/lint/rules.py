@@ -17,7 +17,13 @@ from actions.fql import compile as compile_trigger
 from actions.fql import parse as parse_trigger
 from actions.mapping import is_directive
 from actions.spec import KNOWN_PATHS, suggest
-from actions.yamlsource import SourceMap
+from actions.yamlsource import (
+    MAX_YAML_ALIAS_NODES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    SourceMap,
+)
 
 
 @attrs.frozen
@@ -76,12 +82,17 @@ for _id, _summary, _why in [
     (
         "yaml-aliases",
         "the aliases of a document expand to too many values",
-        "Each alias (`*name`) stands for a copy of its anchor's whole value, so a few lines of aliases of aliases can stand for billions of values. At most 10,000 values may come from aliases (docs/format.md, Limits); write the values out or use fewer aliases.",
+        "Each alias (`*name`) stands for a copy of its anchor's whole value, so a few lines of "
+        "aliases of aliases can stand for billions of values. At most "
+        f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases (docs/format.md, Limits); write "
+        "the values out or use fewer aliases.",
     ),
     (
         "yaml-limit",
         "the document is too large or nested too deeply",
-        "A document may have at most 250,000 bytes, 25,000 values and 64 levels of nesting, so that any file loads in well under a second (docs/format.md, Limits). Split the file or flatten the structure.",
+        f"A document may have at most {MAX_YAML_BYTES:,} bytes, {MAX_YAML_NODES:,} values and "
+        f"{MAX_YAML_DEPTH} levels of nesting, so that any file loads in well under a second "
+        "(docs/format.md, Limits). Split the file or flatten the structure.",
     ),
     (
         "duplicate-key",

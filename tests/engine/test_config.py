@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import actions
+from actions.destinations.loading import load_destination_text
 from actions.engine.config import load_config, load_settings
 from actions.errors import InvalidInputError
 
@@ -160,3 +161,18 @@ def test_load_config_reports_every_problem_together(tmp_path: Path) -> None:
         (d.rule, d.location.line if d.location else None) for d in caught.value.diagnostics
     )
     assert found == [("fql-syntax", 7), ("schema", 5), ("unknown-field", 9), ("unknown-setting", 2)]
+
+
+def test_a_pack_without_settings_may_not_read_one() -> None:
+    text = (
+        "name: Bare\nslug: bare\nactions:\n  send:\n    title: Send\n"
+        "    fields: {key: {type: string, default: {'@path': $settings.key}}}\n"
+        "    request: {url: 'https://bare.example/'}\n"
+    )
+    with pytest.raises(actions.DefinitionError) as caught:
+        load_destination_text(text, "bare.yaml")
+    [problem] = caught.value.diagnostics
+    assert problem.rule == "unknown-setting-reference"
+    assert problem.hint == "settings: none"
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.column) == (6, 63)
