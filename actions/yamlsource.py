@@ -27,19 +27,19 @@ from .errors import DataPath, Diagnostic, InvalidInputError, Location, Severity
 
 MAX_YAML_BYTES = 250_000
 """Largest document accepted, in bytes of UTF-8. The largest shipped pack has 13 kB; a
-document at this size loads in about 0.2 s (benchmarks/bench_yaml.py)."""
+config-shaped document at this size loads in 0.13 s of CPU time (benchmarks/bench_yaml.py)."""
 
 MAX_YAML_NODES = 25_000
 """Most values (mappings, lists, keys and scalars) in one document, aliases aside: it bounds a
 document dense in tiny values (`[0, 0, 0, ...]`), which at the size limit could have 125,000.
-The largest shipped pack has about 1,500."""
+The shipped packs have at most 900."""
 
 MAX_YAML_DEPTH = 64
-"""Deepest nesting of mappings and lists accepted (the shipped packs nest 9 levels)."""
+"""Deepest nesting of mappings and lists accepted (the shipped packs nest at most 17)."""
 
 MAX_YAML_ALIAS_NODES = 10_000
-"""Most nodes that aliases (``*name``) may add to a document when they are expanded. Each
-alias stands for a copy of its anchor's whole subtree; the shipped packs add fewer than 50."""
+"""Most values that aliases (``*name``) may add to a document when they are expanded. Each
+alias stands for a copy of its anchor's whole subtree; the shipped packs add at most 735."""
 
 # libyaml's composer when PyYAML was built with it (10x faster than the pure-Python one).
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
