@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from actions.destinations.loading import DefinitionError, load_destination
 from actions.destinations.model import Destination, ResponseClass
-from actions.engine.config import Subscription, load_config
+from actions.engine.config import Subscription, load_config, load_settings
 from actions.engine.engine import BatchResult, ConfiguredDestination, Counts
 from actions.engine.outcomes import (
     EventResult,
@@ -51,4 +51,5 @@ __all__ = [
     "__version__",
     "load_config",
     "load_destination",
+    "load_settings",
 ]

@@ -42,10 +42,11 @@ class DestinationSpec:
     ) -> DestinationSpec:
         """A shipped pack or a pack path; ``settings=None`` uses the pack's sample settings."""
         path = resolve(name_or_path)
+        destination = load_destination(path)  # its problems are raised here, located
         if settings is None:
-            settings = load_destination(path).sample_settings()
+            settings = destination.sample_settings()
         return cls(
-            path.read_text(encoding="utf-8"),
+            destination.text,
             dict(settings),
             None if subscriptions is None else tuple(subscriptions),
             tuple(filters),

@@ -5,10 +5,17 @@ resolver and constructor, and a :class:`SourceMap` from data paths to source spa
 later error (schema, FQL, mapping) can point at ``file:line:column``. Problems PyYAML hides are
 reported instead of being silently resolved: duplicate keys (PyYAML keeps the last one), tags
 such as a trigger written ``!contains(...)`` unquoted, and syntax errors.
+
+Every document is bounded before a Python value is built (docs/format.md, "Limits"): its size
+(:data:`MAX_YAML_BYTES`), its nesting (:data:`MAX_YAML_DEPTH`) and the nodes its aliases expand
+to (:data:`MAX_YAML_ALIAS_NODES`, which stops "billion laughs" documents in milliseconds). Bytes
+that are not UTF-8 are a located ``yaml-encoding`` problem. The limits are read when a document
+is loaded, so assigning a new value to the module attribute changes them for the process.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +25,24 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DataPath, Diagnostic, InvalidInputError, Location, Severity
 
-MAX_YAML_BYTES = 5_000_000
-"""Largest YAML document accepted (bytes)."""
+MAX_YAML_BYTES = 250_000
+"""Largest document accepted, in bytes of UTF-8. The largest shipped pack has 13 kB; a
+config-shaped document at this size loads in 0.13 s of CPU time (benchmarks/bench_yaml.py)."""
+
+MAX_YAML_NODES = 25_000
+"""Most values (mappings, lists, keys and scalars) in one document, aliases aside: it bounds a
+document dense in tiny values (`[0, 0, 0, ...]`), which at the size limit could have 125,000.
+The shipped packs have at most 900."""
+
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted (the shipped packs nest at most 17)."""
+
+MAX_YAML_ALIAS_NODES = 10_000
+"""Most values that aliases (``*name``) may add to a document when they are expanded. Each
+alias stands for a copy of its anchor's whole subtree; the shipped packs add at most 735."""
+
+# libyaml's composer when PyYAML was built with it (10x faster than the pure-Python one).
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name
@@ -36,6 +59,7 @@ _STANDARD_TAGS = frozenset(
         "merge",
     )
 )
+_STR = "tag:yaml.org,2002:str"
 
 
 @attrs.frozen
@@ -103,49 +127,194 @@ def _location(file: str | None, node: Node) -> Location:
     return Location(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def load_yaml(text: str, file: str | None = None) -> LoadedYAML:
-    """Parse ``text`` (one YAML document) safely. Never raises for bad YAML: syntax errors come
-    back as ``yaml-syntax`` problems with a ``None`` value."""
-    empty = SourceMap(file, text)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+def decode_yaml(data: bytes, file: str | None = None) -> tuple[str | None, Diagnostic | None]:
+    """The text of a UTF-8 file (a leading byte order mark dropped), or a ``yaml-encoding``
+    problem located at the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, line_start) + 1
+        prefix = data[line_start : exc.start].decode("utf-8-sig", "replace")
+        column = len(prefix) + 1
         problem = Diagnostic(
-            "yaml-too-large",
-            f"document is larger than {MAX_YAML_BYTES} bytes",
-            hint="split the document into smaller files",
+            "yaml-encoding",
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+            location=Location(file, line, column, line, column + 1),
+            hint="save the file as UTF-8",
         )
-        return LoadedYAML(None, empty, (problem,))
-    loader = yaml.SafeLoader(text)
+        return None, problem
+
+
+def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:
+    """Parse one YAML document (text, or the bytes of a UTF-8 file) safely. Never raises for
+    bad input: syntax errors, bytes that are not UTF-8 and documents over a limit come back as
+    problems (``yaml-syntax``, ``yaml-encoding``, ``yaml-limit``, ``yaml-aliases``) with a
+    ``None`` value."""
+    size = len(text) if isinstance(text, bytes) else _utf8_size(text)
+    if size > MAX_YAML_BYTES:
+        problem = Diagnostic(
+            "yaml-limit",
+            f"the document has {size:,} bytes; at most {MAX_YAML_BYTES:,} are accepted",
+            location=Location(file, 1, 1),
+            hint="split the document into smaller files (docs/format.md, Limits)",
+        )
+        return LoadedYAML(None, SourceMap(file, ""), (problem,))
+    if isinstance(text, bytes):
+        decoded, bad = decode_yaml(text, file)
+        if decoded is None:
+            assert bad is not None
+            return LoadedYAML(None, SourceMap(file, ""), (bad,))
+        text = decoded
+    collecting = gc.isenabled()
+    gc.disable()  # a large document makes many objects: collecting meanwhile only slows it
+    try:
+        return _load(text, file)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(text: str, file: str | None) -> LoadedYAML:
+    empty = SourceMap(file, text)
+    try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        return LoadedYAML(None, empty, (_bad_character(exc, text, file, False),))
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        problem = Diagnostic("yaml-syntax", message, location=where, hint="fix the YAML syntax")
+        if "maximum nesting depth" in message:
+            problem = _too_deep(where)
+        else:
+            problem = Diagnostic("yaml-syntax", message, location=where, hint="fix the YAML syntax")
+        return LoadedYAML(None, empty, (problem,))
+    except yaml.reader.ReaderError as exc:
+        problem = _bad_character(exc, text, file, _Loader is not yaml.SafeLoader)
         return LoadedYAML(None, empty, (problem,))
     except yaml.YAMLError as exc:
         return LoadedYAML(None, empty, (Diagnostic("yaml-syntax", str(exc)),))
     except RecursionError:
-        problem = Diagnostic("yaml-too-deep", "document is nested too deeply to load")
-        return LoadedYAML(None, empty, (problem,))
+        return LoadedYAML(None, empty, (_too_deep(Location(file, 1, 1)),))
     finally:
         loader.dispose()
     if root is None:
         return LoadedYAML(None, empty, ())
-    builder = _Builder(file, loader)
+    refused = _check_shape(root, file)
+    if refused is not None:
+        return LoadedYAML(None, empty, (refused,))
+    builder = _Builder(file, loader, text)
     try:
         value = builder.build(root, ())
-    except RecursionError:
-        problem = Diagnostic("yaml-too-deep", "document is nested too deeply to load")
-        return LoadedYAML(None, empty, (problem,))
+    except RecursionError:  # not expected: the depth was checked above
+        return LoadedYAML(None, empty, (_too_deep(Location(file, 1, 1)),))
     source = SourceMap(file, text, builder.values, builder.keys, builder.scalars)
     return LoadedYAML(value, source, tuple(builder.problems))
 
 
+def _utf8_size(text: str) -> int:
+    # ASCII text (the usual case) is measured without encoding it.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _bad_character(
+    exc: yaml.reader.ReaderError, text: str, file: str | None, in_bytes: bool
+) -> Diagnostic:
+    """A character YAML does not allow (a control character), located. libyaml counts the
+    offset in bytes of UTF-8, the Python reader in characters."""
+    offset = exc.position
+    if in_bytes:
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return Diagnostic(
+        "yaml-syntax",
+        f"the character U+{code:04X} is not allowed in YAML",
+        location=_offset_to_location(text, file, offset),
+        hint="remove the character (write it as an escape in a double-quoted string)",
+    )
+
+
+def _offset_to_location(text: str, file: str | None, offset: int) -> Location:
+    line_start = text.rfind("\n", 0, offset) + 1
+    line = text.count("\n", 0, line_start) + 1
+    return Location(file, line, offset - line_start + 1)
+
+
+def _too_deep(where: Location) -> Diagnostic:
+    return Diagnostic(
+        "yaml-limit",
+        f"the document nests more than {MAX_YAML_DEPTH} levels deep",
+        location=where,
+        hint="flatten the structure (docs/format.md, Limits)",
+    )
+
+
+def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
+    """Refuse a composed document that nests too deeply, or whose aliases would expand to too
+    many nodes, before any Python value is built. Sizes are memoised per node, so a document
+    whose aliases expand to 9**9 nodes is measured in as many steps as it has nodes."""
+    size: dict[int, int] = {}  # expanded nodes under a node, itself included
+    depth: dict[int, int] = {}
+    distinct = 0
+    stack: list[tuple[Node, int, bool]] = [(root, 1, False)]
+    open_: set[int] = set()
+    while stack:
+        node, level, done = stack.pop()
+        key = id(node)
+        if not done:
+            if key in size or key in open_:  # an alias (or a recursive one: built as null)
+                continue
+            distinct += 1
+            if distinct > MAX_YAML_NODES:
+                return Diagnostic(
+                    "yaml-limit",
+                    f"the document has more than {MAX_YAML_NODES:,} values",
+                    location=_location(file, node),
+                    hint="split the document into smaller files (docs/format.md, Limits)",
+                )
+            if isinstance(node, ScalarNode):
+                size[key], depth[key] = 1, 0
+                continue
+            if level > MAX_YAML_DEPTH:
+                return _too_deep(_location(file, node))
+            open_.add(key)
+            stack.append((node, level, True))
+            stack.extend((child, level + 1, False) for child in reversed(_children(node)))
+            continue
+        open_.discard(key)
+        children = [c for c in _children(node) if id(c) in size]
+        size[key] = 1 + sum(size[id(c)] for c in children)
+        depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+        if level + depth[key] - 1 > MAX_YAML_DEPTH:
+            return _too_deep(_location(file, node))
+        added = size[key] - distinct
+        if added > MAX_YAML_ALIAS_NODES:
+            return Diagnostic(
+                "yaml-aliases",
+                f"the aliases in this value expand to {size[key]:,} values; at most "
+                f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases",
+                location=_location(file, node),
+                hint="write the values out, or use fewer aliases (docs/format.md, Limits)",
+            )
+    return None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 class _Builder:
-    def __init__(self, file: str | None, loader: yaml.SafeLoader) -> None:
+    def __init__(self, file: str | None, loader: yaml.SafeLoader, text: str) -> None:
         self.file = file
         self.loader = loader
+        self.text = text
         self.values: dict[DataPath, Location] = {}
         self.keys: dict[DataPath, Location] = {}
         self.scalars: dict[DataPath, ScalarInfo] = {}
@@ -224,14 +393,12 @@ class _Builder:
         return result
 
     def _scalar(self, node: ScalarNode, path: DataPath) -> Any:
-        location = _location(self.file, node)
-        end = Location(self.file, node.end_mark.line + 1, node.end_mark.column + 1)
-        raw = (
-            node.start_mark.buffer[node.start_mark.pointer : node.end_mark.pointer]
-            if (node.start_mark.buffer is not None)
-            else node.value
-        )
-        self.scalars[path] = ScalarInfo(node.style, raw, node.tag, location, end)
+        location = self.values[path]
+        end = Location(self.file, location.end_line or location.line, location.end_column or 1)
+        raw = self.text[node.start_mark.index : node.end_mark.index]
+        self.scalars[path] = ScalarInfo(node.style or None, raw, node.tag, location, end)
+        if node.tag == _STR:
+            return node.value
         if node.tag not in _STANDARD_TAGS:
             self._check_tag(node, path, "tag:yaml.org,2002:str")
             tag_text = node.tag if node.tag.startswith("!") else ""

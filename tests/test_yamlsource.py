@@ -1,7 +1,24 @@
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actions import yamlsource
 from actions.errors import Location
-from actions.yamlsource import load_yaml
+from actions.yamlsource import (
+    MAX_YAML_ALIAS_NODES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    load_yaml,
+)
 
 
 def test_values_and_locations() -> None:
@@ -63,4 +80,180 @@ def test_offsets_inside_scalars() -> None:
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     loaded = load_yaml("[" * 5000 + "]" * 5000)
     assert loaded.value is None
-    assert loaded.problems[0].rule in {"yaml-too-deep", "yaml-syntax"}
+    assert loaded.problems[0].rule == "yaml-limit"
+
+
+def _laughs(levels: int, width: int = 9) -> str:
+    """The "billion laughs" document: each level is a list of `width` aliases of the one
+    before, so it expands to width**levels values."""
+    lines = ["a: &a [" + ", ".join(["lol"] * width) + "]"]
+    for level in range(1, levels):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_alias_bombs_are_refused_before_values_are_built(levels: int) -> None:
+    text = _laughs(levels)
+    assert len(text) < 400
+    started = time.perf_counter()
+    loaded = load_yaml(text, "bomb.yaml")
+    assert time.perf_counter() - started < 1.0  # does not stall (9 levels: 387 million values)
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-aliases"
+    assert problem.location is not None
+    # The first value whose aliases go over the budget: 9**5 values under `e`.
+    assert (problem.location.file, problem.location.line) == ("bomb.yaml", 5)
+    assert f"{MAX_YAML_ALIAS_NODES:,}" in problem.message
+
+
+def test_aliases_within_the_budget_load() -> None:
+    text = _laughs(4)  # 9**4 = 6561 values from aliases
+    loaded = load_yaml(text)
+    assert loaded.problems == ()
+    assert len(loaded.value["d"]) == 9
+    assert loaded.value["d"][8][8][8] == ["lol"] * 9
+    merged = load_yaml("base: &base {a: 1, b: 2}\nthing:\n  <<: *base\n  b: 3\n")
+    assert merged.value["thing"] == {"a": 1, "b": 3}
+
+
+def test_the_alias_budget_can_be_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsource, "MAX_YAML_ALIAS_NODES", 100)
+    assert [p.rule for p in load_yaml(_laughs(3)).problems] == ["yaml-aliases"]
+    assert load_yaml(_laughs(2)).problems == ()
+
+
+def test_a_recursive_alias_is_a_problem_not_a_hang() -> None:
+    loaded = load_yaml("a: &a [1, *a]\n")
+    assert [p.rule for p in loaded.problems] == ["yaml-syntax"]
+    assert "recursive" in loaded.problems[0].message
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_a_document_over_the_size_limit_is_refused_unread(as_bytes: bool) -> None:
+    text = "k: " + "x" * MAX_YAML_BYTES + "\n"
+    loaded = load_yaml(text.encode() if as_bytes else text, "big.yaml")
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-limit"
+    assert problem.location == Location("big.yaml", 1, 1)
+    assert f"at most {MAX_YAML_BYTES:,}" in problem.message
+    # The limit counts UTF-8 bytes, not characters.
+    wide = "k: " + "é" * (MAX_YAML_BYTES // 2) + "\n"
+    assert [p.rule for p in load_yaml(wide).problems] == ["yaml-limit"]
+
+
+def test_nesting_is_bounded() -> None:
+    def nested(depth: int) -> str:  # `depth` mappings and lists, the root included
+        return "k: " + "[" * (depth - 1) + "]" * (depth - 1) + "\n"
+
+    assert load_yaml(nested(MAX_YAML_DEPTH)).problems == ()
+    loaded = load_yaml(nested(MAX_YAML_DEPTH + 1), "deep.yaml")
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-limit"
+    assert problem.location is not None
+    assert problem.location.line == 1
+    # Aliases count where they are used: a shallow anchor used deep down is measured there.
+    half = MAX_YAML_DEPTH // 2 + 1
+    text = "a: &a " + "[" * half + "]" * half + "\nb: " + "[" * half + "*a" + "]" * half + "\n"
+    assert [p.rule for p in load_yaml(text).problems] == ["yaml-limit"]
+
+
+def test_bytes_that_are_not_utf8_are_located() -> None:
+    loaded = load_yaml(b"a: 1\nb: caf\xc3\xa9 na\xefve\n", "latin.yaml")
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-encoding"
+    assert "0xef" in problem.message
+    # Line 2, column of the bad byte counted in characters (the é before it is one).
+    assert problem.location == Location("latin.yaml", 2, 11, 2, 12)
+    utf16 = load_yaml("a: 1\n".encode("utf-16"), "wide.yaml")
+    assert [p.rule for p in utf16.problems] == ["yaml-encoding"]
+    assert utf16.problems[0].location == Location("wide.yaml", 1, 1, 1, 2)
+
+
+def test_utf8_bytes_load_like_text() -> None:
+    text = "name: café\nk: [1, 'x']\n"
+    from_bytes = load_yaml(("\ufeff" + text).encode(), "f.yaml")  # a byte order mark is dropped
+    from_text = load_yaml(text, "f.yaml")
+    assert from_bytes.value == from_text.value == {"name": "café", "k": [1, "x"]}
+    assert from_bytes.source.values == from_text.source.values
+    assert from_bytes.source.scalars[("k", 1)].raw == "'x'"
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def composer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both composers: PyYAML's C one (when it was built with libyaml) and its Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.SafeLoader)
+    else:
+        assert yaml.__with_libyaml__  # the test extra installs PyYAML wheels, built with it
+        monkeypatch.setattr(yamlsource, "_Loader", yaml.CSafeLoader)
+    return str(request.param)
+
+
+def test_a_control_character_is_located(composer: str) -> None:
+    loaded = load_yaml("a: 1\nbé: é\x07\n", "bell.yaml")
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-syntax"
+    assert problem.location == Location("bell.yaml", 2, 6)
+    assert "U+0007" in problem.message
+
+
+def test_both_composers_give_the_same_values_and_positions(composer: str) -> None:
+    text = (Path(__file__).parent.parent / "mappings" / "adjust" / "destination.yaml").read_text(
+        encoding="utf-8"
+    )
+    loaded = load_yaml(text, "adjust.yaml")
+    assert loaded.problems == ()
+    assert loaded.value == yaml.safe_load(text)
+    trigger = loaded.source.scalars[("actions", "send_event", "default_trigger")]
+    assert (trigger.style, trigger.raw) == (None, 'type = "track"')
+    assert trigger.start.line == text.splitlines().index('    default_trigger: type = "track"') + 1
+    assert [p.rule for p in load_yaml(_laughs(9)).problems] == ["yaml-aliases"]
+    nested = "k: " + "[" * MAX_YAML_DEPTH + "]" * MAX_YAML_DEPTH + "\n"
+    assert [p.rule for p in load_yaml(nested).problems] == ["yaml-limit"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.recursive(
+        st.integers(0, 9),
+        lambda inner: st.lists(inner, min_size=1, max_size=4),
+        max_leaves=20,
+    ),
+    st.integers(1, 5),
+)
+def test_alias_expansion_counts_what_would_be_built(tree: Any, uses: int) -> None:
+    """A value used `uses` times through aliases is accepted exactly when the values the
+    aliases add stay within the budget."""
+
+    def count(node: Any) -> int:
+        return 1 + sum(count(child) for child in node) if isinstance(node, list) else 1
+
+    anchor = json.dumps(tree)
+    text = f"a: &a {anchor}\nb: [" + ", ".join(["*a"] * uses) + "]\n"
+    budget = 3 * count(tree)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlsource, "MAX_YAML_ALIAS_NODES", budget)
+        loaded = load_yaml(text)
+    added = uses * count(tree)
+    if added <= budget:
+        assert loaded.problems == ()
+        assert loaded.value == {"a": tree, "b": [tree] * uses}
+    else:
+        assert [p.rule for p in loaded.problems] == ["yaml-aliases"]
+
+
+def test_the_number_of_values_is_bounded() -> None:
+    def flat(values: int) -> str:  # the root mapping, its key, the list and its items
+        return "k: [" + ", ".join(["0"] * (values - 3)) + "]\n"
+
+    assert load_yaml(flat(MAX_YAML_NODES)).problems == ()
+    loaded = load_yaml(flat(MAX_YAML_NODES + 1), "dense.yaml")
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-limit"
+    assert f"{MAX_YAML_NODES:,}" in problem.message

@@ -15,7 +15,7 @@ import yaml
 
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
-from actions.engine.config import load_config
+from actions.engine.config import load_config, load_settings
 from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
@@ -37,14 +37,12 @@ def _configure(
     """A destination slug or pack path (with settings), or a config file."""
     path = Path(target)
     if path.is_file() and path.name != "destination.yaml":
-        loaded = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        loaded = load_yaml(path.read_bytes(), str(path))
         if isinstance(loaded.value, dict) and "destination" in loaded.value:
             return load_config(path, spec_check)
     destination = load_destination(target)
     if settings_file:
-        loaded = load_yaml(Path(settings_file).read_text(encoding="utf-8"), settings_file)
-        loaded.raise_for_errors(f"settings {settings_file}")
-        settings = dict(loaded.value or {})
+        settings = load_settings(settings_file, destination)
     else:
         settings = destination.sample_settings()
     return destination.configure(settings, spec_check=spec_check or "read")
@@ -238,7 +236,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from actions.errors import Severity
-    from actions.lint import REPORTERS, RULES, lint
+    from actions.lint import REPORTERS, RULES, lint_paths, render_summary
 
     if args.explain:
         rule = RULES.get(args.explain)
@@ -258,13 +256,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
         print(f"actions: no lint rule {unknown[0]!r}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        findings = lint(args.paths, args.ignore)
+        result = lint_paths(args.paths, args.ignore)
     except FileNotFoundError as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    findings = result.findings
     output = REPORTERS[args.format](findings)
     if output:
         print(output)
+    if args.format == "text":  # the other formats stay machine-readable
+        print(render_summary(len(result.files), findings))
     threshold = Severity(args.fail_level).rank
     return EXIT_FINDINGS if any(d.severity.rank >= threshold for d in findings) else EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from actions.destinations.model import (
 )
 from actions.destinations.request import RequestSpec
 from actions.destinations.schema import DESTINATION_SCHEMA
-from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError
+from actions.destinations.settingrefs import pack_references, unknown_setting_references
+from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
 from actions.mapping import MappingError
@@ -97,6 +98,17 @@ def schema_problems(
     return out
 
 
+def schema_intact(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+    """No schema error (of those at the paths ``bad``) at ``prefix`` or at one of its parents
+    (the root aside: a missing top-level key leaves the rest checkable)."""
+    return not any(p and prefix[: len(p)] == p for p in bad)
+
+
+def schema_valid(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+    """No schema error at ``prefix``, above it or inside it."""
+    return schema_intact(bad, prefix) and not any(p[: len(prefix)] == prefix for p in bad)
+
+
 def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
     for error in errors:
         if error.validator in ("oneOf", "anyOf") and error.context:
@@ -131,17 +143,24 @@ def load_destination(name_or_path: str | Path) -> Destination:
 
 @cache
 def _load(path: Path, mtime: int) -> Destination:
-    text = path.read_text(encoding="utf-8")
-    return load_destination_text(text, str(path), path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ActionsError(f"cannot read destination {path}: {exc.strerror or exc}") from None
+    return load_destination_text(data, str(path), path)
 
 
 def load_destination_text(
-    text: str, file: str | None = None, path: Path | None = None
+    text: str | bytes, file: str | None = None, path: Path | None = None
 ) -> Destination:
+    """Load and compile a pack from its text (or the bytes of its file, which must be UTF-8)."""
     loaded = load_yaml(text, file)
-    loaded.raise_for_errors(f"destination {file or '<text>'}")
+    if loaded.value is None or any(p.rule == "yaml-syntax" for p in loaded.problems):
+        loaded.raise_for_errors(f"destination {file or '<text>'}")
     builder = _Builder(loaded.source)
-    destination = builder.destination(loaded.value, path, text)
+    # A duplicate key or a tag does not stop the pack from being checked: all come together.
+    builder.problems.extend(p for p in loaded.problems if p.severity is Severity.ERROR)
+    destination = builder.destination(loaded.value, path, loaded.source.text)
     if builder.problems:
         raise DefinitionError(f"destination {file or '<text>'}", builder.problems)
     assert destination is not None
@@ -185,23 +204,56 @@ class _Builder:
             return None
 
     def destination(self, data: Any, path: Path | None, text: str) -> Destination | None:
+        """The destination, or None with the problems. A schema error does not hide the rest:
+        every part (a setting, an action, a preset, an inbound mapping) that has no schema
+        error of its own is still compiled and checked."""
         problems = schema_problems(data, DESTINATION_SCHEMA, self.source)
-        if problems:
-            self.problems.extend(problems)
+        self.problems.extend(problems)
+        if not isinstance(data, dict):
             return None
-        settings = {name: _setting(name, raw) for name, raw in (data.get("settings") or {}).items()}
+        bad = [p.path for p in problems]
+
+        def intact(*prefix: str | int) -> bool:
+            return schema_intact(bad, prefix)
+
+        def valid(*prefix: str | int) -> bool:
+            return schema_valid(bad, prefix)
+
+        raw_settings = data.get("settings") if intact("settings") else None
+        settings = {
+            name: _setting(name, raw)
+            for name, raw in (raw_settings or {}).items()
+            if valid("settings", name)
+        }
+        declared = data.get("settings", {})
+        if isinstance(declared, dict):  # a pack without `settings:` declares none
+            for where, value in pack_references(data):
+                if valid(*where):
+                    self.problems.extend(
+                        unknown_setting_references(value, where, declared, self.source)
+                    )
+        raw_actions: dict[str, Any] = data["actions"] if intact("actions") else {}
         actions = {}
-        for key, raw in data["actions"].items():
+        for key, raw in raw_actions.items():
+            if not valid("actions", key):
+                continue
             action = self.action(key, raw, ("actions", key))
             if action is not None:
                 actions[key] = action
         presets = []
-        for index, raw in enumerate(data.get("presets") or []):
+        raw_presets = (data.get("presets") or []) if intact("presets") else []
+        for index, raw in enumerate(raw_presets):
             where = ("presets", index)
-            if raw["action"] not in data["actions"]:
-                self.unknown_action(raw["action"], data["actions"], (*where, "action"))
+            if not valid(*where):
                 continue
-            trigger = raw.get("trigger") or data["actions"][raw["action"]].get("default_trigger")
+            if raw["action"] not in raw_actions:
+                if intact("actions"):
+                    self.unknown_action(raw["action"], raw_actions, (*where, "action"))
+                continue
+            action_raw = raw_actions[raw["action"]]
+            trigger = raw.get("trigger") or (
+                action_raw.get("default_trigger") if isinstance(action_raw, dict) else None
+            )
             if trigger is None:
                 self.problems.append(
                     Diagnostic(
@@ -223,6 +275,16 @@ class _Builder:
                     raw.get("mapping") or {},
                 )
             )
+        inbound = {}
+        raw_inbound = (data.get("inbound") or {}) if intact("inbound") else {}
+        for name, raw in raw_inbound.items():
+            if not valid("inbound", name):
+                continue
+            compiled = self.mapping(raw["mapping"], ("inbound", name, "mapping"))
+            if compiled is not None:
+                inbound[name] = Inbound(name, raw.get("description", ""), compiled)
+        if problems:
+            return None
         responses = tuple(
             ResponseRule(
                 tuple(r["status"] if isinstance(r["status"], list) else [r["status"]]),
@@ -232,11 +294,6 @@ class _Builder:
             )
             for r in data.get("responses") or []
         )
-        inbound = {}
-        for name, raw in (data.get("inbound") or {}).items():
-            compiled = self.mapping(raw["mapping"], ("inbound", name, "mapping"))
-            if compiled is not None:
-                inbound[name] = Inbound(name, raw.get("description", ""), compiled)
         return Destination(
             name=data["name"],
             slug=data["slug"],

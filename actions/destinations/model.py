@@ -177,6 +177,6 @@ class Destination:
         sample = self.path.parent / "settings.sample.yaml"
         if not sample.is_file():
             return {}
-        loaded = load_yaml(sample.read_text(encoding="utf-8"), str(sample))
+        loaded = load_yaml(sample.read_bytes(), str(sample))
         loaded.raise_for_errors(f"settings file {sample}")
         return dict(loaded.value or {})

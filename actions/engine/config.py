@@ -10,13 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions.destinations.loading import DefinitionError, load_destination, resolve, schema_problems
+from actions.destinations.loading import (
+    DefinitionError,
+    load_destination,
+    resolve,
+    schema_intact,
+    schema_problems,
+    schema_valid,
+)
 from actions.destinations.model import Destination, SettingSpec
 from actions.destinations.schema import CONFIG_SCHEMA
-from actions.errors import ActionsError, Diagnostic
+from actions.errors import ActionsError, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
-from actions.yamlsource import load_yaml
+from actions.yamlsource import SourceMap, load_yaml
 
 if TYPE_CHECKING:
     from actions.engine.engine import ConfiguredDestination, SpecCheck
@@ -100,6 +107,17 @@ class Filter:
         return event
 
 
+_TYPE_NAMES = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
+    list: "list",
+    type(None): "null",
+}
+
+
 def validate_settings(
     specs: Mapping[str, SettingSpec], given: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -140,14 +158,20 @@ def validate_settings(
             "boolean": isinstance(value, bool),
             "object": isinstance(value, dict),
         }[spec.type]
-        if spec.type == "string" and isinstance(value, int | float) and not isinstance(value, bool):
-            value, ok = str(value), True
         if not ok:
+            # A number where text is declared: YAML read an unquoted token (`012345`, `1.10`)
+            # as a number, which may not be what was written; quoting it keeps the text.
+            number = isinstance(value, int | float) and not isinstance(value, bool)
             problems.append(
                 Diagnostic(
                     "setting-type",
-                    f"setting {name!r} must be {spec.type}; {shown} is not",
+                    f"setting {name!r} must be {spec.type}; {shown} is "
+                    + (f"a {_TYPE_NAMES.get(type(value), type(value).__name__)}"),
                     path=("settings", name),
+                    hint="write the value in quotes: unquoted, YAML reads digits as a number "
+                    "(and `0123` as 83, `1.10` as 1.1)"
+                    if spec.type == "string" and number
+                    else None,
                 )
             )
             continue
@@ -185,35 +209,147 @@ def validate_settings(
 
 def load_config(path: str | Path, spec_check: SpecCheck | None = None) -> ConfiguredDestination:
     """Load a config file (see docs/format.md) and configure its destination. ``spec_check``
-    overrides the file's ``spec_check``."""
+    overrides the file's ``spec_check``. Every problem of the file is raised together, located
+    in it (a schema error does not hide the others)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as exc:
         raise ActionsError(f"cannot read config {file}: {exc.strerror or exc}") from None
-    loaded = load_yaml(text, str(file))
-    loaded.raise_for_errors(f"config {file}")
-    problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
-    if problems:
+    loaded = load_yaml(data, str(file))
+    if loaded.value is None or any(p.rule == "yaml-syntax" for p in loaded.problems):
+        loaded.raise_for_errors(f"config {file}")
+    checked = check_config(loaded.value, loaded.source, file.parent, spec_check)
+    problems = [p for p in loaded.problems if p.severity is Severity.ERROR]
+    problems.extend(checked.problems)
+    if problems or checked.configured is None:
         raise DefinitionError(f"config {file}", problems)
-    data = loaded.value
-    target = data["destination"]
-    relative = file.parent / target
-    destination: Destination = load_destination(relative if relative.exists() else resolve(target))
+    return checked.configured
+
+
+_NAME_RULES = frozenset({"unknown-setting", "unknown-field", "unknown-directive"})
+"""Rules about a name: their findings point at the key, not at its value."""
+
+
+@attrs.frozen
+class ConfigCheck:
+    """What checking a config's data gave: its destination (when the pack loads), the
+    configured destination (when there is no problem) and every problem, located."""
+
+    destination: Destination | None
+    configured: ConfiguredDestination | None
+    problems: tuple[Diagnostic, ...]
+
+
+def check_config(
+    data: Any, source: SourceMap, folder: Path, spec_check: SpecCheck | None = None
+) -> ConfigCheck:
+    """Check a config's data against the config schema, then configure its destination with
+    the parts that have no schema error: a subscription with one is replaced by a disabled
+    stand-in (so the others keep their index), a filter by an empty one. ``folder`` is where
+    a relative ``destination:`` path starts."""
+    problems = schema_problems(data, CONFIG_SCHEMA, source)
+    if not isinstance(data, dict):
+        return ConfigCheck(None, None, tuple(problems))
+    bad = [p.path for p in problems]
+    target = data.get("destination")
+    if not isinstance(target, str) or not schema_intact(bad, ("destination",)):
+        return ConfigCheck(None, None, tuple(problems))
+    relative = folder / target
     try:
-        return destination.configure(
-            data.get("settings") or {},
-            data.get("subscriptions"),
-            data.get("filters"),
-            source=loaded.source,
-            spec_check=spec_check or data.get("spec_check", "read"),
+        destination = load_destination(relative if relative.exists() else resolve(target))
+    except InvalidInputError as exc:
+        return ConfigCheck(None, None, (*problems, *exc.diagnostics))
+    except (ActionsError, OSError) as exc:
+        where = ("destination",)
+        problem = Diagnostic("schema", str(exc), path=where, location=source.locate(where))
+        return ConfigCheck(None, None, (*problems, problem))
+    settings = data.get("settings") if schema_intact(bad, ("settings",)) else None
+    subscriptions: list[Any] | None = None
+    raw_subscriptions = data.get("subscriptions")
+    if raw_subscriptions is not None:
+        subscriptions = []
+        if schema_intact(bad, ("subscriptions",)) and isinstance(raw_subscriptions, list):
+            for index, item in enumerate(raw_subscriptions):
+                if schema_valid(bad, ("subscriptions", index)):
+                    subscriptions.append(item)
+                elif destination.actions:
+                    subscriptions.append(_stand_in(destination, index))
+                else:
+                    break
+    raw_filters = data.get("filters")
+    filters = None
+    if schema_intact(bad, ("filters",)) and isinstance(raw_filters, list):
+        filters = [
+            f if schema_valid(bad, ("filters", i)) else {} for i, f in enumerate(raw_filters)
+        ]
+    chosen: SpecCheck = (
+        data.get("spec_check", "read") if schema_intact(bad, ("spec_check",)) else "read"
+    )
+    configured = None
+    try:
+        configured = destination.configure(
+            settings if isinstance(settings, dict) else {},
+            subscriptions,
+            filters,
+            source=source,
+            spec_check=spec_check or chosen,
         )
     except DefinitionError as exc:
-        located = [
-            d.at(loaded.source.locate(d.path)) if d.location is None else d for d in exc.diagnostics
-        ]
-        raise DefinitionError(f"config {file}", located) from None
+        problems.extend(
+            d if d.location is not None else d.at(source.locate(d.path, key=d.rule in _NAME_RULES))
+            for d in exc.diagnostics
+        )
     except FQLSyntaxError as exc:
-        raise DefinitionError(
-            f"config {file}", [Diagnostic("fql-syntax", exc.message, hint=exc.hint)]
-        ) from None
+        problems.append(Diagnostic("fql-syntax", exc.message, hint=exc.hint))
+    return ConfigCheck(destination, None if problems else configured, tuple(problems))
+
+
+def _stand_in(destination: Destination, index: int) -> Subscription:
+    action = next(iter(destination.actions.values()))
+    return Subscription(
+        f"subscriptions[{index}]",
+        action.key,
+        action.default_trigger or 'type = "track"',
+        enabled=False,
+    )
+
+
+def load_settings(path: str | Path, destination: Destination | None = None) -> dict[str, Any]:
+    """The settings in a settings file (a YAML mapping of setting names to values, as used by
+    ``actions run --settings FILE``). With ``destination``, the values are checked against its
+    settings: every problem is located in the file (``file:line:column``) and raised together
+    as a :class:`DefinitionError`. Messages never contain a secret's value."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ActionsError(f"cannot read settings {file}: {exc.strerror or exc}") from None
+    loaded = load_yaml(data, str(file))
+    loaded.raise_for_errors(f"settings {file}")
+    if loaded.value is None:
+        return {}
+    if not isinstance(loaded.value, dict):
+        problem = Diagnostic(
+            "schema",
+            f"a settings file is a mapping of setting names to values, not a "
+            f"{_TYPE_NAMES.get(type(loaded.value), type(loaded.value).__name__)}",
+            location=loaded.source.locate(()),
+            hint="write one `name: value` per line",
+        )
+        raise DefinitionError(f"settings {file}", [problem])
+    settings = dict(loaded.value)
+    if destination is not None:
+        _, problems = validate_settings(destination.settings, settings)
+        if problems:
+            # Paths are ("settings", name, ...); in this file the names are at the top.
+            located = [
+                attrs.evolve(
+                    d,
+                    path=d.path[1:],
+                    location=loaded.source.locate(d.path[1:], key=d.rule in _NAME_RULES),
+                )
+                for d in problems
+            ]
+            raise DefinitionError(f"settings {file}", located)
+    return settings

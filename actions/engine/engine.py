@@ -19,6 +19,7 @@ import attrs
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
 from actions.destinations.request import BuiltRequest
+from actions.destinations.settingrefs import unknown_setting_references
 from actions.engine.config import Filter, Subscription, validate_settings
 from actions.engine.outcomes import (
     EventResult,
@@ -207,6 +208,11 @@ class ConfiguredDestination:
                             hint=_did_you_mean(key, fields),
                         )
                     )
+            problems.extend(
+                unknown_setting_references(
+                    subscription.mapping, (*where, "mapping"), destination.settings, source
+                )
+            )
             try:
                 trigger = compile_trigger(subscription.trigger)
             except FQLSyntaxError as exc:

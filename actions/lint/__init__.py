@@ -1,7 +1,16 @@
 """``actions lint``: static checks of packs and configs, with located findings."""
 
-from actions.lint.reporters import REPORTERS
+from actions.lint.reporters import REPORTERS, render_summary
 from actions.lint.rules import RULES, Rule
-from actions.lint.runner import lint, lint_file
+from actions.lint.runner import LintResult, lint, lint_file, lint_paths
 
-__all__ = ["REPORTERS", "RULES", "Rule", "lint", "lint_file"]
+__all__ = [
+    "REPORTERS",
+    "RULES",
+    "LintResult",
+    "Rule",
+    "lint",
+    "lint_file",
+    "lint_paths",
+    "render_summary",
+]

@@ -17,7 +17,7 @@ def _source_line(file: str | None, line: int, cache: dict[str, list[str]]) -> st
         return ""
     if file not in cache:
         try:
-            cache[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            cache[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             cache[file] = []
     lines = cache[file]
@@ -122,6 +122,21 @@ def render_sarif(findings: Sequence[Diagnostic]) -> str:
         ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def render_summary(files: int, findings: Sequence[Diagnostic]) -> str:
+    """The closing line of the text format: ``3 files checked, no findings`` or
+    ``2 files checked: 1 error, 2 warnings``."""
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if not findings:
+        return f"{checked}, no findings"
+    counts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        count = sum(1 for d in findings if d.severity is severity)
+        if count:
+            noun = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+            counts.append(f"{count} {noun[severity]}{'s' if count != 1 else ''}")
+    return f"{checked}: {', '.join(counts)}"
 
 
 REPORTERS = {

@@ -17,7 +17,13 @@ from actions.fql import compile as compile_trigger
 from actions.fql import parse as parse_trigger
 from actions.mapping import is_directive
 from actions.spec import KNOWN_PATHS, suggest
-from actions.yamlsource import SourceMap
+from actions.yamlsource import (
+    MAX_YAML_ALIAS_NODES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    SourceMap,
+)
 
 
 @attrs.frozen
@@ -67,6 +73,26 @@ for _id, _summary, _why in [
         "yaml-syntax",
         "the file is not valid YAML",
         "A YAML syntax error stops everything else from being checked. Fix the YAML at the line shown (indentation, an unclosed quote or bracket, a `:` inside an unquoted value).",
+    ),
+    (
+        "yaml-encoding",
+        "the file is not UTF-8",
+        "Packs, configs and settings files are read as UTF-8. The finding points at the first byte that is not (a file saved as Latin-1 or UTF-16, or binary data). Save the file as UTF-8.",
+    ),
+    (
+        "yaml-aliases",
+        "the aliases of a document expand to too many values",
+        "Each alias (`*name`) stands for a copy of its anchor's whole value, so a few lines of "
+        "aliases of aliases can stand for billions of values. At most "
+        f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases (docs/format.md, Limits); write "
+        "the values out or use fewer aliases.",
+    ),
+    (
+        "yaml-limit",
+        "the document is too large or nested too deeply",
+        f"A document may have at most {MAX_YAML_BYTES:,} bytes, {MAX_YAML_NODES:,} values and "
+        f"{MAX_YAML_DEPTH} levels of nesting, so that any file loads in well under a second "
+        "(docs/format.md, Limits). Split the file or flatten the structure.",
     ),
     (
         "duplicate-key",
@@ -127,6 +153,11 @@ for _id, _summary, _why in [
         "unknown-setting",
         "a setting the destination does not have",
         "The destination does not have this setting, so its value would be ignored; usually it is a typo of a setting the hint lists. Fix the name or remove it.",
+    ),
+    (
+        "unknown-setting-reference",
+        "a mapping or request reads a setting the destination does not have",
+        "`$settings.NAME` in a mapping, a template or a request reads a setting; a name the destination does not declare (usually a typo, which the hint corrects) reads nothing, so every event would fail. Packs are refused when they load and configs when they are configured.",
     ),
     (
         "missing-setting",
@@ -423,7 +454,10 @@ def required_unmapped(doc: Document) -> Iterator[Diagnostic]:
         action = doc.destination.actions.get(str(sub.get("action")))
         if action is None:
             continue
-        given = set((sub.get("mapping") or {}).keys()) | set(action.defaults)
+        mapping = sub.get("mapping") or {}
+        if not isinstance(mapping, dict):
+            continue
+        given = set(mapping) | set(action.defaults)
         for field in action.fields:
             if field.required and field.name not in given:
                 path = (where, index)

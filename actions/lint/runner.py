@@ -9,13 +9,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from actions.destinations.loading import (
-    load_destination,
-    load_destination_text,
-    resolve,
-    schema_problems,
-)
-from actions.destinations.schema import CONFIG_SCHEMA
+import attrs
+
+from actions.destinations.loading import load_destination_text
+from actions.engine.config import check_config
 from actions.errors import Diagnostic, InvalidInputError
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
@@ -58,9 +55,12 @@ def _locate(diagnostics: Iterable[Diagnostic], source: SourceMap) -> list[Diagno
 
 
 def lint_file(path: Path) -> list[Diagnostic]:
+    """Every finding of one file. A schema error does not hide the other stages: the parts of
+    the file that are valid are still compiled (triggers, mappings, settings) and every rule
+    runs on whatever can be read."""
     file = str(path)
-    text = path.read_text(encoding="utf-8")
-    loaded = load_yaml(text, file)
+    loaded = load_yaml(path.read_bytes(), file)
+    text = loaded.source.text
     found: list[Diagnostic] = list(loaded.problems)
     kind = _kind(path, loaded.value)
     if loaded.value is None or kind is None or any(p.rule == "yaml-syntax" for p in found):
@@ -72,44 +72,14 @@ def lint_file(path: Path) -> list[Diagnostic]:
         except InvalidInputError as exc:
             found.extend(exc.diagnostics)
     else:
-        problems = schema_problems(loaded.value, CONFIG_SCHEMA, loaded.source)
-        found.extend(problems)
-        if not problems:
-            destination = _config_destination(path, loaded.value, found, loaded.source)
+        checked = check_config(loaded.value, loaded.source, path.parent)
+        found.extend(checked.problems)
+        destination = checked.destination
     document = Document(file, kind, loaded.value, loaded.source, destination)
     for rule in RULES.values():
         if rule.check is not None:
             found.extend(rule.check(document))
     return _suppress(_locate(found, loaded.source), text, loaded.value)
-
-
-def _config_destination(
-    path: Path, data: dict[str, Any], found: list[Diagnostic], source: SourceMap
-) -> Any:
-    target = data["destination"]
-    relative = path.parent / target
-    try:
-        destination = load_destination(relative if relative.exists() else resolve(target))
-    except InvalidInputError as exc:
-        found.extend(exc.diagnostics)
-        return None
-    except Exception as exc:
-        found.append(
-            Diagnostic(
-                "schema", str(exc), path=("destination",), location=source.locate(("destination",))
-            )
-        )
-        return None
-    try:
-        destination.configure(
-            data.get("settings") or {},
-            data.get("subscriptions"),
-            data.get("filters"),
-            source=source,
-        )
-    except InvalidInputError as exc:
-        found.extend(exc.diagnostics)
-    return destination
 
 
 def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:
@@ -145,6 +115,20 @@ def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]
     )
 
 
-def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
+@attrs.frozen
+class LintResult:
+    """The files checked and every finding, in file order."""
+
+    files: tuple[Path, ...]
+    findings: tuple[Diagnostic, ...]
+
+
+def lint_paths(paths: Sequence[str], ignore: Iterable[str] = ()) -> LintResult:
     skip = set(ignore)
-    return [d for file in discover(paths) for d in lint_file(file) if d.rule not in skip]
+    files = discover(paths)
+    findings = [d for file in files for d in lint_file(file) if d.rule not in skip]
+    return LintResult(tuple(files), tuple(findings))
+
+
+def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
+    return list(lint_paths(paths, ignore).findings)

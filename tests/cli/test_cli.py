@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from actions.lint.runner import discover
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -195,7 +197,12 @@ def test_invalid_config_exit_code_and_location(tmp_path: Path) -> None:
 def test_lint_clean_packs_exit_zero() -> None:
     result = actions("lint", "mappings/")
     assert result.returncode == 0, result.stdout
-    assert result.stdout == ""
+    files = len(discover([str(ROOT / "mappings")]))  # packs and sample settings, no fixtures
+    assert files >= 6
+    assert result.stdout == f"{files} files checked, no findings\n"
+    # Machine-readable formats stay so: no summary line.
+    assert actions("lint", "mappings/", "--format", "json").stdout == "[]\n"
+    assert actions("lint", "mappings/", "--format", "concise").stdout == ""
 
 
 def test_lint_findings_formats_and_fail_level() -> None:
@@ -204,6 +211,9 @@ def test_lint_findings_formats_and_fail_level() -> None:
     strict = actions("lint", case, "--fail-level", "warning")
     assert strict.returncode == 1
     assert "[mixed-and-or]" in strict.stdout
+    assert strict.stdout.endswith("\n1 file checked: 1 warning\n")
+    two = actions("lint", case, "tests/lint/cases/setting-type.yaml")
+    assert two.stdout.endswith("\n2 files checked: 2 errors, 1 warning\n")
     assert "^~~" in strict.stdout
     sarif = actions("lint", case, "--format", "sarif")
     assert json.loads(sarif.stdout)["runs"][0]["results"][0]["ruleId"] == "mixed-and-or"
@@ -215,6 +225,27 @@ def test_lint_findings_formats_and_fail_level() -> None:
     error = actions("lint", "tests/lint/cases/fql-syntax.yaml", "--format", "concise")
     assert error.returncode == 1
     assert error.stdout.startswith("tests/lint/cases/fql-syntax.yaml:5:29: error:")
+
+
+def test_hostile_yaml_is_a_located_error_not_a_crash(tmp_path: Path) -> None:
+    latin = tmp_path / "config.yaml"
+    latin.write_bytes(b"destination: adjust\nsettings: {app_token: caf\xe9}\n")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_bytes((ROOT / "tests" / "lint" / "cases" / "yaml-aliases.yaml").read_bytes())
+    for path, rule in ((latin, "yaml-encoding"), (bomb, "yaml-aliases")):
+        for command in (["run", str(path), "-q"], ["lint", str(path)]):
+            result = actions(*command)
+            assert result.returncode == 1, (command, result.stderr)
+            assert f"[{rule}]" in result.stdout + result.stderr
+
+
+def test_settings_file_errors_are_located(tmp_path: Path) -> None:
+    settings = tmp_path / "adjust.yaml"
+    settings.write_text("app_token: 12345\nsend_to_productin: true\n", encoding="utf-8")
+    result = actions("run", "adjust", "--settings", str(settings), "-q")
+    assert result.returncode == 1
+    assert f"{settings}:1:12: error: setting 'app_token' must be string" in result.stderr
+    assert f"{settings}:2:1: error: unknown setting 'send_to_productin'" in result.stderr
 
 
 def test_lint_explain_and_usage_errors() -> None:

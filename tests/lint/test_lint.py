@@ -98,3 +98,21 @@ def test_every_rule_is_documented() -> None:
     for rule in RULES.values():
         assert f"### `{rule.id}` ({rule.severity.value})" in docs
         assert rule.explanation in docs
+
+
+STAGES = [HERE / "stages" / "config.yaml", HERE / "stages" / "pack" / "destination.yaml"]
+
+
+@pytest.mark.parametrize("case", STAGES, ids=["config", "pack"])
+def test_a_schema_error_hides_no_other_finding(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file with a schema error, an FQL error, an unknown setting reference and a lint
+    rule's finding: all of them come out of one run."""
+    monkeypatch.chdir(HERE)
+    findings = lint_file(case.relative_to(HERE))
+    rules = {d.rule for d in findings}
+    assert {"schema", "fql-syntax", "unknown-setting-reference", "mixed-and-or"} <= rules, rules
+    rendered = REPORTERS["text"](findings)
+    snapshot = case.with_suffix(".txt")
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snapshot.write_text(rendered + "\n", encoding="utf-8")
+    assert rendered + "\n" == snapshot.read_text(encoding="utf-8")
