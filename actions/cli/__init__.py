@@ -216,14 +216,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if not matched:
             continue
         print("  mapping:")
-        for entry in compiled.mapping.trace(event, configured._settings):
+        # Values and failures as the shown settings (each secret ***) give them; a value that
+        # differs with the real settings is derived from a secret, and says so.
+        real = compiled.mapping.trace(event, configured._settings)
+        shown = compiled.mapping.trace(event, configured.settings_view)
+        for entry, view in zip(real, shown, strict=True):
             value = (
                 "(missing)"
-                if repr(entry.value) == "MISSING"
-                else json.dumps(entry.value, ensure_ascii=False)
+                if repr(view.value) == "MISSING"
+                else json.dumps(view.value, ensure_ascii=False)
             )
-            print(f"    {entry.key} = {value}  ← {entry.origin}")
-            for failure in entry.failures:
+            secret = "  (from a secret setting, shown as ***)" if entry != view else ""
+            print(f"    {view.key} = {value}  ← {entry.origin}{secret}")
+            for failure in view.failures:
                 print(f"      failed: {failure}")
     print("outcomes:")
     for outcome in configured.process(event):

@@ -1,0 +1,53 @@
+"""Secrets on the command line: ``actions explain`` and ``actions lint`` never show one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+VAULT = ROOT / "tests" / "engine" / "test_secrets.py"
+
+
+def actions(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "actions", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env=env,
+    )
+
+
+def vault_pack(folder: Path) -> Path:
+    """The engine tests' pack, whose fields are fed by a secret setting."""
+    sys.path.insert(0, str(VAULT.parent))
+    try:
+        from test_secrets import PACK
+    finally:
+        sys.path.remove(str(VAULT.parent))
+    path = folder / "destination.yaml"
+    path.write_text(PACK, encoding="utf-8")
+    return path
+
+
+def test_explain_never_prints_a_secret_derived_value(tmp_path: Path) -> None:
+    pack = vault_pack(tmp_path)
+    settings = tmp_path / "settings.yaml"
+    settings.write_text('token: "s3kr/t"\n', encoding="utf-8")
+    event = {"type": "track", "event": "E", "userId": "u", "messageId": "m"}
+    result = actions("explain", str(pack), json.dumps(event), "--settings", str(settings))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for form in ("s3kr/t", "S3KR/T", quote("s3kr/t", safe=""), "s3kr\\/t", "s3kr"):
+        assert form not in out, form
+    lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
+    assert lines["loud"].startswith('    loud = "***"')
+    assert "from a secret setting" in lines["loud"]
+    assert lines["said"].startswith('    said = "key=***!"')
+    assert "from a secret setting" not in lines["name"]
+    assert '"loud": "***"' in out
