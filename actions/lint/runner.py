@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from actions.destinations.loading import (
     load_destination,
     load_destination_text,
@@ -16,7 +18,8 @@ from actions.destinations.loading import (
     schema_problems,
 )
 from actions.destinations.schema import CONFIG_SCHEMA
-from actions.errors import Diagnostic, InvalidInputError
+from actions.engine.config import is_environment_form
+from actions.errors import Diagnostic, InvalidInputError, Location
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -80,7 +83,30 @@ def lint_file(path: Path) -> list[Diagnostic]:
     for rule in RULES.values():
         if rule.check is not None:
             found.extend(rule.check(document))
-    return _suppress(_locate(found, loaded.source), text, loaded.value)
+    findings = _suppress(_locate(found, loaded.source), text, loaded.value)
+    if kind == "config":
+        hidden = _setting_values(loaded.value, destination, loaded.source)
+        findings = [attrs.evolve(d, hidden=hidden) for d in findings] if hidden else findings
+    return findings
+
+
+def _setting_values(data: Any, destination: Any, source: SourceMap) -> tuple[Location, ...]:
+    """Where a config's setting values that may be secret are: those of secret settings, of
+    settings the destination does not have (a misspelt secret), or all of them when the
+    destination is unknown; ``{env: NAME}`` forms hold no value."""
+    settings = data.get("settings") if isinstance(data, dict) else None
+    if not isinstance(settings, dict):
+        return ()
+    known = destination.settings if destination is not None else {}
+    spans = []
+    for name, value in settings.items():
+        spec = known.get(name)
+        if (spec is not None and not spec.secret) or is_environment_form(value):
+            continue
+        location = source.values.get(("settings", name))
+        if location is not None:
+            spans.append(location)
+    return tuple(spans)
 
 
 def _config_destination(
@@ -108,7 +134,9 @@ def _config_destination(
             source=source,
         )
     except InvalidInputError as exc:
-        found.extend(exc.diagnostics)
+        # A setting read from an environment variable is read where the destination runs,
+        # not where its config is linted.
+        found.extend(d for d in exc.diagnostics if d.rule != "setting-env")
     return destination
 
 

@@ -51,3 +51,30 @@ def test_explain_never_prints_a_secret_derived_value(tmp_path: Path) -> None:
     assert lines["said"].startswith('    said = "key=***!"')
     assert "from a secret setting" not in lines["name"]
     assert '"loud": "***"' in out
+
+
+def test_lint_never_quotes_a_secret_value(tmp_path: Path) -> None:
+    from actions.lint import REPORTERS, lint_file
+
+    config = tmp_path / "adjust.yaml"
+    config.write_text(
+        "destination: adjust\n"
+        "settings:\n"
+        "  app_token: a1\n"
+        "  s2s_token: [supersecret-1]  # a list: the wrong type\n"
+        '  s2s_tokn: "supersecret-2"\n'
+        "  app_tokn: plain-value\n",
+        encoding="utf-8",
+    )
+    findings = lint_file(config)
+    assert {d.rule for d in findings} == {"setting-type", "unknown-setting"}
+    for name, render in REPORTERS.items():
+        out = render(findings)
+        assert "supersecret" not in out, name
+    text = REPORTERS["text"](findings)
+    assert "  s2s_token: ***  # a list: the wrong type" in text
+    assert "       |              ^~~\n" in text
+    # A misspelt name may be a secret's: its value is hidden too.
+    assert "  s2s_tokn: ***" in text
+    assert "plain-value" not in text
+    assert actions("lint", str(config)).stdout.count("***") == 3
