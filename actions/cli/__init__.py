@@ -200,22 +200,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
         Path(args.event).read_text(encoding="utf-8") if Path(args.event).is_file() else args.event
     )
     event = json.loads(text)
+    for line in explain_lines(configured, event):
+        print(line)
+    return EXIT_OK
+
+
+def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str]:
+    """What ``actions explain`` prints: per subscription, its trigger and mapping traced for
+    the event, then the outcomes (as shown: nothing derived from a secret setting)."""
     for compiled in configured._subscriptions:
         name = compiled.subscription.name
         matched = compiled.trigger.matches(event)
-        print(
-            f"subscription {name!r} ({compiled.action.key}): "
-            + ("matched" if matched else "not matched")
+        yield f"subscription {name!r} ({compiled.action.key}): " + (
+            "matched" if matched else "not matched"
         )
-        print("  trigger:")
-        print(
-            "\n".join(
-                "    " + line for line in compiled.trigger.explain(event).render().splitlines()
-            )
-        )
+        yield "  trigger:"
+        for line in compiled.trigger.explain(event).render().splitlines():
+            yield "    " + line
         if not matched:
             continue
-        print("  mapping:")
+        yield "  mapping:"
         # Values and failures as the shown settings (each secret ***) give them; a value that
         # differs with the real settings is derived from a secret, and says so.
         real = compiled.mapping.trace(event, configured._settings)
@@ -227,18 +231,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 else json.dumps(view.value, ensure_ascii=False)
             )
             secret = "  (from a secret setting, shown as ***)" if entry != view else ""
-            print(f"    {view.key} = {value}  ← {entry.origin}{secret}")
+            yield f"    {view.key} = {value}  ← {entry.origin}{secret}"
             for failure in view.failures:
-                print(f"      failed: {failure}")
-    print("outcomes:")
+                yield f"      failed: {failure}"
+    yield "outcomes:"
     for outcome in configured.process(event):
-        print(
-            "  "
-            + json.dumps(outcome.to_dict(payload=True), ensure_ascii=False, indent=2).replace(
-                "\n", "\n  "
-            )
-        )
-    return EXIT_OK
+        shown_outcome = json.dumps(outcome.to_dict(payload=True), ensure_ascii=False, indent=2)
+        yield "  " + shown_outcome.replace("\n", "\n  ")
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
