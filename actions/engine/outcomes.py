@@ -59,16 +59,25 @@ class Request:
     def shown(self) -> Request:
         """The request as shown: built with ``***`` for every secret setting (itself when
         the destination has no secret set). Made once, on first use."""
-        if self.redactor is None:
-            return self
         cached: Request | None = self.__dict__.get("_shown")
         if cached is None:
+            if self.redactor is None:
+                return self
             try:
                 cached = self.redactor(self)
             except Exception:  # nothing that could be trusted to show: only the method
                 cached = masked(self)
             object.__setattr__(self, "_shown", cached)
         return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its shown form made, and without what makes it (a function of the
+        configured destination, and the event)."""
+        state = dict(self.__dict__)
+        if self.redactor is not None:
+            state["_shown"] = self.shown
+        state["redactor"] = state["source"] = None
+        return state
 
     def to_dict(self, *, reveal_secrets: bool = False, payload: bool = False) -> dict[str, Any]:
         this = self if reveal_secrets else self.shown

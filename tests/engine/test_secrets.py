@@ -235,3 +235,21 @@ def test_pickled_destinations_show_the_same() -> None:
     configured = pickle.loads(pickle.dumps(configure(SECRET)))
     [request] = configured.process(EVENT)
     assert request.to_dict(payload=True)["payload"]["loud"] == "***"
+
+
+def test_requests_and_failures_pickle_as_shown() -> None:
+    from actions.pipelines import dead_letter
+
+    configured = configure(SECRET)
+    [request] = configured.process(EVENT)
+    again = pickle.loads(pickle.dumps(request))
+    assert again == request
+    assert again.to_dict(payload=True) == request.to_dict(payload=True)
+    assert again.to_dict(reveal_secrets=True) == request.to_dict(reveal_secrets=True)
+    event = {"type": "page", "userId": "u", "messageId": "m", "properties": {"kind": "x"}}
+    [failed] = configured.process(event)
+    assert isinstance(failed, actions.Failed)
+    letter = json.dumps(dead_letter(event, failed), ensure_ascii=False)
+    for form in encodings(SECRET):
+        assert form not in letter, form
+    assert "'***'" in letter
