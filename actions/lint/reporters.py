@@ -42,18 +42,19 @@ def _hide(
         return text, column, width
     end_column = column + width
 
-    def moved(at: int) -> int:
+    def moved(at: int, inside: int) -> int:
+        """Column ``at`` on the shown line; within a hidden span, its start plus ``inside``."""
         shift = 0
         for start, end in cuts:
             if at >= end:
                 shift += (end - start) - 3
             elif at > start:
-                shift += at - start - min(at - start, 3)
+                shift += at - start - inside
         return at - shift
 
     for start, end in sorted(cuts, reverse=True):
         text = text[: start - 1] + "***" + text[end - 1 :]
-    column, end_column = moved(column), moved(end_column)
+    column, end_column = moved(column, 0), moved(end_column, 3)
     return text, column, max(1, end_column - column)
 
 

@@ -78,3 +78,18 @@ def test_lint_never_quotes_a_secret_value(tmp_path: Path) -> None:
     assert "  s2s_tokn: ***" in text
     assert "plain-value" not in text
     assert actions("lint", str(config)).stdout.count("***") == 3
+
+
+def test_hidden_spans_move_the_underline() -> None:
+    from actions.errors import Location
+    from actions.lint.reporters import _hide
+
+    line = "  s2s_token: abcdef  # c"
+    span = (Location("f", 3, 14, 3, 20),)
+    assert _hide(line, 3, 14, 6, span) == ("  s2s_token: ***  # c", 14, 3)
+    assert _hide(line, 3, 22, 1, span) == ("  s2s_token: ***  # c", 19, 1)
+    assert _hide(line, 3, 3, 9, span) == ("  s2s_token: ***  # c", 3, 9)
+    assert _hide(line, 4, 3, 9, span) == (line, 3, 9)  # another line
+    block = (Location("f", 2, 14, 5, 3),)  # a block scalar over lines 2 to 5
+    assert _hide("    more secret text", 3, 5, 4, block) == ("***", 1, 3)
+    assert _hide("  x: 1", 5, 3, 1, block)[0] == "***x: 1"
