@@ -81,6 +81,9 @@ class Diagnostic:
     path: DataPath = ()
     location: Location | None = None
     hint: str | None = None
+    hidden: tuple[Location, ...] = attrs.field(default=(), eq=False, repr=False)
+    """Spans of the diagnostic's file that hold secret values: a rendering that quotes the
+    source shows each as ``***``."""
 
     @property
     def data_path(self) -> str:

@@ -11,8 +11,13 @@ from typing import Any, Protocol
 
 import attrs
 
-from actions.destinations.loading import load_destination, load_destination_text, resolve
-from actions.engine.config import load_config
+from actions.destinations.loading import (
+    DefinitionError,
+    load_destination,
+    load_destination_text,
+    resolve,
+)
+from actions.engine.config import is_environment_form, load_config
 from actions.engine.engine import ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Outcome, Request
 from actions.errors import ActionsError
@@ -23,13 +28,29 @@ from actions.yamlsource import load_yaml
 class DestinationSpec:
     """What a worker needs to build a configured destination: plain data only. ``definition``
     is the pack's YAML text (so workers need no files), ``settings``, ``subscriptions`` (``None``:
-    the presets), ``filters`` and ``spec_check`` (see :meth:`Destination.configure`)."""
+    the presets), ``filters`` and ``spec_check`` (see :meth:`Destination.configure`).
+
+    It is pickled into the job graph as it is, settings included: give a secret setting as
+    ``{"env": "NAME"}`` and the job graph holds only the variable's name, read on each worker
+    when :meth:`build` configures the destination (docs/pipelines.md). Its repr shows the
+    settings' names, and no value but ``{env: NAME}`` forms."""
 
     definition: str
     settings: Mapping[str, Any]
     subscriptions: tuple[Mapping[str, Any], ...] | None = None
     filters: tuple[Mapping[str, Any], ...] = ()
     spec_check: SpecCheck = "read"
+
+    def __repr__(self) -> str:
+        settings = {
+            k: v if is_environment_form(v) else "***" for k, v in dict(self.settings).items()
+        }
+        preset = self.subscriptions is None
+        return (
+            f"DestinationSpec(settings={settings!r}, "
+            f"subscriptions={'presets' if preset else len(self.subscriptions or ())}, "
+            f"filters={len(self.filters)}, spec_check={self.spec_check!r})"
+        )
 
     @classmethod
     def for_pack(
@@ -56,9 +77,15 @@ class DestinationSpec:
     @classmethod
     def from_config(cls, path: str | Path) -> DestinationSpec:
         """A config file (docs/format.md). It is compiled once here, so that its errors, located
-        in the file, are raised where the pipeline is built rather than on the workers."""
+        in the file, are raised where the pipeline is built rather than on the workers; a
+        setting given as ``{env: NAME}`` stays so (only the name travels) and is read on the
+        workers, so NAME need not be set here."""
         file = Path(path)
-        load_config(file)
+        try:
+            load_config(file)
+        except DefinitionError as exc:
+            if any(d.rule != "setting-env" for d in exc.diagnostics):
+                raise
         data = load_yaml(file.read_text(encoding="utf-8"), str(file)).value
         target = data["destination"]
         relative = file.parent / target

@@ -198,40 +198,44 @@ def cmd_explain(args: argparse.Namespace) -> int:
         Path(args.event).read_text(encoding="utf-8") if Path(args.event).is_file() else args.event
     )
     event = json.loads(text)
+    for line in explain_lines(configured, event):
+        print(line)
+    return EXIT_OK
+
+
+def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str]:
+    """What ``actions explain`` prints: per subscription, its trigger and mapping traced for
+    the event, then the outcomes (as shown: nothing derived from a secret setting)."""
     for compiled in configured._subscriptions:
         name = compiled.subscription.name
         matched = compiled.trigger.matches(event)
-        print(
-            f"subscription {name!r} ({compiled.action.key}): "
-            + ("matched" if matched else "not matched")
+        yield f"subscription {name!r} ({compiled.action.key}): " + (
+            "matched" if matched else "not matched"
         )
-        print("  trigger:")
-        print(
-            "\n".join(
-                "    " + line for line in compiled.trigger.explain(event).render().splitlines()
-            )
-        )
+        yield "  trigger:"
+        for line in compiled.trigger.explain(event).render().splitlines():
+            yield "    " + line
         if not matched:
             continue
-        print("  mapping:")
-        for entry in compiled.mapping.trace(event, configured._settings):
+        yield "  mapping:"
+        # Values and failures as the shown settings (each secret ***) give them; a value that
+        # differs with the real settings is derived from a secret, and says so.
+        real = compiled.mapping.trace(event, configured._settings)
+        shown = compiled.mapping.trace(event, configured.settings_view)
+        for entry, view in zip(real, shown, strict=True):
             value = (
                 "(missing)"
-                if repr(entry.value) == "MISSING"
-                else json.dumps(entry.value, ensure_ascii=False)
+                if repr(view.value) == "MISSING"
+                else json.dumps(view.value, ensure_ascii=False)
             )
-            print(f"    {entry.key} = {value}  ← {entry.origin}")
-            for failure in entry.failures:
-                print(f"      failed: {failure}")
-    print("outcomes:")
+            secret = "  (from a secret setting, shown as ***)" if entry != view else ""
+            yield f"    {view.key} = {value}  ← {entry.origin}{secret}"
+            for failure in view.failures:
+                yield f"      failed: {failure}"
+    yield "outcomes:"
     for outcome in configured.process(event):
-        print(
-            "  "
-            + json.dumps(outcome.to_dict(payload=True), ensure_ascii=False, indent=2).replace(
-                "\n", "\n  "
-            )
-        )
-    return EXIT_OK
+        shown_outcome = json.dumps(outcome.to_dict(payload=True), ensure_ascii=False, indent=2)
+        yield "  " + shown_outcome.replace("\n", "\n  ")
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

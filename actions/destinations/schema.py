@@ -14,6 +14,28 @@ SETTING_TYPES = ["string", "number", "integer", "boolean", "object"]
 FIELD_TYPES = ["string", "text", "number", "integer", "boolean", "datetime", "object"]
 FORMATS = ["date-time", "date", "email", "uri", "ipv4", "ipv6", "uuid", "currency"]
 
+ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+ENVIRONMENT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["env"],
+    "properties": {
+        "env": {
+            "type": "string",
+            "pattern": ENV_NAME_PATTERN,
+            "description": "the environment variable that holds the value, read where the "
+            "destination is configured (see docs/format.md)",
+        }
+    },
+}
+"""A setting's value given as the name of an environment variable: ``{env: NAME}``."""
+_SETTING_VALUE: dict[str, Any] = {
+    "description": "the setting's value, or {env: NAME}: the value of environment variable "
+    "NAME, read where the destination is configured (for a setting that is not an object)",
+    "if": {"type": "object", "required": ["env"], "maxProperties": 1},
+    "then": ENVIRONMENT,
+}
+
 _SETTING = {
     "type": "object",
     "additionalProperties": False,
@@ -201,7 +223,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "required": ["destination"],
     "properties": {
         "destination": {"type": "string", "minLength": 1},
-        "settings": {"type": "object"},
+        "settings": {"type": "object", "additionalProperties": _SETTING_VALUE},
         "spec_check": {
             "enum": ["read", "full"],
             "default": "read",
@@ -287,17 +309,22 @@ def settings_schema(slug: str, settings: Any) -> dict[str, Any]:
     """The JSON Schema of one destination's settings (from its setting specs)."""
     properties: dict[str, Any] = {}
     for name, spec in settings.items():
-        schema: dict[str, Any] = {"type": _SETTING_JSON_TYPES[spec.type]}
+        value: dict[str, Any] = {"type": _SETTING_JSON_TYPES[spec.type]}
+        schema: dict[str, Any] = {}
         if spec.label or spec.description:
             schema["description"] = " - ".join(p for p in (spec.label, spec.description) if p)
         if spec.choices:
-            schema["enum"] = list(spec.choices)
+            value["enum"] = list(spec.choices)
         if spec.values:
-            schema["additionalProperties"] = {"type": _SETTING_JSON_TYPES[spec.values]}
+            value["additionalProperties"] = {"type": _SETTING_JSON_TYPES[spec.values]}
         if spec.has_default:
             schema["default"] = spec.default
         if spec.secret:
             schema["writeOnly"] = True
+        if spec.type == "object":
+            schema.update(value)
+        else:  # the value, or the environment variable that holds it
+            schema["anyOf"] = [value, {"$ref": "#/definitions/environment"}]
         properties[name] = schema
     return {
         "$schema": _DRAFT,
@@ -306,4 +333,5 @@ def settings_schema(slug: str, settings: Any) -> dict[str, Any]:
         "additionalProperties": False,
         "required": [name for name, spec in settings.items() if spec.required],
         "properties": properties,
+        "definitions": {"environment": ENVIRONMENT},
     }

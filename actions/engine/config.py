@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,6 +141,11 @@ def validate_settings(
             )
     for name, spec in specs.items():
         value = given.get(name, spec.default if spec.has_default else None)
+        if spec.type != "object" and is_environment_form(value):
+            value, trouble = from_environment(name, spec, value["env"])
+            if trouble is not None:
+                problems.append(trouble)
+                continue
         if value is None or value == "":
             if spec.required:
                 problems.append(
@@ -205,6 +212,57 @@ def validate_settings(
         # configured destination (parts of its requests are rendered once).
         out[name] = copy.deepcopy(value) if isinstance(value, dict) else value
     return out, problems
+
+
+def is_environment_form(value: Any) -> bool:
+    """A setting's value given as ``{env: NAME}``: the value of environment variable NAME."""
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("env"), str)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,4300}")
+_BOOLEANS = {"true": True, "false": False}
+
+
+def from_environment(name: str, spec: SettingSpec, variable: str) -> tuple[Any, Diagnostic | None]:
+    """The value of setting ``name`` from environment variable ``variable``, read now (where
+    the destination is configured), as the setting's type; or the problem. Messages name the
+    variable and never show its value."""
+    where = ("settings", name, "env")
+    text = os.environ.get(variable)
+    if text is None:
+        return None, Diagnostic(
+            "setting-env",
+            f"setting {name!r} is read from the environment variable {variable!r}, "
+            "which is not set",
+            path=where,
+            hint=f"set {variable} where the destination is configured (for a pipeline: on "
+            "every worker)",
+        )
+    if spec.type == "string":
+        return text, None
+    word = text.strip()
+    value: Any = None
+    if spec.type == "boolean":
+        value = _BOOLEANS.get(word.lower())
+    elif _INTEGER.fullmatch(word):
+        value = int(word)
+    elif spec.type == "number":
+        try:
+            value = float(word)
+        except ValueError:
+            value = None
+        if value is not None and value - value != 0:  # NaN or infinity
+            value = None
+    if value is None:
+        return None, Diagnostic(
+            "setting-env",
+            f"setting {name!r}: the environment variable {variable!r} does not hold "
+            + {"boolean": "a boolean (true or false)", "integer": "an integer"}.get(
+                spec.type, "a number"
+            ),
+            path=where,
+        )
+    return value, None
 
 
 def load_config(path: str | Path, spec_check: SpecCheck | None = None) -> ConfiguredDestination:

@@ -22,6 +22,7 @@ from actions.destinations.request import BuiltRequest
 from actions.destinations.settingrefs import unknown_setting_references
 from actions.engine.config import Filter, Subscription, validate_settings
 from actions.engine.outcomes import (
+    SECRET_PLACEHOLDER,
     EventResult,
     Failed,
     Filtered,
@@ -117,7 +118,7 @@ class ConfiguredDestination:
         filters: tuple[Filter, ...],
         plain: tuple[Any, ...],
         spec_check: SpecCheck = "read",
-        secrets: tuple[str, ...] = (),
+        shown: Mapping[str, Any] | None = None,
     ) -> None:
         self.destination = destination
         self.spec_check = spec_check
@@ -127,7 +128,7 @@ class ConfiguredDestination:
         self._subscriptions = compiled
         self._filters = filters
         self._plain = plain
-        self._secrets = secrets
+        self._shown = shown
         # Dispatch (see _candidates_for). Per type, then event (a look-up by two strings costs
         # less than one by a tuple): the subscriptions the index admits, each with its trigger,
         # or None when the index decides the whole trigger.
@@ -183,7 +184,7 @@ class ConfiguredDestination:
                 except DefinitionError as exc:
                     problems.extend(d.under(("subscriptions", index)) for d in exc.diagnostics)
         compiled = []
-        secrets = _secret_values(destination, values)
+        shown = _shown_settings(destination, values)
         for index, subscription in enumerate(chosen):
             where = ("subscriptions", index)
             action = destination.actions.get(subscription.action)
@@ -251,7 +252,7 @@ class ConfiguredDestination:
                 mapping,
                 read_check,
                 values,
-                secrets,
+                shown,
                 _one_call_type(trigger),
             )
             compiled.append(
@@ -285,7 +286,7 @@ class ConfiguredDestination:
             spec_check,
         )
         return cls(
-            destination, values, tuple(compiled), tuple(built_filters), plain, spec_check, secrets
+            destination, values, tuple(compiled), tuple(built_filters), plain, spec_check, shown
         )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -301,11 +302,9 @@ class ConfiguredDestination:
 
     @property
     def settings_view(self) -> dict[str, Any]:
-        """The settings, with secret values replaced by ``***``."""
-        return {
-            k: ("***" if self.destination.settings[k].secret else v)
-            for k, v in self._settings.items()
-        }
+        """The settings as shown: each secret's value replaced by ``***`` (what requests,
+        failures and ``actions explain`` are shown with)."""
+        return dict(self._settings if self._shown is None else self._shown)
 
     # -- processing -----------------------------------------------------------------------------
 
@@ -414,10 +413,10 @@ class ConfiguredDestination:
             batch = actions[name].batch
             assert batch is not None
             for start in range(0, len(requests), batch.max_size):
-                chunk = [r.payload for r in requests[start : start + batch.max_size]]
-                data = {"payloads": chunk}
+                chunk = requests[start : start + batch.max_size]
+                data = {"payloads": [r.payload for r in chunk]}
                 built = batch.request.build(data, self._settings)
-                batched.append(self._request(name, actions[name].key, built, data))
+                batched.append(self._batch_request(name, actions[name], built, chunk))
         return BatchResult(tuple(singles + batched), results)
 
     @property
@@ -490,19 +489,30 @@ class ConfiguredDestination:
         by_event[key[1]] = entry = tuple(found)
         return entry
 
-    def _request(
-        self, name: str, action: str, built: BuiltRequest, payload: dict[str, Any]
+    def _batch_request(
+        self, name: str, action: Action, built: BuiltRequest, requests: list[Request]
     ) -> Request:
-        return Request(name, action, *built, payload, self._secrets)
+        """A batch request of ``requests``' payloads; shown as the batch of their shown
+        payloads built with the shown settings."""
+        data = {"payloads": [r.payload for r in requests]}
+        shown, batch = self._shown, action.batch
+        if shown is None or batch is None:
+            return Request(name, action.key, *built, data)
+
+        def redacted(request: Request) -> Request:
+            data = {"payloads": [r.shown.payload for r in request.source]}
+            return Request(name, action.key, *batch.request.build(data, shown), data)
+
+        return Request(name, action.key, *built, data, redacted, requests)
 
 
-def _secret_values(destination: Destination, settings: Mapping[str, Any]) -> tuple[str, ...]:
-    """The values of the secret settings, to redact from anything shown."""
-    return tuple(
-        str(settings[name])
-        for name, spec in destination.settings.items()
-        if spec.secret and settings.get(name) not in (None, "")
-    )
+def _shown_settings(destination: Destination, settings: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The settings as shown, each secret's value replaced by ``***``; None when no secret
+    setting is set (everything is shown as it is)."""
+    secret = [name for name in settings if destination.settings[name].secret]
+    if not secret:
+        return None
+    return {**settings, **dict.fromkeys(secret, SECRET_PLACEHOLDER)}
 
 
 def _did_you_mean(name: str, choices: set[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -21,28 +21,23 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+SECRET_PLACEHOLDER = "***"
+"""What stands in for each secret setting's value in everything shown (see docs/engine.md)."""
 
-
-def _redact(value: Any, secrets: Iterable[str]) -> Any:
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, dict):
-        return {k: _redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v, secrets) for v in value]
-    return value
+SECRET_NOTE = "the value comes from a secret setting and is not shown"
+"""The message of a problem whose text depends on a secret setting's value."""
 
 
 @attrs.frozen(repr=False, slots=False)
 class Request:
-    """An HTTP request for the destination. Secret setting values are redacted from its repr
-    and from ``to_dict()`` unless ``reveal_secrets=True``."""
+    """An HTTP request for the destination.
+
+    Its repr and ``to_dict()`` show the request as it is *shown*: the same request built from
+    the same event with every secret setting's value replaced by ``***`` (so a value derived
+    from a secret, however encoded, is never in it, and no other value is touched);
+    ``to_dict(reveal_secrets=True)`` gives the request to send. The shown form is made on
+    first use by ``redactor`` (``None`` when the destination has no secret set: the request is
+    shown as it is)."""
 
     subscription: str
     action: str
@@ -53,30 +48,75 @@ class Request:
     body: str | None
     encoding: str
     payload: dict[str, Any]
-    secrets: tuple[str, ...] = attrs.field(default=(), eq=False)
+    redactor: Callable[[Request], Request] | None = attrs.field(default=None, eq=False)
+    """Builds the shown form of this request from its ``source`` and the shape of its
+    payload; it never sees a secret's value."""
+    source: Any = attrs.field(default=None, eq=False)
+    """What the shown form is built from (the event; for a batch request, its requests)."""
     kind: ClassVar[Literal["request"]] = "request"
 
+    @property
+    def shown(self) -> Request:
+        """The request as shown: built with ``***`` for every secret setting (itself when
+        the destination has no secret set). Made once, on first use."""
+        cached: Request | None = self.__dict__.get("_shown")
+        if cached is None:
+            if self.redactor is None:
+                return self
+            try:
+                cached = self.redactor(self)
+            except Exception:  # nothing that could be trusted to show: only the method
+                cached = masked(self)
+            object.__setattr__(self, "_shown", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its shown form made, and without what makes it (a function of the
+        configured destination, and the event)."""
+        state = dict(self.__dict__)
+        if self.redactor is not None:
+            state["_shown"] = self.shown
+        state["redactor"] = state["source"] = None
+        return state
+
     def to_dict(self, *, reveal_secrets: bool = False, payload: bool = False) -> dict[str, Any]:
+        this = self if reveal_secrets else self.shown
         data: dict[str, Any] = {
-            "kind": self.kind,
-            "subscription": self.subscription,
-            "action": self.action,
-            "method": self.method,
-            "url": self.url,
-            "headers": dict(self.headers),
-            "query": dict(self.query),
-            "body": self.body,
+            "kind": this.kind,
+            "subscription": this.subscription,
+            "action": this.action,
+            "method": this.method,
+            "url": this.url,
+            "headers": dict(this.headers),
+            "query": dict(this.query),
+            "body": this.body,
         }
         if payload:
-            data["payload"] = self.payload
-        return data if reveal_secrets else _redact(data, self.secrets)
+            data["payload"] = this.payload
+        return data
 
     def __repr__(self) -> str:
-        shown = self.to_dict()
+        shown = self.shown
         return (
-            f"Request(subscription={shown['subscription']!r}, action={shown['action']!r}, "
-            f"method={shown['method']!r}, url={shown['url']!r}, body={shown['body']!r})"
+            f"Request(subscription={shown.subscription!r}, action={shown.action!r}, "
+            f"method={shown.method!r}, url={shown.url!r}, body={shown.body!r})"
         )
+
+
+def masked(request: Request) -> Request:
+    """A request shown with nothing but its method, subscription and action: every other part
+    is ``***`` (when its shown form cannot be built)."""
+    return Request(
+        request.subscription,
+        request.action,
+        request.method,
+        SECRET_PLACEHOLDER,
+        dict.fromkeys(request.headers, SECRET_PLACEHOLDER),
+        {SECRET_PLACEHOLDER: SECRET_PLACEHOLDER} if request.query else {},
+        None if request.body is None else SECRET_PLACEHOLDER,
+        request.encoding,
+        {},
+    )
 
 
 @attrs.frozen

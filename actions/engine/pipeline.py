@@ -2,8 +2,10 @@
 check the documented fields it reads, apply the mapping, decide the skip rules, coerce and
 validate the payload against the action's fields, build the request.
 
-What stays the same from event to event (the settings, the secrets, the checks, the request
-builder, the subscription's name) is bound here, so the per-event path is one call."""
+What stays the same from event to event (the settings, the checks, the request builder, the
+subscription's name) is bound here, so the per-event path is one call. When a secret setting is
+set, a second request builder is bound to the *shown* settings (each secret's value replaced by
+``***``); it runs only when a request or a failure is shown (see docs/engine.md, Secrets)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from actions.destinations.model import Action
-from actions.engine.outcomes import Failed, Outcome, Problem, Request, Skipped, problem, redact_text
+from actions.engine.outcomes import (
+    SECRET_NOTE,
+    SECRET_PLACEHOLDER,
+    Failed,
+    Outcome,
+    Problem,
+    Request,
+    Skipped,
+    problem,
+)
 from actions.errors import format_path
 from actions.jsonvalues import COMPACT_CHUNKS
 from actions.mapping import CompiledMapping, MappingFailure
@@ -27,15 +38,17 @@ def compile_pipeline(
     mapping: CompiledMapping,
     fields: FieldsCheck,
     settings: Mapping[str, Any],
-    secrets: tuple[str, ...],
+    shown: Mapping[str, Any] | None = None,
     call_type: str | None = None,
 ) -> Pipeline:
     """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
     action's field order, so the payload, checked in place, keeps that order), the Spec check of
     the fields it reads, and the action's request for these settings. ``call_type`` is the
     one call type the subscription's trigger admits, if it admits one: its events need no
-    look-up of the check for their type. A message that quotes a value never shows a secret
-    setting (a mapping may read one into a field that then fails)."""
+    look-up of the check for their type. ``shown`` are the settings with every secret's value
+    replaced by ``***`` (None when no secret is set): a request is shown, and a failure's
+    messages are written, as the same event gives them with those settings, so nothing derived
+    from a secret (a mapping may read one into a field that then fails) is ever shown."""
     fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
     fields_problems = fields.check
     evaluator = mapping.evaluator
@@ -54,9 +67,64 @@ def compile_pipeline(
     )
 
     def failed(problems: list[Problem]) -> Failed:
-        if secrets:
-            problems = [Problem(p.path, redact_text(p.message, secrets)) for p in problems]
         return Failed(tuple(problems), name, key)
+
+    redactor = None
+    if shown is not None:
+        shown_settings = shown
+        shown_fixed = action.request.json_parts(shown_settings)
+        shown_build = action.request.bind(shown_settings)
+
+        def shown_payload(
+            event: dict[str, Any],
+        ) -> tuple[dict[str, Any], list[Problem], set[str]]:
+            """The payload, its problems and the fields they are in, with the shown
+            settings: nothing in them depends on a secret's value."""
+            failures: list[MappingFailure] = []
+            raw = evaluator(event, shown_settings, failures)
+            found = [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures]
+            bad = {f.pointer.split("/")[1] for f in failures if f.pointer.count("/")}
+            payload, checked = check(raw)
+            for path, message in checked:
+                found.append(problem(path, message))
+                if path:
+                    bad.add(str(path[0]))
+            return payload, found, bad
+
+        def redacted(request: Request) -> Request:
+            """The request as shown: the payload with the shown settings, in the fields of the
+            payload sent (a field whose placeholder is not valid where it goes is ***)."""
+            payload, _, bad = shown_payload(request.source)
+            payload = {
+                k: SECRET_PLACEHOLDER if k in bad or k not in payload else payload[k]
+                for k in request.payload
+            }
+            if shown_fixed is not None:
+                method_, url_, headers_, encoding_ = shown_fixed
+                body_ = join(chunks(payload, 0))
+                return Request(
+                    name, key, method_, url_, headers_.copy(), {}, body_, encoding_, payload
+                )
+            return Request(name, key, *shown_build(payload), payload)
+
+        redactor = redacted
+
+        def failed_shown(problems: list[Problem], event: dict[str, Any]) -> Failed:
+            """The failure as shown: each problem's message as the shown settings give it at
+            the same path, or a note that it depends on a secret."""
+            messages: dict[str, str] = {}
+            for found in shown_payload(event)[1]:
+                messages.setdefault(found.path, found.message)
+            return Failed(
+                tuple(Problem(p.path, messages.get(p.path, SECRET_NOTE)) for p in problems),
+                name,
+                key,
+            )
+
+    else:
+
+        def failed_shown(problems: list[Problem], event: dict[str, Any]) -> Failed:
+            return Failed(tuple(problems), name, key)
 
     def run(event: dict[str, Any]) -> Outcome:
         if not fields_valid(event):
@@ -69,7 +137,9 @@ def compile_pipeline(
         failures: list[MappingFailure] = []
         raw = evaluator(event, settings, failures)
         if failures:
-            return failed([Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures])
+            return failed_shown(
+                [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures], event
+            )
         # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
         # did not give is missing after the field checks too, so the checks can be spared.
         decided = 0
@@ -88,13 +158,13 @@ def compile_pipeline(
             ):
                 return Skipped(name, key, reason)
         if problems:
-            return failed([problem(path, message) for path, message in problems])
+            return failed_shown([problem(path, message) for path, message in problems], event)
         if fixed is not None:
             body = join(chunks(payload, 0))
             return Request(
-                name, key, method, url, headers.copy(), {}, body, encoding, payload, secrets
+                name, key, method, url, headers.copy(), {}, body, encoding, payload, redactor, event
             )
-        return Request(name, key, *build(payload), payload, secrets)
+        return Request(name, key, *build(payload), payload, redactor, event)
 
     return run
 

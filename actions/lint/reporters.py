@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from actions import __version__
-from actions.errors import Diagnostic, Severity
+from actions.errors import Diagnostic, Location, Severity
 from actions.lint.rules import RULES
 
 
@@ -22,6 +22,40 @@ def _source_line(file: str | None, line: int, cache: dict[str, list[str]]) -> st
             cache[file] = []
     lines = cache[file]
     return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _hide(
+    text: str, line: int, column: int, width: int, hidden: Sequence[Location]
+) -> tuple[str, int, int]:
+    """Source line ``line`` with each hidden span on it shown as ``***`` (whatever its
+    length), and the underline's column and width moved to match."""
+    cuts = []
+    for span in hidden:
+        last = span.end_line or span.line
+        if not span.line <= line <= last:
+            continue
+        start = span.column if span.line == line else 1
+        end = span.end_column if last == line and span.end_column else len(text) + 1
+        if end > start:
+            cuts.append((start, end))
+    if not cuts:
+        return text, column, width
+    end_column = column + width
+
+    def moved(at: int, inside: int) -> int:
+        """Column ``at`` on the shown line; within a hidden span, its start plus ``inside``."""
+        shift = 0
+        for start, end in cuts:
+            if at >= end:
+                shift += (end - start) - 3
+            elif at > start:
+                shift += at - start - inside
+        return at - shift
+
+    for start, end in sorted(cuts, reverse=True):
+        text = text[: start - 1] + "***" + text[end - 1 :]
+    column, end_column = moved(column, 0), moved(end_column, 3)
+    return text, column, max(1, end_column - column)
 
 
 def render_text(findings: Sequence[Diagnostic]) -> str:
@@ -41,8 +75,9 @@ def render_text(findings: Sequence[Diagnostic]) -> str:
                     and loc.end_column > loc.column
                 ):
                     width = loc.end_column - loc.column
+                text, column, width = _hide(text, loc.line, loc.column, width, d.hidden)
                 out.append(f"  {loc.line:>4} | {text}")
-                out.append(f"       | {' ' * (loc.column - 1)}^{'~' * (width - 1)}")
+                out.append(f"       | {' ' * (column - 1)}^{'~' * (width - 1)}")
         if d.hint:
             out.append(f"  hint: {d.hint}")
     return "\n".join(out)

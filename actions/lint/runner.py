@@ -12,8 +12,8 @@ from typing import Any
 import attrs
 
 from actions.destinations.loading import load_destination_text
-from actions.engine.config import check_config
-from actions.errors import Diagnostic, InvalidInputError
+from actions.engine.config import check_config, is_environment_form
+from actions.errors import Diagnostic, InvalidInputError, Location
 from actions.lint.rules import RULES, Document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -73,13 +73,38 @@ def lint_file(path: Path) -> list[Diagnostic]:
             found.extend(exc.diagnostics)
     else:
         checked = check_config(loaded.value, loaded.source, path.parent)
-        found.extend(checked.problems)
+        # A setting read from an environment variable is read where the destination runs,
+        # not where its config is linted.
+        found.extend(d for d in checked.problems if d.rule != "setting-env")
         destination = checked.destination
     document = Document(file, kind, loaded.value, loaded.source, destination)
     for rule in RULES.values():
         if rule.check is not None:
             found.extend(rule.check(document))
-    return _suppress(_locate(found, loaded.source), text, loaded.value)
+    findings = _suppress(_locate(found, loaded.source), text, loaded.value)
+    if kind == "config":
+        hidden = _setting_values(loaded.value, destination, loaded.source)
+        findings = [attrs.evolve(d, hidden=hidden) for d in findings] if hidden else findings
+    return findings
+
+
+def _setting_values(data: Any, destination: Any, source: SourceMap) -> tuple[Location, ...]:
+    """Where a config's setting values that may be secret are: those of secret settings, of
+    settings the destination does not have (a misspelt secret), or all of them when the
+    destination is unknown; ``{env: NAME}`` forms hold no value."""
+    settings = data.get("settings") if isinstance(data, dict) else None
+    if not isinstance(settings, dict):
+        return ()
+    known = destination.settings if destination is not None else {}
+    spans = []
+    for name, value in settings.items():
+        spec = known.get(name)
+        if (spec is not None and not spec.secret) or is_environment_form(value):
+            continue
+        location = source.values.get(("settings", name))
+        if location is not None:
+            spans.append(location)
+    return tuple(spans)
 
 
 def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:

@@ -112,3 +112,27 @@ def test_the_dofn_ships_plain_data_and_compiles_in_setup() -> None:
     assert [r["url"] for r in requests] == [
         o.to_dict(reveal_secrets=True)["url"] for o in spec.build().process(event)
     ]
+
+
+def test_a_secret_from_the_environment_stays_out_of_the_job_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = "s2s-token-on-the-workers"
+    settings = {
+        "app_token": "a1",
+        "event_tokens": {"Order Completed": "t1"},
+        "s2s_token": {"env": "ACTIONS_TEST_BEAM_S2S"},
+    }
+    spec = DestinationSpec.for_pack("adjust", settings)
+    graph = cloudpickle.dumps(ActionsTransform(spec)) + cloudpickle.dumps(ProcessEvents(spec))
+    assert b"ACTIONS_TEST_BEAM_S2S" in graph
+    monkeypatch.setenv("ACTIONS_TEST_BEAM_S2S", token)  # the workers' environment
+    assert token.encode() not in graph
+    event = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
+    pipeline = BeamTestPipeline()
+    outputs = pipeline | beam.Create([event]) | ActionsTransform(spec)
+    assert_that(
+        outputs.requests | beam.Map(lambda r: r["headers"]["Authorization"]),
+        equal_to([f"Bearer {token}"]),
+    )
+    pipeline.run().wait_until_finish()
