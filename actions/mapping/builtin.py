@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from actions.jsonvalues import compact_json
 from actions.mapping.compiler import (
@@ -755,6 +756,13 @@ def _to_iso8601(value: Any) -> Any:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _to_percent_encoded(value: Any) -> Any:
+    """Text percent-encoded as a URL component: the UTF-8 bytes of every character other than
+    ``A-Z a-z 0-9 - . _ ~`` as ``%XX`` (a space is ``%20``); numbers and booleans as their text."""
+    text = _to_string(value)
+    return text if text is MISSING else quote(text, safe="")
+
+
 CONVERSIONS = {
     "string": _to_string,
     "number": _to_number,
@@ -763,6 +771,7 @@ CONVERSIONS = {
     "unix_seconds": _to_unix_seconds,
     "unix_milliseconds": _to_unix_milliseconds,
     "iso8601": _to_iso8601,
+    "percent_encoded": _to_percent_encoded,
 }
 
 
