@@ -250,3 +250,23 @@ def test_documented_callback_url_feeds_the_inbound_mapping(pack: str) -> None:
         "ad_group": "example-adgroup",
     }
     assert event["timestamp"] == "2026-11-02T09:14:03.000Z"
+
+
+def test_kochava_standard_names_table_is_the_packs() -> None:
+    """docs/packs/kochava.md's table of standard event names is the one the pack applies."""
+    import re
+
+    pack = yaml.safe_load((mappings_dir() / "kochava" / "destination.yaml").read_text("utf-8"))
+    text = (ROOT / "docs" / "packs" / "kochava.md").read_text(encoding="utf-8")
+    section = text.split("### Event names", 1)[1].split("###", 1)[0]
+    documented = dict(re.findall(r"^\| ([A-Z][^|]*?) \| `([^`]+)` \|$", section, re.MULTILINE))
+    assert documented == pack["x-standard-names"]
+    kochava = actions.load_destination("kochava")
+    on = kochava.configure({**kochava.sample_settings(), "standard_event_names": True})
+    off = kochava.configure(kochava.sample_settings())
+    event = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
+    names = [
+        json.loads(str(o.to_dict()["body"]))["data"]["event_name"]
+        for o in (*on.process(event), *off.process(event))
+    ]
+    assert names == ["Purchase", "Order Completed"]
