@@ -212,7 +212,9 @@ _GROUP_TRAITS = (
     "plan",
     "website",
 )
-# Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT).
+# Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT:
+# `trackingStatus` as text, `attTrackingStatus` as Apple's number 0-3; `adid`, Adjust's own
+# device id, which the Adjust pack's install callback stores and its events send back).
 _CONTEXT_EXTRAS = (
     "campaign.provider",
     "campaign.ad_group",
@@ -222,6 +224,8 @@ _CONTEXT_EXTRAS = (
     "campaign.id",
     "campaign.ad_group_id",
     "device.trackingStatus",
+    "device.attTrackingStatus",
+    "device.adid",
     "referrer.id",
     "referrer.link",
     "referrer.name",

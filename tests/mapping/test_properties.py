@@ -74,3 +74,23 @@ def test_compiled_mappings_pickle() -> None:
     for compiled in COMPILED:
         clone = pickle.loads(pickle.dumps(compiled))
         assert clone.evaluate(event) == compiled.evaluate(event)
+
+
+_PERCENT_ENCODE = compile({"@convert": {"to": "percent_encoded", "value": {"@path": "$.text"}}})
+
+
+@given(st.text(max_size=40))
+def test_percent_encoded_is_a_url_component(text: str) -> None:
+    """The same text as urllib's quote with nothing safe (a reference written independently),
+    only unreserved characters and %XX escapes, and decoded back to the text."""
+    from urllib.parse import quote, unquote
+
+    encoded = _PERCENT_ENCODE.apply({"text": text})
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert isinstance(encoded, str)  # lone surrogates are encoded, never an error
+        return
+    assert encoded == quote(text, safe="")
+    assert set(encoded) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%"
+    )
+    assert unquote(encoded) == text

@@ -209,3 +209,64 @@ def test_every_shipped_yaml_file_names_its_schema() -> None:
         json.loads((ROOT / "actions" / "schemas" / "fixtures.schema.json").read_text())
         == FIXTURES_SCHEMA
     )
+
+
+@pytest.mark.parametrize("pack", ["adjust", "kochava"])
+def test_documented_callback_url_feeds_the_inbound_mapping(pack: str) -> None:
+    """The callback URL a user pastes into the partner's dashboard (docs/packs/<pack>.md) uses
+    only keys the inbound mapping reads, and every key it reads that the mapping needs; with
+    example values in place of the partner's placeholders, it gives a valid Spec event."""
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    text = (ROOT / "docs" / "packs" / f"{pack}.md").read_text(encoding="utf-8")
+    [url] = re.findall(r"```text\n(https://\S+)\n```", text)
+    placeholders = re.findall(r"=(\{[a-z_]+\}|\[[a-z_]+\])", url)
+    destination = actions.load_destination(pack)
+    assert placeholders
+    # The pack's own description of the inbound mapping names the same placeholders.
+    description = " ".join(destination.inbound["install_attributed"].description.split())
+    for placeholder in placeholders:
+        assert placeholder in description, placeholder
+    examples = {
+        "installed_at": "1793610843",
+        "network": "Apple Search Ads",
+        "campaign": "Launch",
+    }
+    params = {
+        key: examples.get(key, f"example-{key}")
+        for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    }
+    read = {path.split(".")[-1] for path in destination.inbound["install_attributed"].mapping.paths}
+    assert set(params) <= read
+    event = destination.inbound_event("install_attributed", params)
+    assert check_event(event) == ()
+    assert event["anonymousId"] == "example-anonymous_id"
+    assert event["context"]["campaign"] == {
+        "source": "Apple Search Ads",
+        "name": "Launch",
+        "content": "example-creative",
+        "ad_creative": "example-creative",
+        "ad_group": "example-adgroup",
+    }
+    assert event["timestamp"] == "2026-11-02T09:14:03.000Z"
+
+
+def test_kochava_standard_names_table_is_the_packs() -> None:
+    """docs/packs/kochava.md's table of standard event names is the one the pack applies."""
+    import re
+
+    pack = yaml.safe_load((mappings_dir() / "kochava" / "destination.yaml").read_text("utf-8"))
+    text = (ROOT / "docs" / "packs" / "kochava.md").read_text(encoding="utf-8")
+    section = text.split("### Event names", 1)[1].split("###", 1)[0]
+    documented = dict(re.findall(r"^\| ([A-Z][^|]*?) \| `([^`]+)` \|$", section, re.MULTILINE))
+    assert documented == pack["x-standard-names"]
+    kochava = actions.load_destination("kochava")
+    on = kochava.configure({**kochava.sample_settings(), "standard_event_names": True})
+    off = kochava.configure(kochava.sample_settings())
+    event = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
+    names = [
+        json.loads(str(o.to_dict()["body"]))["data"]["event_name"]
+        for o in (*on.process(event), *off.process(event))
+    ]
+    assert names == ["Purchase", "Order Completed"]

@@ -152,6 +152,13 @@ def test_known_paths() -> None:
     assert "groupId" in KNOWN_PATHS_BY_TYPE["group"]
     assert "previousId" in KNOWN_PATHS_BY_TYPE["alias"]
     assert {"name", "category", "properties.url"} <= KNOWN_PATHS_BY_TYPE["page"]
+    # The consent and device-id fields the partners' guides name (ATT status, Adjust's adid).
+    mobile = {
+        "context.device.trackingStatus",
+        "context.device.attTrackingStatus",
+        "context.device.adid",
+    }
+    assert mobile <= KNOWN_PATHS_BY_TYPE["track"]
 
 
 def test_sample_fields_are_documented_or_custom() -> None:
