@@ -150,9 +150,6 @@ def read_lines(
         data = chunk[:-1] if ended else chunk
         if first and data.startswith(_BOM):
             data = data[len(_BOM) :]
-        elif data.startswith(_BOM):  # only the first line may start with one
-            yield Line(number, data, len(data), error="starts with a byte-order mark (only the first line may)")
-            continue
         if len(data) > max_line_bytes:
             length = len(data)
             while not ended:  # the rest of the line, in bounded chunks, dropped
@@ -170,6 +167,10 @@ def read_lines(
             )
             continue
         if not data.strip():
+            continue
+        if data.startswith(_BOM):  # only the first line may start with one
+            mark = "starts with a byte-order mark (only the first line may)"
+            yield Line(number, data, len(data), error=mark)
             continue
         event, error = parse(data, max_depth)
         yield Line(number, data, len(data), event, error)

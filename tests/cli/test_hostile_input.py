@@ -325,3 +325,16 @@ def test_a_closed_standard_output_ends_the_command_quietly(args: tuple[str, ...]
     stderr = process.stderr.read()
     assert process.wait(timeout=60) == 141
     assert stderr == b""
+
+
+@pytest.mark.parametrize("head", [b"", b"\xef\xbb\xbf"], ids=["plain", "BOM"])
+@pytest.mark.parametrize("position", [1, 2], ids=["line 1", "line 2"])
+def test_an_over_long_line_never_spills_into_the_next(head: bytes, position: int) -> None:
+    long = head + b'"' + b"x" * 5000 + b'"'
+    lines = [long, b"2"] if position == 1 else [b"1", long, b"3"]
+    got = list(read_lines(io.BytesIO(b"\n".join(lines) + b"\n"), max_line_bytes=1000))
+    assert [item.number for item in got] == list(range(1, len(lines) + 1))
+    assert "over the limit of 1,000" in str(got[position - 1].error)
+    assert [item.event for item in got if item.number != position] == [
+        json.loads(line) for line in lines if line is not long
+    ]
