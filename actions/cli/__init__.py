@@ -74,7 +74,7 @@ def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generato
     try:
         yield from read_lines(handle, max_line_bytes, max_depth)
     finally:
-        if handle is not sys.stdin.buffer:
+        if source != "-":
             handle.close()
 
 
@@ -150,7 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
     finally:
         lines.close()
-        if out is not sys.stdout.buffer:
+        if args.output:
             out.close()
         if dead is not None:
             dead.close()
@@ -488,10 +488,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) and EXIT_USAGE
-    except BrokenPipeError:  # --help into a closed pipe
-        return _broken_pipe()
+    except SystemExit as exc:  # --help, or a usage error
+        code = int(exc.code or 0) and EXIT_USAGE
+        try:
+            sys.stdout.flush()  # --help into a closed pipe shows here
+        except BrokenPipeError:
+            return _broken_pipe()
+        return code
     try:
         code = int(args.handler(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush

@@ -10,10 +10,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from actions.cli.jsonlines import MAX_DEPTH, parse, read_lines
+import actions.cli as cli
+from actions.cli.jsonlines import MAX_DEPTH, dump, parse, read_lines
+from actions.engine.outcomes import Skipped
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -338,3 +343,79 @@ def test_an_over_long_line_never_spills_into_the_next(head: bytes, position: int
     assert [item.event for item in got if item.number != position] == [
         json.loads(line) for line in lines if line is not long
     ]
+
+
+# Any string Python can hold, lone surrogates included.
+ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()))
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | ANY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.lists(st.binary(max_size=80), max_size=12))
+def test_any_bytes_give_lines_never_an_exception(pieces: list[bytes]) -> None:
+    data = b"\n".join(pieces)
+    got = list(read_lines(io.BytesIO(data), max_line_bytes=64))
+    numbers = [item.number for item in got]
+    assert numbers == sorted(set(numbers))
+    assert all(1 <= n <= data.count(b"\n") + 1 for n in numbers)
+    for item in got:
+        assert (item.error is None) or (item.event is None)
+        assert item.data is None or len(item.data) <= 64
+        row = item.raw
+        if item.data is not None and "raw_base64" not in row:
+            assert str(row["raw"]).encode("utf-8") == item.data
+
+
+@given(JSON_VALUES)
+def test_what_is_written_is_one_line_of_utf8_json_that_reads_back(value: object) -> None:
+    line = dump(value)
+    assert line.endswith(b"\n")
+    assert line.count(b"\n") == 1
+    assert json.loads(line.decode("utf-8")) == value
+    (item,) = read_lines(io.BytesIO(line))
+    assert item.error is None
+    assert item.event == value
+
+
+class _Unwritable:
+    """A destination whose outcomes JSON cannot hold (NaN, an infinity, a cycle), or that
+    raises: what the engine never gives, for the writer's last line of defence."""
+
+    def process(self, event: Any) -> list[Any]:
+        kind = event["make"]
+        if kind == "raise":
+            raise RuntimeError("a defect")
+        if kind == "cycle":
+            cycle: list[Any] = []
+            cycle.append(cycle)
+            return [Skipped(None, None, cycle)]  # type: ignore[arg-type]
+        return [Skipped(None, None, float(kind))]  # type: ignore[arg-type]
+
+
+def test_an_outcome_that_cannot_be_written_is_a_failed_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "_configure", lambda *_: _Unwritable())
+    events, out = tmp_path / "events.jsonl", tmp_path / "out.jsonl"
+    makes = ["nan", "inf", "cycle", "raise", "1.5"]
+    events.write_text("".join(json.dumps({"make": m}) + "\n" for m in makes))
+    assert cli.main(["run", "adjust", str(events), "-o", str(out), "-q"]) == 0
+    written = _json_lines(out.read_bytes())
+    assert [(o["line"], o["kind"]) for o in written] == [
+        (1, "failed"),
+        (2, "failed"),
+        (3, "failed"),
+        (4, "failed"),
+        (5, "skipped"),
+    ]
+    assert "gave an outcome JSON cannot hold" in json.dumps(written[:3])
+    assert "line 4 internal error: RuntimeError" in json.dumps(written[3])
