@@ -39,6 +39,7 @@ RUN_EXAMPLES = """examples:
   actions run branch                              # sample events, sample settings
   actions run adjust events.jsonl --settings adjust.yaml --output requests.jsonl
   actions run config.yaml - --dead-letter failed.jsonl < events.jsonl
+  actions run adjust events.jsonl -q --fail-on failed   # CI: exit 1 if any event failed
 """
 
 
@@ -386,7 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--output", "-o", help="write outcomes here instead of stdout")
     run.add_argument(
-        "--dead-letter", help="write failed events here, with the reason and field paths"
+        "--dead-letter",
+        help="write failed events here, with the reason and field paths (the raw line when it gave "
+        "no event)",
     )
     run.add_argument(
         "--spec-check",

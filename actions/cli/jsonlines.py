@@ -109,7 +109,7 @@ def parse_text(text: str, max_depth: int = MAX_DEPTH) -> tuple[Any, str | None]:
     except _NotFinite as exc:
         return None, f"is not JSON: {exc}"
     except ValueError as exc:  # Python's limit on the digits of an integer
-        if "digits" not in str(exc):
+        if "integer string conversion" not in str(exc):
             return None, f"is not JSON: {exc}"
         return None, (
             f"has an integer of more than {sys.get_int_max_str_digits():,} digits "
