@@ -299,6 +299,9 @@ def _explain_event(argument: str) -> tuple[Any, str | None]:
                 return None, f"{argument} is over {MAX_LINE_BYTES:,} bytes"
             event, error = parse(data)
             return event, None if error is None else f"{argument} {error}"
+        event, error = parse_text(argument)
+        shown = argument if len(argument) <= 60 else argument[:57] + "..."
+        return event, None if error is None else f"{shown} names no file, and {error}"
     event, error = parse_text(argument)
     return event, None if error is None else f"the event {error}"
 

@@ -19,6 +19,7 @@ an ``error`` (a message without the line number: ``is not JSON: ...``). The boun
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import sys
@@ -55,8 +56,6 @@ class Line:
         try:
             return {"raw": self.data.decode("utf-8")}
         except UnicodeDecodeError:
-            import base64
-
             return {
                 "raw": self.data.decode("utf-8", "backslashreplace"),
                 "raw_base64": base64.b64encode(self.data).decode("ascii"),

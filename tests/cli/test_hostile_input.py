@@ -289,7 +289,8 @@ def test_explain_takes_inline_json_of_any_length() -> None:
     [
         ("[" * 100_000, b"the event is nested deeper than 64 levels"),
         ('{"a": ' + "9" * 5000 + "}", b"the event has an integer of more than 4,300 digits"),
-        ("x" * 300, b"the event is not JSON"),  # neither a file nor JSON: no OSError
+        ("x" * 300, b"names no file, and is not JSON"),  # no OSError for a long name
+        ("no-such-event.json", b"no-such-event.json names no file, and is not JSON"),
     ],
 )
 def test_explain_rejects_a_hostile_event_as_a_usage_error(argument: str, message: bytes) -> None:
