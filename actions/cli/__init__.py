@@ -5,14 +5,24 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
 
+from actions.cli.jsonlines import (
+    MAX_DEPTH,
+    MAX_LINE_BYTES,
+    Line,
+    dump,
+    parse,
+    parse_text,
+    read_lines,
+)
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config, load_settings
@@ -23,11 +33,13 @@ from actions.samples import sample_events_path
 from actions.yamlsource import load_yaml
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a program ended by a closed pipe
 
 RUN_EXAMPLES = """examples:
   actions run branch                              # sample events, sample settings
   actions run adjust events.jsonl --settings adjust.yaml --output requests.jsonl
   actions run config.yaml - --dead-letter failed.jsonl < events.jsonl
+  actions run adjust events.jsonl -q --fail-on failed   # CI: exit 1 if any event failed
 """
 
 
@@ -48,74 +60,84 @@ def _configure(
     return destination.configure(settings, spec_check=spec_check or "read")
 
 
-def _events(source: str | None) -> Iterator[tuple[int, Any]]:
-    """(line number, event) for each line; a malformed line gives a Failed marker."""
-    handle: IO[str]
+def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generator[Line]:
+    """Each non-blank line of the events (a file, ``-`` for stdin, or the samples), read as
+    bytes with bounds (see :mod:`actions.cli.jsonlines`): a bad line carries its error."""
+    handle: IO[bytes]
     if source in (None, ""):
-        handle = sample_events_path().open(encoding="utf-8")
+        handle = sample_events_path().open("rb")
     elif source == "-":
-        handle = sys.stdin
+        handle = sys.stdin.buffer
     else:
-        handle = Path(source).open(encoding="utf-8")  # noqa: SIM115 - closed below
+        handle = Path(source).open("rb")  # noqa: SIM115 - closed below
     try:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield (
-                    number,
-                    _Malformed(f"line {number} is not JSON: {exc.msg} (column {exc.colno})"),
-                )
+        yield from read_lines(handle, max_line_bytes, max_depth)
     finally:
-        if handle is not sys.stdin:
+        if source != "-":
             handle.close()
 
 
-class _Malformed:
-    def __init__(self, message: str) -> None:
-        self.message = message
+FAIL_ON_KINDS = ("failed", "skipped", "filtered")
+
+
+def _fail_on(text: str) -> list[str]:
+    """``--fail-on`` values: outcome kinds, comma-separated."""
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    for kind in kinds:
+        if kind not in FAIL_ON_KINDS:
+            raise argparse.ArgumentTypeError(
+                f"{kind!r} is not an outcome kind to fail on; "
+                f"choose from {', '.join(FAIL_ON_KINDS)}"
+            )
+    return kinds
+
+
+def _line_failed(line: Line, message: str) -> Failed:
+    return Failed((Problem("$", f"line {line.number} {message}"),))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings, args.spec_check)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
-    dead = open(args.dead_letter, "w", encoding="utf-8") if args.dead_letter else None  # noqa: SIM115
+    lines = _events(args.events, args.max_line_bytes, args.max_depth)
+    out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
     per_subscription: dict[str, dict[str, int]] = {}
     start = time.perf_counter()
     count = 0
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
-        for number, event in _events(args.events):
+        for line in lines:
             count += 1
-            if isinstance(event, _Malformed):
-                outcomes: list[Any] = [Failed((Problem("$", event.message),))]
+            outcomes: list[Any]
+            if line.error is not None:
+                outcomes = [_line_failed(line, line.error)]
             else:
-                outcomes = configured.process(event)
+                try:
+                    outcomes = configured.process(line.event)
+                except Exception as exc:  # process never raises; should it, the run goes on
+                    outcomes = [_line_failed(line, f"internal error: {type(exc).__name__}")]
             for outcome in outcomes:
-                record = outcome.to_dict(reveal_secrets=args.reveal_secrets)
-                record["line"] = number
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                try:
+                    record = outcome.to_dict(reveal_secrets=args.reveal_secrets)
+                    record["line"] = line.number
+                    data = dump(record)
+                except (ValueError, RecursionError):
+                    outcome = _line_failed(
+                        line,
+                        "gave an outcome JSON cannot hold (NaN, an infinity, or nesting too deep)",
+                    )
+                    data = dump({**outcome.to_dict(), "line": line.number})
+                out.write(data)
                 kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
                 name = getattr(outcome, "subscription", None) or "(destination)"
                 per_subscription.setdefault(name, {}).setdefault(outcome.kind, 0)
                 per_subscription[name][outcome.kind] += 1
                 if dead is not None and isinstance(outcome, Failed):
-                    dead.write(
-                        json.dumps(
-                            {
-                                "line": number,
-                                "event": None if isinstance(event, _Malformed) else event,
-                                "subscription": outcome.subscription,
-                                "reason": outcome.reason,
-                                "problems": [p.to_dict() for p in outcome.problems],
-                            },
-                            ensure_ascii=False,
-                        )
-                        + "\n"
-                    )
+                    dead.write(_dead_letter(line, outcome))
+            out.flush()
+            if dead is not None:
+                dead.flush()
             if show_progress and count % 1000 == 0:
                 rate = count / max(time.perf_counter() - start, 1e-9)
                 bar = "#" * min(30, count // 1000 % 31)
@@ -126,11 +148,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                     flush=True,
                 )
     finally:
-        if out is not sys.stdout:
+        lines.close()
+        if args.output:
             out.close()
         if dead is not None:
             dead.close()
     elapsed = time.perf_counter() - start
+    failing = [
+        kind for kind in dict.fromkeys(k for ks in args.fail_on for k in ks) if kinds.get(kind)
+    ]
     if not args.quiet:
         if show_progress:
             print("\r", end="", file=sys.stderr)
@@ -140,7 +166,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         for name, counts in per_subscription.items():
             shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
             print(f"  {name}: {shown}", file=sys.stderr)
-    return EXIT_OK
+        if failing:
+            shown = ", ".join(f"{kinds[k]} {k}" for k in failing)
+            print(f"actions run: {shown} (--fail-on): exit code 1", file=sys.stderr)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _dead_letter(line: Line, outcome: Failed) -> bytes:
+    """The dead-letter row of a failed outcome: the event, or when the line gave none (or the
+    event cannot be written back as JSON), the raw line to replay (see ``Line.raw``)."""
+    row: dict[str, Any] = {
+        "line": line.number,
+        "event": line.event if line.error is None else None,
+        "subscription": outcome.subscription,
+        "reason": outcome.reason,
+        "problems": [p.to_dict() for p in outcome.problems],
+    }
+    if line.error is not None:
+        row.update(line.raw)
+    try:
+        return dump(row)
+    except (ValueError, RecursionError):
+        return dump({**row, "event": None, **line.raw})
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -194,10 +241,10 @@ def _fixture_files(paths: Sequence[str]) -> list[Path]:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings)
-    text = (
-        Path(args.event).read_text(encoding="utf-8") if Path(args.event).is_file() else args.event
-    )
-    event = json.loads(text)
+    event, error = _explain_event(args.event)
+    if error is not None:
+        print(f"actions explain: {error}", file=sys.stderr)
+        return EXIT_USAGE
     for line in explain_lines(configured, event):
         print(line)
     return EXIT_OK
@@ -236,6 +283,39 @@ def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str
     for outcome in configured.process(event):
         shown_outcome = json.dumps(outcome.to_dict(payload=True), ensure_ascii=False, indent=2)
         yield "  " + shown_outcome.replace("\n", "\n  ")
+
+
+def _explain_event(argument: str) -> tuple[Any, str | None]:
+    """The event ``explain`` is given: inline JSON (text that starts with ``{`` or ``[``, of any
+    length, or any text that names no file) or a JSON file, with ``run``'s bounds."""
+    if argument.lstrip()[:1] not in ("{", "["):
+        path = Path(argument)
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):  # a name too long for the system, a NUL byte
+            is_file = False
+        if is_file:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_LINE_BYTES + 1)
+            if len(data) > MAX_LINE_BYTES:
+                return None, f"{argument} is over {MAX_LINE_BYTES:,} bytes"
+            event, error = parse(data)
+            return event, None if error is None else f"{argument} {error}"
+        event, error = parse_text(argument)
+        shown = argument if len(argument) <= 60 else argument[:57] + "..."
+        return event, None if error is None else f"{shown} names no file, and {error}"
+    event, error = parse_text(argument)
+    return event, None if error is None else f"the event {error}"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -315,7 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--output", "-o", help="write outcomes here instead of stdout")
     run.add_argument(
-        "--dead-letter", help="write failed events here, with the reason and field paths"
+        "--dead-letter",
+        help="write failed events here, with the reason and field paths (the raw line when it gave "
+        "no event)",
     )
     run.add_argument(
         "--spec-check",
@@ -325,6 +407,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--reveal-secrets", action="store_true", help="do not redact secret settings")
     run.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    run.add_argument(
+        "--fail-on",
+        type=_fail_on,
+        action="append",
+        default=[],
+        metavar="KIND[,KIND]",
+        help="exit with 1 when any outcome is of this kind: failed, skipped, filtered "
+        "(comma-separated or repeated; default: exit 0 whatever the outcomes)",
+    )
+    run.add_argument(
+        "--max-line-bytes",
+        type=_positive,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"a longer line is a failed outcome, not read into memory (default {MAX_LINE_BYTES})",
+    )
+    run.add_argument(
+        "--max-depth",
+        type=_positive,
+        default=MAX_DEPTH,
+        metavar="N",
+        help=f"an event nested deeper is a failed outcome (default {MAX_DEPTH})",
+    )
     run.set_defaults(handler=cmd_run)
 
     test = commands.add_parser(
@@ -394,10 +499,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) and EXIT_USAGE
+    except SystemExit as exc:  # --help, or a usage error
+        code = int(exc.code or 0) and EXIT_USAGE
+        try:
+            sys.stdout.flush()  # --help into a closed pipe shows here
+        except BrokenPipeError:
+            return _broken_pipe()
+        return code
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        return _broken_pipe()
     except InvalidInputError as exc:
         for diagnostic in exc.diagnostics:
             print(render_diagnostic(diagnostic), file=sys.stderr)
@@ -408,6 +522,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal error: say so, with exit code 3
         print(f"actions: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _broken_pipe() -> int:
+    """Standard output was closed early (``actions schema | head -1``): stop quietly, with the
+    code a shell gives a program ended by SIGPIPE. What is still buffered goes nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (stdout replaced in-process)
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -54,6 +54,36 @@ _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "fi
 _NO_MATCH = Filtered("no enabled subscription matched the event")
 _NO_MATCH_KEY: tuple[str | None, str] = (None, _NO_MATCH.kind)  # the commonest count key, made once
 
+# What an event can hold that Python cannot process (see docs/engine.md, "Bounds").
+_TOO_DEEP = Failed(
+    (
+        Problem(
+            "$",
+            "the event is nested too deeply to process (past Python's recursion limit); "
+            "keep events under 64 levels, as `actions run` does",
+        ),
+    )
+)
+_NOT_UNICODE = Failed(
+    (
+        Problem(
+            "$",
+            "a string the request needs is not valid Unicode (it holds a lone surrogate, "
+            'such as "\\ud800"), so it cannot be encoded',
+        ),
+    )
+)
+_DIGITS = "integer string conversion"
+_TOO_MANY_DIGITS = Failed(
+    (
+        Problem(
+            "$",
+            "the event holds an integer with more digits than Python converts "
+            "(sys.get_int_max_str_digits(), 4,300 by default)",
+        ),
+    )
+)
+
 SpecCheck = Literal["read", "full"]
 SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
 """``read``: every event's envelope, and the documented fields each matching subscription reads
@@ -343,6 +373,15 @@ class ConfiguredDestination:
             for compiled, matches in candidates:
                 if matches is None or matches(event):
                     outcomes.append(compiled.run(event))
+        except RecursionError:  # an event nested deeper than Python's stack allows
+            return self._count([_TOO_DEEP])
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") in a string sent on
+            return self._count([_NOT_UNICODE])
+        except ValueError as exc:
+            if _DIGITS in str(exc):  # an integer over Python's limit on digits
+                return self._count([_TOO_MANY_DIGITS])
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            return self._count([Failed((Problem("$", message),))])
         except Exception as exc:  # a defect must not stop a stream
             message = f"internal error: {type(exc).__name__}: {exc}"
             return self._count([Failed((Problem("$", message),))])

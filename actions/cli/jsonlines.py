@@ -1,0 +1,188 @@
+"""JSON lines from untrusted bytes, and JSON lines out that are always valid UTF-8.
+
+Reading never raises for what a line holds: each line is read as bytes, at most
+``max_line_bytes`` of it kept in memory (the rest of an over-long line is read in chunks and
+dropped), then decoded and parsed with bounds; a line that breaks one gives a :class:`Line` with
+an ``error`` (a message without the line number: ``is not JSON: ...``). The bounds:
+
+- a line's length (``MAX_LINE_BYTES``, 1 MiB; the line ending is not counted);
+- UTF-8 only; a byte-order mark at the start of the first line is dropped;
+- nesting depth (``MAX_DEPTH``, 64 levels: the event object itself is level 1), far above what
+  Segment events use (5 or 6) and far below where the engine's recursive steps (Spec check,
+  mapping, coercion, JSON encoding, a few Python frames per level) meet Python's recursion
+  limit of 1,000;
+- integers of at most Python's ``sys.get_int_max_str_digits()`` digits (4,300 unless
+  ``PYTHONINTMAXSTRDIGITS`` says otherwise);
+- no ``NaN``, ``Infinity`` or number that overflows to infinity (``1e999``): JSON has none, and
+  no request may carry one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import attrs
+
+MAX_LINE_BYTES = 1 << 20
+MAX_DEPTH = 64
+_BOM = b"\xef\xbb\xbf"
+_DRAIN = 1 << 16
+
+
+@attrs.frozen
+class Line:
+    """One non-blank input line: its number, its bytes (None when over-long: not kept), and
+    either the event or the error that stops it."""
+
+    number: int
+    data: bytes | None
+    length: int
+    event: Any = None
+    error: str | None = None
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The line for a dead-letter row, to replay it: ``raw``, the line as text (exact when
+        it is UTF-8; else with each bad byte written ``\\xNN``), and when it is not UTF-8,
+        ``raw_base64``, its exact bytes. An over-long line is not kept: ``raw`` is None and
+        ``length`` gives its size."""
+        if self.data is None:
+            return {"raw": None, "length": self.length}
+        try:
+            return {"raw": self.data.decode("utf-8")}
+        except UnicodeDecodeError:
+            return {
+                "raw": self.data.decode("utf-8", "backslashreplace"),
+                "raw_base64": base64.b64encode(self.data).decode("ascii"),
+            }
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _constant(name: str) -> float:
+    raise _NotFinite(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotFinite(f"the number {text[:40]} is too large for a double")
+    return value
+
+
+# Made once: json.loads with hooks would build a decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float)
+
+
+def parse(data: bytes, max_depth: int = MAX_DEPTH) -> tuple[Any, str | None]:
+    """The event in ``data`` (one line, or a whole file: a byte-order mark at its start is
+    dropped), or None and why not (a message that reads after "line 3" or "the event":
+    ``is not JSON: ...``)."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (
+            f"is not UTF-8: byte 0x{data[exc.start]:02x} at byte {exc.start + 1} cannot be decoded"
+        )
+    return parse_text(text, max_depth)
+
+
+def parse_text(text: str, max_depth: int = MAX_DEPTH) -> tuple[Any, str | None]:
+    """As :func:`parse`, for text."""
+    deeper = f"is nested deeper than {max_depth} levels"
+    try:
+        event = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        return None, f"is not JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        return None, deeper
+    except _NotFinite as exc:
+        return None, f"is not JSON: {exc}"
+    except ValueError as exc:  # Python's limit on the digits of an integer
+        if "integer string conversion" not in str(exc):
+            return None, f"is not JSON: {exc}"
+        return None, (
+            f"has an integer of more than {sys.get_int_max_str_digits():,} digits "
+            "(Python's limit; PYTHONINTMAXSTRDIGITS changes it)"
+        )
+    # The text's brackets bound the depth: most events need no walk.
+    if text.count("{") + text.count("[") > max_depth and _deeper(event, max_depth):
+        return None, deeper
+    return event, None
+
+
+def _deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests objects and arrays deeper than ``limit`` (itself level 1)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def read_lines(
+    handle: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
+) -> Iterator[Line]:
+    """Each non-blank line of ``handle``, numbered from 1, parsed (see the module)."""
+    number = 0
+    while True:
+        first = number == 0
+        chunk = handle.readline(max_line_bytes + (4 if first else 1))
+        if not chunk:
+            return
+        number += 1
+        ended = chunk.endswith(b"\n")
+        data = chunk[:-1] if ended else chunk
+        if first and data.startswith(_BOM):
+            data = data[len(_BOM) :]
+        if len(data) > max_line_bytes:
+            length = len(data)
+            while not ended:  # the rest of the line, in bounded chunks, dropped
+                more = handle.readline(_DRAIN)
+                if not more:
+                    break
+                ended = more.endswith(b"\n")
+                length += len(more) - ended
+            yield Line(
+                number,
+                None,
+                length,
+                error=f"is {length:,} bytes long, over the limit of {max_line_bytes:,} "
+                "(--max-line-bytes)",
+            )
+            continue
+        if not data.strip():
+            continue
+        if data.startswith(_BOM):  # only the first line may start with one
+            mark = "starts with a byte-order mark (only the first line may)"
+            yield Line(number, data, len(data), error=mark)
+            continue
+        event, error = parse(data, max_depth)
+        yield Line(number, data, len(data), event, error)
+
+
+def dump(record: Any) -> bytes:
+    """One JSON line, always valid UTF-8: a record holding a string that cannot be UTF-8 (a lone
+    surrogate, such as ``"\\ud800"``) is written with ASCII escapes. Raises ValueError for NaN or
+    an infinity, RecursionError for a value nested too deeply."""
+    try:
+        return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record, allow_nan=False) + "\n").encode("ascii")
+
+
+__all__ = ["MAX_DEPTH", "MAX_LINE_BYTES", "Line", "dump", "parse", "parse_text", "read_lines"]
