@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from threading import get_ident
 from typing import Any, Literal
@@ -73,6 +74,20 @@ _NOT_UNICODE = Failed(
         ),
     )
 )
+def _internal_error(exc: BaseException) -> Failed:
+    """A defect, reported by its kind and where it was raised, never by its text: an
+    exception's message may quote a value of the event or of a secret setting."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/actions/" in f.filename.replace("\\", "/")]
+    where = ""
+    if ours:
+        frame = ours[-1]
+        path = frame.filename.replace("\\", "/")
+        where = f" at {path[path.rindex('/actions/') + 1 :]}:{frame.lineno}"
+    message = f"internal error: {type(exc).__name__}{where} (a defect: please report it)"
+    return Failed((Problem("$", message),))
+
+
 _DIGITS = "integer string conversion"
 _TOO_MANY_DIGITS = Failed(
     (
@@ -380,11 +395,9 @@ class ConfiguredDestination:
         except ValueError as exc:
             if _DIGITS in str(exc):  # an integer over Python's limit on digits
                 return self._count([_TOO_MANY_DIGITS])
-            message = f"internal error: {type(exc).__name__}: {exc}"
-            return self._count([Failed((Problem("$", message),))])
+            return self._count([_internal_error(exc)])
         except Exception as exc:  # a defect must not stop a stream
-            message = f"internal error: {type(exc).__name__}: {exc}"
-            return self._count([Failed((Problem("$", message),))])
+            return self._count([_internal_error(exc)])
         # The common cases, counted here: one increment in this thread's own table.
         if not outcomes:
             outcomes, key = [_NO_MATCH], _NO_MATCH_KEY

@@ -93,3 +93,24 @@ def test_the_clear_messages() -> None:
     assert "lone surrogate" in surrogate.reason
     # and the next event is processed as usual
     assert configured.process(_event())[0].kind == "request"
+
+
+def test_a_defect_is_reported_by_kind_and_place_never_by_its_text() -> None:
+    """An exception's text may quote the event or a secret setting: a defect's problem names
+    the exception's type and where it was raised, and nothing of its message."""
+    destination = actions.load_destination("adjust")
+    configured = destination.configure(destination.sample_settings())
+    event = _event(properties={"revenue": 5, "currency": "USD", "note": "private-note-77"})
+
+    def defect(event: Any) -> Any:
+        raise ValueError(f"cannot read {event['properties']['note']}")
+
+    for compiled in configured._subscriptions:
+        object.__setattr__(compiled, "run", defect)
+    (outcome,) = configured.process(event)
+    assert outcome.kind == "failed"
+    (problem,) = outcome.to_dict()["problems"]
+    assert "private-note-77" not in str(outcome.to_dict())
+    assert problem["message"].startswith("internal error: ValueError at ")
+    assert "tests/engine/test_hostile_events.py" not in problem["message"]
+    assert configured.counts.failed == 1
