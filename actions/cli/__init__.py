@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
 import json
 import os
 import sys
@@ -67,7 +68,8 @@ def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generato
     if source in (None, ""):
         handle = sample_events_path().open("rb")
     elif source == "-":
-        handle = sys.stdin.buffer
+        # No standard input at all (a closed descriptor) reads as an empty stream.
+        handle = sys.stdin.buffer if sys.stdin is not None else io.BytesIO()
     else:
         handle = Path(source).open("rb")  # noqa: SIM115 - closed below
     try:

@@ -74,6 +74,8 @@ _NOT_UNICODE = Failed(
         ),
     )
 )
+
+
 def _internal_error(exc: BaseException) -> Failed:
     """A defect, reported by its kind and where it was raised, never by its text: an
     exception's message may quote a value of the event or of a secret setting."""

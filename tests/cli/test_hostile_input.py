@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -420,3 +421,18 @@ def test_an_outcome_that_cannot_be_written_is_a_failed_line(
     ]
     assert "gave an outcome JSON cannot hold" in json.dumps(written[:3])
     assert "line 4 internal error: RuntimeError" in json.dumps(written[3])
+
+
+def test_run_with_standard_input_closed_reads_no_events() -> None:
+    # `actions run adjust - <&-`: no standard input at all is an empty stream, not a defect.
+    result = subprocess.run(
+        [sys.executable, "-m", "actions", "run", "adjust", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b""
+    assert b"0 events" in result.stderr
