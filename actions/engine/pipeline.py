@@ -12,8 +12,8 @@ from typing import Any
 
 from actions.destinations.model import Action
 from actions.engine.outcomes import Failed, Outcome, Problem, Request, Skipped, problem, redact_text
-from actions.errors import format_path
-from actions.jsonvalues import COMPACT_CHUNKS
+from actions.errors import ActionsError, format_path
+from actions.jsonvalues import COMPACT_CHUNKS, non_finite_path
 from actions.mapping import CompiledMapping, MappingFailure
 from actions.spec import FieldsCheck
 
@@ -89,14 +89,29 @@ def compile_pipeline(
                 return Skipped(name, key, reason)
         if problems:
             return failed([problem(path, message) for path, message in problems])
-        if fixed is not None:
-            body = join(chunks(payload, 0))
-            return Request(
-                name, key, method, url, headers.copy(), {}, body, encoding, payload, secrets
-            )
-        return Request(name, key, *build(payload), payload, secrets)
+        # Encoding is strict: NaN or ±Infinity the checks let through (inside an object field,
+        # or an additional field) fail the request instead of making an invalid body.
+        try:
+            if fixed is not None:
+                body = join(chunks(payload, 0))
+                return Request(
+                    name, key, method, url, headers.copy(), {}, body, encoding, payload, secrets
+                )
+            return Request(name, key, *build(payload), payload, secrets)
+        except (ValueError, ActionsError) as exc:
+            return failed([unencodable(payload, exc)])
 
     return run
+
+
+def unencodable(payload: Any, exc: Exception) -> Problem:
+    """The problem of a payload a request cannot be built from: where its first NaN or
+    Infinity is, or else what went wrong."""
+    where = non_finite_path(payload)
+    if where is not None:
+        message = "is NaN or Infinity: no request carries one (JSON has no such number)"
+        return problem(where, message)
+    return Problem("$", f"the request cannot be built: {getattr(exc, 'message', exc)}")
 
 
 __all__ = ["Pipeline", "compile_pipeline"]
