@@ -120,26 +120,70 @@ class _Segment:
         else:
             self.regex = re.compile("".join(regex for regex, _ in tokens), re.DOTALL)
 
-    def at(self, value: str, start: int) -> bool:
-        """Whether the segment is at ``value[start:]`` (room for it is the caller's check)."""
-        if self.text is not None:
-            return value.startswith(self.text, start)
-        assert self.regex is not None
-        return self.regex.match(value, start) is not None
 
-    def find(self, value: str, start: int, end: int) -> int:
-        """The leftmost position of the segment inside ``value[start:end]``, or -1."""
-        if self.text is not None:
-            return value.find(self.text, start, end)
-        assert self.regex is not None
-        found = self.regex.search(value, start, end)
-        return -1 if found is None else found.start()
+def _unused(value: str, start: int = 0, end: int = 0) -> re.Match[str] | None:
+    """The stand-in for the regular expression of a plain-text segment (never called)."""
+    raise AssertionError(value)
+
+
+def _matcher(segments: list[_Segment]) -> Callable[[str], bool]:
+    """The test of whole strings for a pattern's segments: one closure, with each segment's
+    text or bound regular-expression method read once (no call per segment but the search)."""
+    total = sum(segment.width for segment in segments)
+    if len(segments) == 1:
+        (only,) = segments
+        if only.text is not None:
+            return only.text.__eq__
+        assert only.regex is not None
+        fullmatch = only.regex.fullmatch
+        return lambda value: fullmatch(value) is not None
+    head, tail = segments[0], segments[-1]
+    head_text, tail_text, tail_width = head.text, tail.text, tail.width
+    head_match = head.regex.match if head.regex is not None else _unused
+    tail_match = tail.regex.match if tail.regex is not None else _unused
+    start = head.width
+    middle = tuple(
+        (s.text, s.regex.search if s.regex is not None else _unused, s.width)
+        for s in segments[1:-1]  # never empty: a run of * is one token
+    )
+
+    def matches(value: str) -> bool:
+        size = len(value)
+        if size < total:
+            return False
+        end = size - tail_width
+        if head_text is not None:
+            if not value.startswith(head_text):
+                return False
+        elif head_match(value) is None:
+            return False
+        if tail_text is not None:
+            if not value.endswith(tail_text):
+                return False
+        elif tail_match(value, end) is None:
+            return False
+        position = start
+        for text, search, width in middle:
+            if text is not None:
+                position = value.find(text, position, end)
+                if position < 0:
+                    return False
+            else:
+                found = search(value, position, end)
+                if found is None:
+                    return False
+                position = found.start()
+            position += width
+        return True
+
+    return matches
 
 
 class Glob:
-    """A compiled glob: :meth:`matches` tests whole strings."""
+    """A compiled glob: ``matches(value)`` tests whole strings (see the module's docstring for
+    the cost)."""
 
-    __slots__ = ("_segments", "_starred", "_width", "pattern")
+    __slots__ = ("matches", "pattern")
 
     def __init__(self, pattern: str) -> None:
         if len(pattern) > MAX_PATTERN_LENGTH:
@@ -154,32 +198,10 @@ class Glob:
             else:
                 current.append(token)
         segments.append(_Segment(current))
-        self._segments = tuple(segments)
-        self._starred = len(segments) > 1
-        self._width = sum(segment.width for segment in segments)
+        self.matches: Callable[[str], bool] = _matcher(segments)
 
     def __repr__(self) -> str:
         return f"Glob({self.pattern!r})"
-
-    def matches(self, value: str) -> bool:
-        """Whether the whole of ``value`` matches (see the module's docstring for the cost)."""
-        size = len(value)
-        segments = self._segments
-        if not self._starred:
-            return size == self._width and segments[0].at(value, 0)
-        if size < self._width:
-            return False
-        head, tail = segments[0], segments[-1]
-        end = size - tail.width
-        if not head.at(value, 0) or not tail.at(value, end):
-            return False
-        position = head.width
-        for segment in segments[1:-1]:
-            found = segment.find(value, position, end)
-            if found < 0:
-                return False
-            position = found + segment.width
-        return True
 
 
 @lru_cache(maxsize=512)
