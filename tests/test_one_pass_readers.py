@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.destinations.fields import FieldSpec, Invalid, PayloadChecker, _is_email, compile_field
+from actions.jsonvalues import non_finite_path
+from actions.mapping import compile as compile_mapping
 from actions.mapping.paths import _needs_jsonpath
 from actions.mapping.template import _scan
 
@@ -102,3 +104,36 @@ def test_a_finite_float_is_kept_as_it_is_without_a_copy() -> None:
     assert not problems
     # An integer field still turns a whole float into an int.
     assert checker.check_in_place({"n": 3.0}) == ({"n": 3}, [])
+
+
+@pytest.mark.parametrize(
+    "to", ["string", "number", "integer", "boolean", "unix_seconds", "unix_milliseconds", "iso8601"]
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        "nan",
+        "inf",
+        "1e999",
+        {"a": [math.nan]},
+        pytest.param(10**5000, id="10**5000"),
+    ],
+)
+def test_convert_never_gives_nan_or_infinity(to: str, value: Any) -> None:
+    mapping = compile_mapping({"x": {"@convert": {"to": to, "value": {"@path": "$.v"}}}})
+    out = mapping.apply({"v": value}, {})
+    assert non_finite_path(out) is None
+    if isinstance(value, float | dict) or to not in ("string", "integer", "number"):
+        assert out == {}  # a value that cannot be converted is missing
+
+
+def test_json_decode_refuses_nan_and_infinity() -> None:
+    mapping = compile_mapping({"x": {"@json": {"mode": "decode", "value": {"@path": "$.v"}}}})
+    for text in ('{"a": NaN}', "[Infinity]", "-Infinity"):
+        failures: list[Any] = []
+        assert mapping.evaluator({"v": text}, {}, failures) == {}
+        assert "not a JSON number" in failures[0].message
+    assert mapping.apply({"v": '{"a": 1.5}'}, {}) == {"x": {"a": 1.5}}

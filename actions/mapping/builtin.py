@@ -728,7 +728,12 @@ def _to_boolean(value: Any) -> Any:
 
 
 def _to_string(value: Any) -> Any:
-    return MISSING if value is None or value is MISSING else to_text(value)
+    if value is None or value is MISSING:
+        return MISSING
+    try:
+        return to_text(value)
+    except DirectiveFailure:  # NaN or Infinity (also inside), or an integer too long for text
+        return MISSING
 
 
 def _epoch_seconds(value: Any) -> float | None:
