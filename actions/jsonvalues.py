@@ -7,7 +7,11 @@ from collections.abc import Callable, Iterable
 from json import encoder as _encoder
 from typing import Any
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+MAX_INTEGER_DIGITS = 4_300
+"""Most digits of an integer read from text (Python's own limit on converting text to ``int``,
+whose cost grows with the square of the digits): a longer one is not a number."""
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False)
 
 # The C encoder behind ``json``, made once: ``JSONEncoder.encode`` makes a new one on every
 # call, which is most of the cost of encoding a small payload. No circular-reference markers
@@ -23,16 +27,85 @@ def _python_chunks(value: Any, _level: int) -> tuple[str]:
 COMPACT_CHUNKS: Callable[[Any, int], Iterable[str]] = (
     _python_chunks
     if _make_encoder is None
-    else _make_encoder(None, str, _encoder.encode_basestring, None, ":", ",", False, False, True)
+    else _make_encoder(None, str, _encoder.encode_basestring, None, ":", ",", False, False, False)
 )
 """Compact JSON text in chunks: ``"".join(COMPACT_CHUNKS(value, 0))`` is
 :func:`compact_json`, with no Python call in between where the C encoder is there (for the
-per-request path)."""
+per-request path). Strict: NaN and ±Infinity raise ValueError (they are not JSON)."""
 
 
 def compact_json(value: Any) -> str:
-    """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``."""
+    """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``.
+    Raises ValueError for NaN or ±Infinity anywhere in the value (see :func:`non_finite_path`)."""
     return "".join(COMPACT_CHUNKS(value, 0))
+
+
+def is_finite(value: float) -> bool:
+    """Whether a float is neither NaN nor ±Infinity."""
+    return value - value == 0.0
+
+
+def non_finite_path(value: Any, limit: int = 100_000) -> tuple[str | int, ...] | None:
+    """The path (keys and positions) of the first NaN or ±Infinity inside ``value``, depth
+    first in order, or None. Looks at ``limit`` values at most (then None): a walk for the
+    message of a request that cannot be encoded, not a check."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    seen = 0
+    while stack and seen < limit:
+        path, item = stack.pop()
+        seen += 1
+        if isinstance(item, float):
+            if not is_finite(item):
+                return path
+        elif isinstance(item, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(item))))
+    return None
+
+
+def number_text(text: str, *, plus_sign: bool = False) -> tuple[str, bool] | None:
+    """``(the number's text, whether it is an integer)`` when ``text`` writes a decimal number,
+    else None. The number is ``-?(digits[.digits?] | .digits)([eE][-+]?digits)?`` (a leading
+    ``+`` too with ``plus_sign``), with any whitespace around; digits are Unicode decimal
+    digits (what ``\\d`` and ``str.isdecimal`` mean). One pass over the text, no regular
+    expression: linear on any input."""
+    written = text.strip()
+    body = written[1:] if written[:1] == "-" or (plus_sign and written[:1] == "+") else written
+    mantissa, mark, exponent = body.partition("e")
+    if not mark:
+        mantissa, mark, exponent = body.partition("E")
+    if mark:
+        digits = exponent[1:] if exponent[:1] in ("-", "+") else exponent
+        if not digits.isdecimal():  # also rejects "", and a second e or E
+            return None
+    whole, dot, fraction = mantissa.partition(".")
+    if whole:
+        if not whole.isdecimal() or (fraction and not fraction.isdecimal()):
+            return None
+    elif not (dot and fraction.isdecimal()):
+        return None
+    return written, not dot and not mark
+
+
+def number_from_text(text: str, *, plus_sign: bool = False) -> int | float | None:
+    """The number ``text`` writes (see :func:`number_text`): an ``int`` for an integer, else a
+    ``float``. None when it is not a number, or one no request can carry: a float that
+    overflows to Infinity (``"1e999"``) or an integer of more than :data:`MAX_INTEGER_DIGITS`
+    digits. Never NaN or Infinity (``"nan"``, ``"inf"``, ``"Infinity"`` are not numbers)."""
+    found = number_text(text, plus_sign=plus_sign)
+    if found is None:
+        return None
+    written, integer = found
+    if integer:
+        if len(written) > MAX_INTEGER_DIGITS + 1:
+            return None
+        try:
+            return int(written)
+        except ValueError:  # a lower limit set for this process
+            return None
+    number = float(written)
+    return number if is_finite(number) else None
 
 
 def type_name(value: object) -> str:
@@ -54,7 +127,8 @@ def type_name(value: object) -> str:
 
 def to_text(value: Any) -> str:
     """A value as text, the way JSON writes it: ``false``, ``0``, ``9.5``, ``5`` (not ``5.0``),
-    objects and arrays as compact JSON; ``None`` as the empty string."""
+    objects and arrays as compact JSON; ``None`` as the empty string. Raises ValueError for NaN
+    or ±Infinity, also inside an object or array (JSON has no text for them)."""
     if isinstance(value, str):
         return value
     if value is None:
@@ -68,5 +142,5 @@ def to_text(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return json.dumps(value)
+        return _COMPACT.encode(value)
     return _COMPACT.encode(value)

@@ -12,11 +12,12 @@ from typing import Any
 import attrs
 
 from actions.errors import ActionsError
+from actions.jsonvalues import MAX_INTEGER_DIGITS, number_from_text, number_text
 from actions.mapping.values import to_text
 
-_NUMBER = re.compile(r"^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
-_INTEGER = re.compile(r"^\s*-?\d+\s*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Each pattern is linear on any input: its parts match disjoint characters or fixed widths, so
+# no character can be read two ways (tests/test_linear_time.py). Numbers and e-mail addresses
+# are read without one (see number_text and _is_email).
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -93,7 +94,7 @@ def _check_format(fmt: str, value: str) -> str | None:
         except ValueError:
             ok = False
     elif fmt == "email":
-        ok = bool(_EMAIL.match(value))
+        ok = _is_email(value)
     elif fmt == "uri":
         ok = bool(_URI.match(value))
     elif fmt == "uuid":
@@ -105,6 +106,17 @@ def _check_format(fmt: str, value: str) -> str | None:
     elif fmt == "date-time":
         ok = _parse_datetime(value) is not None
     return None if ok else f"is not a valid {fmt}"
+
+
+def _is_email(value: str) -> bool:
+    """``local@domain.tld``: one ``@``, no whitespace, a dot inside the domain with text on both
+    sides (and, as before, one newline allowed at the very end). Linear, with no regular
+    expression (``[^@\\s]+\\.[^@\\s]+`` reads the dots of the domain two ways)."""
+    text = value[:-1] if value.endswith("\n") else value
+    local, at, domain = text.partition("@")
+    if not local or not at or "@" in domain or text.split(None, 1) != [text]:
+        return False
+    return domain.find(".", 1, len(domain) - 1) > 0
 
 
 def _parse_datetime(value: Any) -> datetime | None:
@@ -143,6 +155,8 @@ def _type_name(value: Any) -> str:
 
 Coercer = Callable[[Any], Any]
 
+_DIGITS = f"{MAX_INTEGER_DIGITS:,}"
+
 
 def _scalar(kind: str) -> Coercer:
     if kind in ("string", "text"):
@@ -150,6 +164,8 @@ def _scalar(kind: str) -> Coercer:
         def string(value: Any) -> Any:
             if type(value) is str or isinstance(value, str):
                 return value
+            if isinstance(value, float) and value - value != 0.0:
+                raise Invalid(f"must be a string or a finite number, not {value!r}")
             if isinstance(value, bool | int | float):
                 return to_text(value)
             raise Invalid(f"must be a string, not {_type_name(value)}")
@@ -159,10 +175,15 @@ def _scalar(kind: str) -> Coercer:
 
         def number(value: Any) -> Any:
             if isinstance(value, int | float) and not isinstance(value, bool):
+                if isinstance(value, float) and value - value != 0.0:
+                    raise Invalid(f"must be a finite number, not {value!r}")
                 return value
-            if isinstance(value, str) and _NUMBER.match(value):
-                text = value.strip()
-                return int(text) if _INTEGER.match(text) else float(text)
+            if isinstance(value, str):
+                found = number_from_text(value)
+                if found is not None:
+                    return found
+                if number_text(value) is not None:
+                    raise Invalid(f"must be a finite number of at most {_DIGITS} digits")
             raise Invalid(f"must be a number, not {_type_name(value)}")
 
         return number
@@ -173,8 +194,13 @@ def _scalar(kind: str) -> Coercer:
                 return value
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            if isinstance(value, str) and _INTEGER.match(value):
-                return int(value)
+            if isinstance(value, str):
+                found = number_text(value)
+                if found is not None and found[1]:
+                    number = number_from_text(value)
+                    if number is None:
+                        raise Invalid(f"must be an integer of at most {_DIGITS} digits")
+                    return number
             raise Invalid(f"must be an integer, not {_type_name(value)}")
 
         return integer
@@ -313,7 +339,7 @@ _Step = tuple[str, frozenset[type], _Slow]
 _UNCHANGED = {
     "string": frozenset({str}),
     "text": frozenset({str}),
-    "number": frozenset({int, float}),
+    "number": frozenset({int}),  # a float is kept as it is only when finite (see _floats)
     "integer": frozenset({int}),
     "boolean": frozenset({bool}),
 }
@@ -352,6 +378,8 @@ class PayloadChecker:
     """Per field, the exact types whose values it keeps as they are."""
     _always: frozenset[str] | None = attrs.field(init=False, repr=False, eq=False)
     """The required fields, when none is required on a condition (else None)."""
+    _floats: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    """The fields that keep a finite float as it is (number fields with nothing to check)."""
 
     def __attrs_post_init__(self) -> None:
         steps = tuple(
@@ -380,6 +408,10 @@ class PayloadChecker:
         object.__setattr__(self, "_kept", {name: unchanged for name, unchanged, _ in steps})
         always = frozenset(name for name, _, condition in required if condition is None)
         object.__setattr__(self, "_always", always if len(always) == len(required) else None)
+        floats = frozenset(
+            spec.name for spec, _ in self.fields if spec.type == "number" and _unchanged(spec)
+        )
+        object.__setattr__(self, "_floats", floats)
 
     @classmethod
     def build(cls, specs: tuple[FieldSpec, ...], additional: bool = False) -> PayloadChecker:
@@ -406,8 +438,11 @@ class PayloadChecker:
         for a payload in the action's field order without additional fields that is what
         :meth:`check` gives."""
         kept = self._kept.get
+        floats = self._floats
         for name, value in payload.items():
             if type(value) not in kept(name, _NOTHING_KEPT):
+                if type(value) is float and value - value == 0.0 and name in floats:
+                    continue  # a finite float in a number field (NaN and ±inf are invalid)
                 return self._settle(payload)  # something to coerce, drop or report
         # The common case: every value kept as it is, and (one test) every required field.
         always = self._always

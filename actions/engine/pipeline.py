@@ -23,8 +23,8 @@ from actions.engine.outcomes import (
     Skipped,
     problem,
 )
-from actions.errors import format_path
-from actions.jsonvalues import COMPACT_CHUNKS
+from actions.errors import ActionsError, format_path
+from actions.jsonvalues import COMPACT_CHUNKS, non_finite_path
 from actions.mapping import CompiledMapping, MappingFailure
 from actions.spec import FieldsCheck
 
@@ -159,14 +159,41 @@ def compile_pipeline(
                 return Skipped(name, key, reason)
         if problems:
             return failed_shown([problem(path, message) for path, message in problems], event)
-        if fixed is not None:
-            body = join(chunks(payload, 0))
-            return Request(
-                name, key, method, url, headers.copy(), {}, body, encoding, payload, redactor, event
-            )
-        return Request(name, key, *build(payload), payload, redactor, event)
+        # Encoding is strict: NaN or ±Infinity the checks let through (inside an object field,
+        # or an additional field) fail the request instead of making an invalid body.
+        try:
+            if fixed is not None:
+                body = join(chunks(payload, 0))
+                return Request(
+                    name,
+                    key,
+                    method,
+                    url,
+                    headers.copy(),
+                    {},
+                    body,
+                    encoding,
+                    payload,
+                    redactor,
+                    event,
+                )
+            return Request(name, key, *build(payload), payload, redactor, event)
+        except (ValueError, ActionsError) as exc:
+            return failed([unencodable(payload, exc, quote=redactor is None)])
 
     return run
+
+
+def unencodable(payload: Any, exc: Exception, *, quote: bool) -> Problem:
+    """The problem of a payload a request cannot be built from: where its first NaN or
+    Infinity is, or else what went wrong (the error's text only when ``quote``: with secret
+    settings configured, it could quote one)."""
+    where = non_finite_path(payload)
+    if where is not None:
+        message = "is NaN or Infinity: no request carries one (JSON has no such number)"
+        return problem(where, message)
+    said = getattr(exc, "message", exc) if quote else type(exc).__name__
+    return Problem("$", f"the request cannot be built: {said}")
 
 
 __all__ = ["Pipeline", "compile_pipeline"]

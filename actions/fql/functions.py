@@ -16,6 +16,7 @@ import attrs
 
 from actions.errors import ActionsError
 from actions.fql.glob import glob_match
+from actions.jsonvalues import is_finite, number_from_text
 
 # Static types, as bit flags: what an expression may evaluate to.
 STRING, NUMBER, BOOL, NULL, LIST, OBJECT = 1, 2, 4, 8, 16, 32
@@ -261,21 +262,19 @@ def to_string(value: Any) -> str | None:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-_NUMBER = re.compile(r"^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
-
-
 @function(
     "number",
     params=(ANY,),
     returns=NUMBER | NULL,
-    doc="numbers, and text that is a number; otherwise null",
+    doc="finite numbers, and text that is one; otherwise null",
 )
 def to_number(value: Any) -> int | float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return value
-    if isinstance(value, str) and _NUMBER.match(value):
-        text = value.strip()
-        return float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(value, float):
+        return value if is_finite(value) else None
+    if isinstance(value, str):
+        return number_from_text(value)
     return None

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from actions.jsonvalues import compact_json
+from actions.jsonvalues import (
+    compact_json,
+    is_finite,
+    non_finite_path,
+    number_from_text,
+    number_text,
+)
 from actions.mapping.compiler import (
     CONSTANT,
     PLAIN_FIELDS,
@@ -510,7 +516,10 @@ def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             value = operand(root, settings, failures)
             if value is MISSING:
                 return MISSING
-            return compact_json(value)
+            try:
+                return compact_json(value)
+            except ValueError:
+                raise DirectiveFailure(_non_finite_message("@json encode", value)) from None
 
         return encode
 
@@ -521,11 +530,21 @@ def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         if len(value) > MAX_JSON_TEXT:
             raise DirectiveFailure(f"@json decode: text longer than {MAX_JSON_TEXT} characters")
         try:
-            return json.loads(value)
+            return json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError) as exc:
             raise DirectiveFailure(f"@json decode: not valid JSON ({exc})") from None
 
     return decode
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _non_finite_message(what: str, value: Any) -> str:
+    path = non_finite_path(value)
+    where = "" if not path else " at " + "".join(f"[{k!r}]" for k in path)
+    return f"{what}: NaN and Infinity are not JSON numbers (one{where})"
 
 
 def _without_nulls(value: Any, depth: int = 0) -> Any:
@@ -676,17 +695,18 @@ def omit_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return omit
 
 
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
-_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
-
-
 def _to_number(value: Any) -> Any:
+    """A number, or text that writes one (a leading + allowed; see
+    :func:`actions.jsonvalues.number_text`); never NaN or ±Infinity (those are missing)."""
     if isinstance(value, bool):
         return MISSING
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return value
-    if isinstance(value, str) and _NUMBER.match(value):
-        return int(value) if _INTEGER.match(value) else float(value)
+    if isinstance(value, float):
+        return value if is_finite(value) else MISSING
+    if isinstance(value, str):
+        number = number_from_text(value, plus_sign=True)
+        return MISSING if number is None else number
     return MISSING
 
 
@@ -708,7 +728,12 @@ def _to_boolean(value: Any) -> Any:
 
 
 def _to_string(value: Any) -> Any:
-    return MISSING if value is None or value is MISSING else to_text(value)
+    if value is None or value is MISSING:
+        return MISSING
+    try:
+        return to_text(value)
+    except DirectiveFailure:  # NaN or Infinity (also inside), or an integer too long for text
+        return MISSING
 
 
 def _epoch_seconds(value: Any) -> float | None:
@@ -717,10 +742,14 @@ def _epoch_seconds(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return value / 1000 if abs(value) > 1e11 else float(value)
+        try:
+            seconds = value / 1000 if abs(value) > 1e11 else float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
+        return seconds if is_finite(seconds) else None
     if isinstance(value, str):
         text = value.strip()
-        if _NUMBER.match(text):
+        if number_text(text, plus_sign=True) is not None:
             return _epoch_seconds(float(text))
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"

@@ -29,7 +29,43 @@ _SEGMENT = re.compile(
     """,
     re.VERBOSE,
 )
-_JSONPATH_MARKERS = re.compile(r"\*|\.\.|\[\s*\?|\[[^\]]*:[^\]]*\]|\[\s*\d+\s*,")
+# _SEGMENT is read at one place at a time, and its alternatives start with different characters
+# and repeat disjoint ones: linear (tests/test_linear_time.py).
+
+
+def _needs_jsonpath(body: str) -> bool:
+    """Whether a path uses JSONPath: ``*``, ``..``, a filter ``[?``, a slice ``[..:..]`` or a
+    union ``[1,``. What ``\\*|\\.\\.|\\[\\s*\\?|\\[[^\\]]*:[^\\]]*\\]|\\[\\s*\\d+\\s*,`` finds, in
+    one pass (that regular expression reads to the end after every ``[`` of ``"[" * n``)."""
+    if "*" in body or ".." in body:
+        return True
+    size = len(body)
+    close = colon = -1  # the first "]" and ":" at or after the last place looked from
+    start = body.find("[")
+    while start >= 0:
+        i = start + 1
+        while i < size and body[i].isspace():
+            i += 1
+        if body.startswith("?", i):
+            return True
+        j = i
+        while j < size and body[j].isdecimal():
+            j += 1
+        if j > i:
+            while j < size and body[j].isspace():
+                j += 1
+            if body.startswith(",", j):
+                return True
+        if close <= start:  # (size: no "]" after any later "[" either)
+            close = body.find("]", start + 1)
+            close = size if close < 0 else close
+        if colon <= start:
+            colon = body.find(":", start + 1)
+            colon = size if colon < 0 else colon
+        if colon < close < size:
+            return True
+        start = body.find("[", start + 1)
+    return False
 
 
 class PathSyntaxError(ActionsError, ValueError):
@@ -64,7 +100,7 @@ def parse_path(text: str) -> ParsedPath:
         body = body[1:]
     if body in ("", "."):
         return ParsedPath(text, settings, ())
-    if _JSONPATH_MARKERS.search(body):
+    if _needs_jsonpath(body):
         return ParsedPath(text, settings, (), _parse_jsonpath(body))
     keys: list[str | int] = []
     position = 0

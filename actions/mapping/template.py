@@ -8,7 +8,6 @@ the ``$.`` prefix and ``$settings.`` paths. Values render as JSON would (see
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from actions.mapping.compiler import path_keys, with_operand
@@ -27,15 +26,37 @@ MAX_TEMPLATE_LENGTH = 10_000
 MAX_RENDERED_LENGTH = 100_000
 """Longest text a template may render for one event (characters)."""
 
-_PLACEHOLDER = re.compile(r"\{\{\{([^}]*)\}\}\}|\{\{([^}]*)\}\}")
+
+def _scan(template: str) -> list[tuple[int, int, str]]:
+    """``(start, end, inner text)`` of every placeholder, left to right: ``{{{inner}}}`` or
+    ``{{inner}}``, the inner text holding no ``}``. What the regular expression
+    ``\\{\\{\\{([^}]*)\\}\\}\\}|\\{\\{([^}]*)\\}\\}`` finds, without its cost: it reads the text
+    after every ``{{`` up to the next ``}``, which is quadratic on ``"{" * n``; here the next
+    ``}`` is found once and reused until it is passed, so the scan is linear."""
+    out: list[tuple[int, int, str]] = []
+    position = 0
+    close = -1  # the first "}" at or after the last place looked from (-1: not looked yet)
+    while True:
+        start = template.find("{{", position)
+        if start < 0:
+            return out
+        if close < start + 2:
+            close = template.find("}", start + 2)
+            if close < 0:  # no "}" after this "{{": none after any later one either
+                return out
+        if template.startswith("{", start + 2) and template.startswith("}}}", close):
+            out.append((start, close + 3, template[start + 3 : close]))
+            position = close + 3
+        elif template.startswith("}}", close):
+            out.append((start, close + 2, template[start + 2 : close]))
+            position = close + 2
+        else:
+            position = start + 1
 
 
 def placeholders(template: str) -> list[tuple[int, str]]:
     """``(offset, path text)`` of every placeholder, in order."""
-    return [
-        (match.start(), (match.group(1) if match.group(1) is not None else match.group(2)).strip())
-        for match in _PLACEHOLDER.finditer(template)
-    ]
+    return [(start, inner.strip()) for start, _, inner in _scan(template)]
 
 
 def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ...]]:
@@ -46,11 +67,10 @@ def parse_template(template: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ..
     parts: list[str] = []
     paths: list[ParsedPath] = []
     position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(template[position : match.start()])
-        inner = match.group(1) if match.group(1) is not None else match.group(2)
+    for start, end, inner in _scan(template):
+        parts.append(template[position:start])
         paths.append(parse_path(inner.strip()))
-        position = match.end()
+        position = end
     parts.append(template[position:])
     return tuple(parts), tuple(paths)
 

@@ -8,6 +8,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from actions.errors import ActionsError
+from actions.jsonvalues import non_finite_path
 from actions.jsonvalues import to_text as json_to_text
 from actions.jsonvalues import type_name as json_type_name
 
@@ -73,5 +74,15 @@ def type_name(value: object) -> str:
 
 
 def to_text(value: Any) -> str:
-    """A value as JSON writes it; null and missing as the empty string."""
-    return "" if value is MISSING else json_to_text(value)
+    """A value as JSON writes it; null and missing as the empty string. NaN and ±Infinity
+    (also inside an object or array) have no text: :class:`DirectiveFailure`."""
+    if value is MISSING:
+        return ""
+    try:
+        return json_to_text(value)
+    except ValueError as exc:
+        if non_finite_path(value) is None:  # an integer too long for text
+            raise DirectiveFailure(f"cannot write the value as text: {exc}") from None
+        raise DirectiveFailure(
+            "NaN and Infinity are not numbers a request can carry (JSON has no text for them)"
+        ) from None

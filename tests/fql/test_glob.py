@@ -1,16 +1,25 @@
 """Globs for `match`: without backslashes they mean what the standard library's fnmatchcase
 means (a second, independent implementation); backslash escapes, and the cheap tests literal
-patterns compile to, agree with the regular expression."""
+patterns compile to, agree with the regular expression of the whole pattern (the reference:
+:func:`glob_to_regex`; the matcher itself never backtracks)."""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.fql.glob import MAX_PATTERN_LENGTH, compile_glob, glob_match, glob_tester
+from actions.fql.glob import (
+    MAX_PATTERN_LENGTH,
+    Glob,
+    compile_glob,
+    glob_match,
+    glob_tester,
+    glob_to_regex,
+)
 
 pattern_chars = st.text(alphabet="ab*?[]!-^\\c.", max_size=8)
 subjects = st.text(alphabet="abc]![-*?\\.\n", max_size=6)
@@ -45,7 +54,24 @@ def test_fast_tests_agree_with_the_regular_expression(pattern: str, subject: str
         tester = glob_tester(pattern)
     except ValueError:
         return
-    assert tester(subject) is (compile_glob(pattern).fullmatch(subject) is not None), pattern
+    reference = re.fullmatch(glob_to_regex(pattern), subject, re.DOTALL) is not None
+    assert tester(subject) is reference, pattern
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet="ab*?[]!-^\\\n", max_size=10),
+    st.text(alphabet="ab]![-*?\\\n", max_size=12),
+)
+def test_matcher_agrees_with_the_reference_regular_expression(pattern: str, subject: str) -> None:
+    try:
+        glob = Glob(pattern)
+    except ValueError:
+        with pytest.raises(ValueError, match="reversed"):
+            glob_to_regex(pattern)
+        return
+    reference = re.fullmatch(glob_to_regex(pattern), subject, re.DOTALL) is not None
+    assert glob.matches(subject) is reference, (pattern, subject)
 
 
 @pytest.mark.parametrize(
