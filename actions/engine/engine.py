@@ -33,7 +33,13 @@ from actions.engine.outcomes import (
     Skipped,
     status_of,
 )
-from actions.engine.pipeline import Pipeline, compile_pipeline
+from actions.engine.pipeline import (
+    INT_DIGITS_MARK,
+    NOT_UNICODE,
+    TOO_MANY_DIGITS,
+    Pipeline,
+    compile_pipeline,
+)
 from actions.errors import ActionsError, Diagnostic, format_path
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
@@ -65,15 +71,7 @@ _TOO_DEEP = Failed(
         ),
     )
 )
-_NOT_UNICODE = Failed(
-    (
-        Problem(
-            "$",
-            "a string the request needs is not valid Unicode (it holds a lone surrogate, "
-            'such as "\\ud800"), so it cannot be encoded',
-        ),
-    )
-)
+_NOT_UNICODE = Failed((Problem("$", NOT_UNICODE),))
 
 
 def _internal_error(exc: BaseException) -> Failed:
@@ -90,16 +88,7 @@ def _internal_error(exc: BaseException) -> Failed:
     return Failed((Problem("$", message),))
 
 
-_DIGITS = "integer string conversion"
-_TOO_MANY_DIGITS = Failed(
-    (
-        Problem(
-            "$",
-            "the event holds an integer with more digits than Python converts "
-            "(sys.get_int_max_str_digits(), 4,300 by default)",
-        ),
-    )
-)
+_TOO_MANY_DIGITS = Failed((Problem("$", TOO_MANY_DIGITS),))
 
 SpecCheck = Literal["read", "full"]
 SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
@@ -395,7 +384,7 @@ class ConfiguredDestination:
         except UnicodeEncodeError:  # a lone surrogate ("\ud800") in a string sent on
             return self._count([_NOT_UNICODE])
         except ValueError as exc:
-            if _DIGITS in str(exc):  # an integer over Python's limit on digits
+            if INT_DIGITS_MARK in str(exc):  # an integer over Python's limit on digits
                 return self._count([_TOO_MANY_DIGITS])
             return self._count([_internal_error(exc)])
         except Exception as exc:  # a defect must not stop a stream

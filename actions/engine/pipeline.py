@@ -184,6 +184,18 @@ def compile_pipeline(
     return run
 
 
+INT_DIGITS_MARK = "integer string conversion"
+"""In the ValueError Python raises for an integer over its limit on digits."""
+TOO_MANY_DIGITS = (
+    "the event holds an integer with more digits than Python converts "
+    "(sys.get_int_max_str_digits(), 4,300 by default)"
+)
+NOT_UNICODE = (
+    "a string the request needs is not valid Unicode (it holds a lone surrogate, "
+    'such as "\\ud800"), so it cannot be encoded'
+)
+
+
 def unencodable(payload: Any, exc: Exception, *, quote: bool) -> Problem:
     """The problem of a payload a request cannot be built from: where its first NaN or
     Infinity is, or else what went wrong (the error's text only when ``quote``: with secret
@@ -192,6 +204,10 @@ def unencodable(payload: Any, exc: Exception, *, quote: bool) -> Problem:
     if where is not None:
         message = "is NaN or Infinity: no request carries one (JSON has no such number)"
         return problem(where, message)
+    if INT_DIGITS_MARK in str(exc):
+        return Problem("$", TOO_MANY_DIGITS)
+    if isinstance(exc, UnicodeEncodeError):
+        return Problem("$", NOT_UNICODE)
     said = getattr(exc, "message", exc) if quote else type(exc).__name__
     return Problem("$", f"the request cannot be built: {said}")
 
