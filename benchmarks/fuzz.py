@@ -1,7 +1,7 @@
 """Fuzz the library with hostile input for a number of minutes, then print what went wrong.
 
-    python benchmarks/fuzz.py --minutes 3 --seed 1 --out fuzz-findings
-    python benchmarks/fuzz.py --replay fuzz-findings/stall-api-0001.json
+    python benchmarks/fuzz.py --minutes 3 --seed 1 --out /tmp/findings
+    python benchmarks/fuzz.py --replay /tmp/findings/stalls-api-5ebfc243-0022.json
 
 Three targets, one input case at a time (see docs/fuzzing.md):
 
@@ -65,7 +65,7 @@ DISTINCTIVE_SECRETS = (
     "fz-Tok_\u00e5\u00df\u2603-41d0e5",
     "fz<tok>&'#?",
 )
-SHORT_SECRETS = ("q7", 'Z"', "%Q", "Ø&")
+SHORT_SECRETS = ("q7", '~"', "%Q", "Ø&")
 SECRET_SETTINGS = {"adjust": "s2s_token", "branch": "branch_secret", "fuzz": "token"}
 
 # A pack with every field type and format, a secret, a JSON and a form body, and a batch.
@@ -459,6 +459,22 @@ def mapping_value(rng: random.Random, secret_key: str | None, depth: int = 0) ->
     return {"@template": hostile_string(rng)[:9_000]}
 
 
+def secret_mapping(rng: random.Random, secret_key: str) -> Any:
+    """A secret setting, as it is or derived, for a field that goes out (a header, the URL, a
+    JSON or form body) or shows in ``explain``."""
+    leaf = {"@path": f"$settings.{secret_key}"}
+    return rng.choice(
+        (
+            leaf,
+            {"@template": f"id-{{{{$settings.{secret_key}}}}}"},
+            {"@case": {"operator": "upper", "value": leaf}},
+            {"@json": {"mode": "encode", "value": leaf}},
+            {"@replace": {"value": leaf, "pattern": "fz", "replacement": "zf"}},
+            {"@merge": {"objects": [{"s": leaf}]}},
+        )
+    )
+
+
 def make_subscriptions(
     rng: random.Random, pack: str, actions: dict[str, list[str]]
 ) -> list[Any] | None:
@@ -473,25 +489,21 @@ def make_subscriptions(
             rng.choice(fields): mapping_value(rng, secret_key) for _ in range(rng.randrange(0, 4))
         }
         if secret_key and rng.random() < 0.5:
-            # a secret, derived, into a field that goes out (header, URL, JSON or form body)
-            leaf = {"@path": f"$settings.{secret_key}"}
-            derived = rng.choice(
-                (
-                    leaf,
-                    {"@template": f"id-{{{{$settings.{secret_key}}}}}"},
-                    {"@case": {"operator": "upper", "value": leaf}},
-                    {"@json": {"mode": "encode", "value": leaf}},
-                    {"@replace": {"value": leaf, "pattern": "fz", "replacement": "zf"}},
-                    {"@merge": {"objects": [{"s": leaf}]}},
-                )
-            )
-            mapping[rng.choice(fields)] = derived
+            mapping[rng.choice(fields)] = secret_mapping(rng, secret_key)
         sub: dict[str, Any] = {"name": f"S{i}", "action": action, "trigger": fql_expr(rng)}
         if rng.random() < 0.5:
             sub["trigger"] = rng.choice(('type = "track"', "match(event, '*a*a*a*a*a*b')"))
         if mapping:
             sub["mapping"] = mapping
         out.append(sub)
+    if secret_key and rng.random() < 0.5:
+        # one subscription that matches track events and sends a secret in a plain text field
+        action = rng.choice(sorted(text_fields(pack)))
+        field_ = rng.choice(text_fields(pack)[action])
+        mapping = {field_: secret_mapping(rng, secret_key)}
+        out.append(
+            {"name": "Leak", "action": action, "trigger": 'type = "track"', "mapping": mapping}
+        )
     return out
 
 
@@ -567,6 +579,24 @@ def pack_fields(pack: str) -> dict[str, list[str]]:
 
     dest = load_destination(FUZZ_PACK if pack == "fuzz" else pack)
     return {key: [f.name for f in action.fields] for key, action in dest.actions.items()}
+
+
+@cache
+def text_fields(pack: str) -> dict[str, list[str]]:
+    """Per action, the string fields without choices or a format: any text passes them."""
+    from actions.destinations.loading import load_destination
+
+    dest = load_destination(FUZZ_PACK if pack == "fuzz" else pack)
+    out = {}
+    for key, action in dest.actions.items():
+        names = [
+            f.name
+            for f in action.fields
+            if f.type == "string" and not f.choices and not f.format and not f.multiple
+        ]
+        if names:
+            out[key] = names
+    return out
 
 
 def make_api_case(rng: random.Random, samples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -834,25 +864,10 @@ def make_cli_case(rng: random.Random, samples: list[dict[str, Any]]) -> dict[str
         settings[SECRET_SETTINGS[pack]] = secret
         secrets.append(secret)
         if rng.random() < 0.6:
-            fields = pack_fields(pack)
+            fields = text_fields(pack)
             action = sorted(fields)[0]
-            target = rng.choice(
-                [
-                    f
-                    for f in fields[action]
-                    if f
-                    not in (
-                        "app_token",
-                        "branch_key",
-                        "event_token",
-                        "name",
-                        "category",
-                        "s2s",
-                        "environment",
-                    )
-                ]
-            )
-            value = mapping_value(rng, SECRET_SETTINGS[pack])
+            target = rng.choice([f for f in fields[action] if f not in ("app_token", "branch_key")])
+            value = secret_mapping(rng, SECRET_SETTINGS[pack])
             subs = [
                 {
                     "name": "Leaky",
@@ -891,6 +906,7 @@ class Report:
     inputs: int = 0
     findings: list[tuple[str, str, str]] = field(default_factory=list)  # column, signature, detail
     slowest: float = 0.0
+    slowest_index: int = -1  # the api event that took longest
     outcomes: Counter[str] = field(default_factory=Counter)  # what the inputs gave, for coverage
 
     def add(self, column: str, signature: str, detail: str) -> None:
@@ -1004,7 +1020,9 @@ def run_api(case: dict[str, Any], report: Report) -> None:
     check_secrets(report, "repr(configured)", repr(configured), secrets)
     check_secrets(report, "settings_view", repr(configured.settings_view), secrets)
     events = [decode(e) for e in case["events"]]
-    for event in events:
+    for index, event in enumerate(events):
+        if CURRENT is not None:
+            CURRENT.value = index  # the parent names this event if the case is killed
         report.inputs += 1
         start = time.perf_counter()
         try:
@@ -1013,7 +1031,8 @@ def run_api(case: dict[str, Any], report: Report) -> None:
             report.add("crashes", f"process: {_crash_signature(exc)}", traceback.format_exc())
             continue
         elapsed = time.perf_counter() - start
-        report.slowest = max(report.slowest, elapsed)
+        if elapsed > report.slowest:
+            report.slowest, report.slowest_index = elapsed, index
         if not outcomes:
             report.add("lost", "process gave no outcome", repr(event)[:500])
         for outcome in outcomes:
@@ -1043,6 +1062,8 @@ def run_api(case: dict[str, Any], report: Report) -> None:
         report.add("lost", "counts do not add up", f"{len(events)} events, {counts}")
     check_secrets(report, "counts", json.dumps(counts.to_dict()), secrets)
     if case.get("batch"):
+        if CURRENT is not None:
+            CURRENT.value = -2
         try:
             batch = configured.process_batch(events)
         except Exception as exc:
@@ -1148,7 +1169,7 @@ def run_cli(case: dict[str, Any], report: Report, baseline: float) -> None:
         if elapsed > baseline + STALL_SECONDS:
             report.add(
                 "stalls",
-                "actions run: slower than start-up + 1 s",
+                f"actions run: slower than start-up + 1 s ({stall_hint(case)})",
                 f"{elapsed:.2f} s (start-up {baseline:.2f} s)",
             )
         stdout = run.stdout.decode("utf-8", "replace")
@@ -1256,7 +1277,12 @@ def run_case(case: dict[str, Any], baseline: float) -> Report:
     return report
 
 
-def worker(conn: Any, baseline: float) -> None:
+CURRENT: Any = None  # in a worker: the index of the api event under way (shared with the parent)
+
+
+def worker(conn: Any, baseline: float, current: Any) -> None:
+    global CURRENT
+    CURRENT = current
     _limit_memory()
     while True:
         case = conn.recv()
@@ -1275,10 +1301,13 @@ class Runner:
         self.context = multiprocessing.get_context("fork")
         self.process: Any = None
         self.conn: Any = None
+        self.current: Any = self.context.Value("i", -1)
 
     def start(self) -> None:
         parent, child = self.context.Pipe()
-        self.process = self.context.Process(target=worker, args=(child, self.baseline), daemon=True)
+        self.process = self.context.Process(
+            target=worker, args=(child, self.baseline, self.current), daemon=True
+        )
         self.process.start()
         self.conn = parent
 
@@ -1293,6 +1322,7 @@ class Runner:
             self.start()
         limit = CLI_KILL_SECONDS * 2 + 5 if case["target"] == "cli" else KILL_SECONDS
         start = time.perf_counter()
+        self.current.value = -1
         try:
             self.conn.send(case)
             if self.conn.poll(limit):
@@ -1306,7 +1336,10 @@ class Runner:
             return report, time.perf_counter() - start
         self.stop()
         report = Report(inputs=1)
-        report.add("stalls", f"killed after {limit:.0f} s", "no answer")
+        index = self.current.value
+        what = {-1: "the configuration", -2: "process_batch"}.get(index, f"event {index}")
+        signature = f"killed after {limit:.0f} s: {stall_signature(case, max(index, -1))}"
+        report.add("stalls", signature, f"no answer; {what} was under way")
         return report, time.perf_counter() - start
 
 
@@ -1330,7 +1363,40 @@ def case_is_slow(report: Report, elapsed: float, case: dict[str, Any]) -> bool:
     )
 
 
-def stall_signature(case: dict[str, Any]) -> str:
+def stall_hint(case: dict[str, Any], index: int = -1) -> str:
+    """What in a slow case is likely to blame, from the hostile shapes the generator makes
+    (``index``: the api event that was slow)."""
+    if case["target"] == "loader":
+        text = base64.b64decode(case["bytes"])
+        if b"&l1 [" in text:
+            return "aliases (billion laughs)"
+        if b"[[[[[[[[" in text or b"x-deep:" in text:
+            return "deep nesting"
+        return "large document" if len(text) >= 100_000 else "document"
+    if case["target"] == "cli":
+        text = base64.b64decode(case["lines"]).decode("utf-8", "replace") + case["config"]
+    elif index >= 0:
+        setup = {k: v for k, v in case.items() if k != "events"}
+        text = json.dumps(setup) + json.dumps(case["events"][index])
+    else:
+        text = json.dumps(case)
+    hints = []
+    if "1111111111111111111111x" in text or "1111111111e" in text:
+        hints.append("long digit run (number coercion)")
+    if "@......................" in text or "a.a.a.a.a.a.a.a.a.a.a.@" in text:
+        hints.append("dots between @ (e-mail format)")
+    if "*a*a*a" in text and "aaaaaaaaaaaaaaaaaaaa" in text:
+        hints.append("glob with many stars (match)")
+    if "a:a:a:a:a:a:a:a:a:a:" in text:
+        hints.append("colons (URI format)")
+    if '"$deep"' in text:
+        hints.append("deep nesting")
+    if "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" in text:
+        hints.append("huge string")
+    return ", ".join(hints) or "no known shape"
+
+
+def stall_signature(case: dict[str, Any], index: int = -1) -> str:
     if case["target"] == "loader":
         size = len(base64.b64decode(case["bytes"]))
         bucket = (
@@ -1340,8 +1406,8 @@ def stall_signature(case: dict[str, Any]) -> str:
             if size < 1_000_000
             else "1 MB or more"
         )
-        return f"one {case['kind']} document over {STALL_SECONDS:.0f} s ({bucket})"
-    return f"one input over {STALL_SECONDS:.0f} s"
+        return f"a {case['kind']} document {bucket}, {stall_hint(case)}"
+    return stall_hint(case, index)
 
 
 def save(
@@ -1414,7 +1480,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=1.0, help="how long to run (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
     parser.add_argument(
-        "--out", default="fuzz-findings", help="folder for findings (default fuzz-findings)"
+        "--out",
+        default=str(Path(tempfile.gettempdir()) / "actions-fuzz"),
+        help="folder for findings (default: actions-fuzz in the temporary folder)",
     )
     parser.add_argument("--replay", nargs="*", metavar="FINDING", help="run saved findings again")
     parser.add_argument(
@@ -1462,7 +1530,7 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 report.add(
                     "stalls",
-                    stall_signature(case),
+                    f"over {STALL_SECONDS:.0f} s: {stall_signature(case, report.slowest_index)}",
                     f"{max(report.slowest, again.slowest):.2f} s per input, "
                     f"{elapsed:.2f} s for the case",
                 )
