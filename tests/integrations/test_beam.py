@@ -6,21 +6,17 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+import apache_beam as beam  # the beam extra: pip install -e '.[test,beam]'
 import cloudpickle
 import pytest
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+from apache_beam.testing.util import assert_that, equal_to
 
-beam = pytest.importorskip(
-    "apache_beam", reason="Apache Beam is not installed (pip install 'actions[beam]')"
-)
-
-from apache_beam.metrics.metric import MetricsFilter  # noqa: E402
-from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline  # noqa: E402
-from apache_beam.testing.util import assert_that, equal_to  # noqa: E402
-
-import actions  # noqa: E402
-from actions.beam import NAMESPACE, ActionsTransform, ProcessEvents  # noqa: E402
-from actions.pipelines import DestinationSpec  # noqa: E402
-from actions.samples import load_sample_events  # noqa: E402
+import actions
+from actions.beam import NAMESPACE, ActionsTransform, ProcessEvents
+from actions.pipelines import DestinationSpec
+from actions.samples import load_sample_events
 
 BAD: list[Any] = [None, 7, "text", {"type": "nope"}, {"type": "track", "userId": 3}]
 
