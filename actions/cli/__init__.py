@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import yaml
 
+from actions.cli.send import add_send_arguments, run_send
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config
@@ -82,6 +83,17 @@ class _Malformed:
 
 def cmd_run(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings, args.spec_check)
+    if args.send:
+        return run_send(
+            args,
+            configured,
+            (
+                (n, None, [Failed((Problem("$", e.message),))])
+                if isinstance(e, _Malformed)
+                else (n, e, configured.process(e))
+                for n, e in _events(args.events)
+            ),
+        )
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     dead = open(args.dead_letter, "w", encoding="utf-8") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
@@ -320,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--reveal-secrets", action="store_true", help="do not redact secret settings")
     run.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    add_send_arguments(run)
     run.set_defaults(handler=cmd_run)
 
     test = commands.add_parser(
