@@ -1,4 +1,4 @@
-"""The ``actions`` command: run, test, explain, schema."""
+"""The ``actions`` command: run, test, explain, lint, schema, replay."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import yaml
 
+from actions.cli.replay import add_replay_parser
 from actions.cli.send import add_send_arguments, run_send
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
@@ -395,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("destination", nargs="?", help="for settings: the destination")
     schema.set_defaults(handler=cmd_schema)
+    add_replay_parser(commands)
     return parser
 
 

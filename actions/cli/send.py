@@ -223,17 +223,21 @@ async def _run(
         while (chunk := await queue.get()) is not None:
             for number, event, outcomes in chunk:
                 tally.events += 1
-                index = 0
+                index: dict[str, int] = {}  # per subscription: a request's position
+                occurrence = -1
                 for outcome in outcomes:
                     tally.kinds[outcome.kind] = tally.kinds.get(outcome.kind, 0) + 1
                     if isinstance(outcome, Request):
-                        occurrence = 0
-                        if not (isinstance(event, dict) and event.get("messageId")):
-                            digest = event_digest(event)
-                            occurrence = occurrences.get(digest, 0)
-                            occurrences[digest] = occurrence + 1
-                        key = request_key(slug, event, outcome.subscription, index, occurrence)
-                        index += 1
+                        if occurrence < 0:  # once per event: identical events before it
+                            occurrence = 0
+                            if not (isinstance(event, dict) and event.get("messageId")):
+                                digest = event_digest(event)
+                                occurrence = occurrences.get(digest, 0)
+                                occurrences[digest] = occurrence + 1
+                        position = index[outcome.subscription] = (
+                            index.get(outcome.subscription, -1) + 1
+                        )
+                        key = request_key(slug, event, outcome.subscription, position, occurrence)
                         await window.acquire()
                         task = asyncio.create_task(deliver(number, event, outcome, key))
                         pending.add(task)

@@ -28,8 +28,9 @@ def request_key(
     """A request's identity, the same in every run over the same input: the destination's
     slug, the event's ``messageId`` (or, without one, the whole event and how many identical
     events came before it, ``occurrence``), the subscription and the request's position among
-    that event's requests. Not the URL or body: ``--endpoint`` and time-dependent values must
-    not make an acknowledged request look new."""
+    the requests that subscription made of the event (``index``: 0 but for batches). Not the
+    URL or body: ``--endpoint`` and time-dependent values must not make an acknowledged request
+    look new."""
     message_id = event.get("messageId") if isinstance(event, dict) else None
     identity: list[Any]
     if isinstance(message_id, str) and message_id:

@@ -153,3 +153,68 @@ def test_kill_9_then_a_restart_with_the_ledger_loses_nothing(tmp_path: Path) -> 
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["delivery"]["delivered"] == count
     assert summary["delivery"]["from_ledger"] == before - len(twice)
+
+
+def test_replay_sends_again_what_was_given_up_and_keeps_what_fails_again(tmp_path: Path) -> None:
+    source = write_events(tmp_path / "events.jsonl", 12, ('{"type": "track"}',))
+    ledger, dead, again = (
+        tmp_path / "ledger.sqlite",
+        tmp_path / "dead.jsonl",
+        tmp_path / "again.jsonl",
+    )
+    down = {"on": True}
+
+    def script(received: Received, nth: int) -> Answer:
+        if down["on"] and int(order(received).split("-")[1]) % 4 == 0:
+            return Answer(503, "down")
+        return Answer()
+
+    common = ("--send", "--ledger", str(ledger), "--max-attempts", "1", "--rate", "0", "-q")
+    with serving(script) as server:
+        first = run(
+            "run",
+            "kochava",
+            str(source),
+            "--endpoint",
+            server.url,
+            "--dead-letter",
+            str(dead),
+            *common,
+        )
+        assert first.returncode == 1, first.stderr
+        records = [json.loads(line) for line in dead.read_text().splitlines()]
+        assert Counter(r.get("kind", "engine") for r in records) == {"delivery": 3, "engine": 1}
+        assert all(r["destination"] == "kochava" for r in records if r.get("kind") == "delivery")
+        dry = run("replay", str(dead), "--config", "kochava")
+        assert dry.returncode == 1  # the engine failure fails again
+        kinds = Counter(json.loads(line)["kind"] for line in dry.stdout.splitlines())
+        assert kinds == {"request": 3, "failed": 1}
+        down["on"] = False
+        sent_before = len(server.received)
+        replay = run(
+            "replay", str(dead), "--endpoint", server.url, "--dead-letter", str(again), *common
+        )
+    assert replay.returncode == 0, replay.stderr
+    lines = [json.loads(line) for line in replay.stdout.splitlines()]
+    delivered = [line for line in lines if line["kind"] == "request"]
+    assert [line["delivery"]["status"] for line in delivered] == ["delivered"] * 3
+    assert len(server.received) == sent_before + 3  # only what had been given up
+    assert sorted(order(r) for r in server.received[sent_before:]) == [
+        "order-0",
+        "order-4",
+        "order-8",
+    ]
+    (failed_again,) = [json.loads(line) for line in again.read_text().splitlines()]
+    assert failed_again["event"] == {"type": "track"}
+
+
+def test_replay_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
+    dead = tmp_path / "dead.jsonl"
+    dead.write_text('{"event": {"type": "track"}}\n', encoding="utf-8")
+    result = run("replay", str(dead), "--config", "kochava", "--dead-letter", str(dead))
+    assert result.returncode == 2
+    assert "new file" in result.stderr
+    assert dead.read_text() == '{"event": {"type": "track"}}\n'
+    result = run("replay", str(dead))
+    assert result.returncode == 2
+    assert "--config" in result.stderr
