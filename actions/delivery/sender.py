@@ -164,6 +164,10 @@ def _judge(
     else:
         what = _describe(error)
         retry_after, http_status, last_body = None, None, None
+        if not isinstance(error, _RETRYABLE_ERRORS):  # the request itself cannot be sent
+            return _Attempt(
+                core.final(request, key, "dead-lettered", attempt, None, what, started, None)
+            )
     decision = core.policy.after_failure(attempt, time.monotonic() - started, retry_after, what)
     if decision.retry:
         return _Attempt(None, decision.wait)
@@ -180,11 +184,15 @@ def _describe(error: Exception | None) -> str:
         return {"ConnectTimeout": "connect timeout", "ReadTimeout": "read timeout"}.get(
             kind, "timeout"
         )
-    detail = str(error) or type(error).__name__
-    return f"connection error: {detail[:200]}"
+    detail = (str(error) or type(error).__name__)[:200]
+    if isinstance(error, _RETRYABLE_ERRORS):
+        return f"connection error: {detail}"
+    return f"cannot send the request ({type(error).__name__}): {detail}"
 
 
-_RETRYABLE_ERRORS = (httpx.TransportError,)
+# Retried: the network or the partner failed. Not retried (dead-lettered at once): the request
+# itself cannot be sent (an invalid URL or header, an unsupported scheme).
+_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 def _text(content: bytes) -> str:
@@ -230,7 +238,7 @@ class Sender:
                 try:
                     answer = self._client.request(**arguments)
                     response = (answer.status_code, answer.headers, _text(answer.content))
-                except _RETRYABLE_ERRORS as exc:
+                except Exception as exc:  # judged below: never raised out of send
                     error = exc
                 judged = _judge(core, request, key, attempt, started, response, error)
                 if judged.result is not None:
@@ -285,7 +293,7 @@ class AsyncSender:
                 try:
                     answer = await self._client.request(**arguments)
                     response = (answer.status_code, answer.headers, _text(answer.content))
-                except _RETRYABLE_ERRORS as exc:
+                except Exception as exc:  # judged below: never raised out of send
                     error = exc
                 judged = _judge(core, request, key, attempt, started, response, error)
                 if judged.result is not None:

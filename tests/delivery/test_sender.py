@@ -13,6 +13,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import attrs
 from _support import Answer, Received, requests, serving
 
 import actions
@@ -261,3 +262,20 @@ def test_a_dead_letter_record_has_no_secret_even_when_the_partner_echoes_it() ->
     assert record["http_status"] == 500
     assert record["request"]["subscription"] == request.subscription
     assert record["response"].startswith("error for ***")
+
+
+def test_a_request_that_cannot_be_sent_is_dead_lettered_at_once() -> None:
+    (good,) = requests("kochava", 1)
+    bad_header = attrs.evolve(good, headers={**good.headers, "X-Note": "a\r\nInjected: 1"})
+    bad_scheme = attrs.evolve(good, url="ftp://control.kochava.com/track/json")
+    with serving() as server:
+        destination = actions.load_destination("kochava")
+        with Sender(destination, UNLIMITED, endpoint=server.url, policy=FAST) as sender:
+            results = [sender.send(bad_header)]
+        with Sender(destination, UNLIMITED, policy=FAST) as sender:  # no network needed
+            results.append(sender.send(bad_scheme))
+    assert [(r.status, r.attempts, r.http_status) for r in results] == [
+        ("dead-lettered", 1, None)
+    ] * 2
+    assert all(r.reason is not None and "cannot send the request" in r.reason for r in results)
+    assert server.received == []
