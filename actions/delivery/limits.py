@@ -13,6 +13,7 @@ class TokenBucket:
     ``reserve()`` takes one token and says how long to wait before using it: tokens are
     reserved in order, so waiters never starve and the rate holds over any window
     (at most ``burst + rate * t`` requests in ``t`` seconds). ``rate`` 0: no limit.
+    ``hold(seconds)`` pauses every request, whatever the rate.
     Thread-safe; usable from asyncio (the caller sleeps)."""
 
     def __init__(
@@ -23,14 +24,21 @@ class TokenBucket:
         self._clock = clock
         self._tokens = float(self.burst)
         self._at = clock()
+        self._until = 0.0
         self._lock = threading.Lock()
 
     def reserve(self) -> float:
-        if self.rate <= 0:
-            return 0.0
         with self._lock:
             now = self._clock()
+            held = max(0.0, self._until - now)
+            if self.rate <= 0:
+                return held
             self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
             self._at = now
             self._tokens -= 1.0
-            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            return max(held, 0.0 if self._tokens >= 0 else -self._tokens / self.rate)
+
+    def hold(self, seconds: float) -> None:
+        """Start no request for ``seconds`` from now (a partner's ``Retry-After``)."""
+        with self._lock:
+            self._until = max(self._until, self._clock() + seconds)

@@ -154,11 +154,11 @@ def _judge(
             )
         what = verdict.reason or f"HTTP {status}"
         what = f"HTTP {status}: {what}" if not what.startswith("HTTP") else what
-        retry_after = (
-            parse_retry_after(headers.get("retry-after"))
-            if status in RETRY_AFTER_STATUSES
-            else None
-        )
+        retry_after = None
+        if status in RETRY_AFTER_STATUSES:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            if retry_after:  # the partner asks the whole destination to wait
+                core.bucket.hold(retry_after)
         http_status: int | None = status
         last_body: str | None = body
     else:

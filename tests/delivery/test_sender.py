@@ -24,6 +24,7 @@ from actions.delivery import (
     Ledger,
     RetryPolicy,
     Sender,
+    TokenBucket,
     delivery_record,
 )
 from actions.engine.outcomes import Request
@@ -279,3 +280,29 @@ def test_a_request_that_cannot_be_sent_is_dead_lettered_at_once() -> None:
     ] * 2
     assert all(r.reason is not None and "cannot send the request" in r.reason for r in results)
     assert server.received == []
+
+
+def test_a_retry_after_holds_the_whole_destination() -> None:
+    def script(received: Received, nth: int) -> Answer:
+        if '"order-0"' in received.body and nth == 1:
+            return Answer(429, "slow down", {"Retry-After": "1"})
+        time.sleep(0.02)
+        return Answer()
+
+    reqs = requests("kochava", 30)
+    with serving(script) as server:
+        results = send_all("kochava", reqs, server.url, {"concurrency": 4})
+    assert all(r.status == "delivered" for r in results)
+    (limited,) = [r for r in server.received if '"order-0"' in r.body][:1]
+    during = [r for r in server.received if limited.at + 0.2 < r.at < limited.at + 0.9]
+    assert during == []  # only what was in flight arrived just after the 429
+    assert server.received[-1].at - limited.at >= 0.95
+
+
+def test_hold_pauses_a_bucket_without_a_rate() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=0.0, burst=1, clock=lambda: now[0])
+    bucket.hold(2.0)
+    assert bucket.reserve() == 2.0
+    now[0] = 2.5
+    assert bucket.reserve() == 0.0
