@@ -199,6 +199,31 @@ def _text(content: bytes) -> str:
     return content[:BODY_LIMIT].decode("utf-8", "replace")
 
 
+def _read(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
+    """The status, headers and body (at most ``BODY_LIMIT`` bytes read) of a streamed answer."""
+    try:
+        data = bytearray()
+        for chunk in answer.iter_bytes():
+            data += chunk
+            if len(data) >= BODY_LIMIT:
+                break
+        return answer.status_code, answer.headers, _text(bytes(data))
+    finally:
+        answer.close()
+
+
+async def _aread(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
+    try:
+        data = bytearray()
+        async for chunk in answer.aiter_bytes():
+            data += chunk
+            if len(data) >= BODY_LIMIT:
+                break
+        return answer.status_code, answer.headers, _text(bytes(data))
+    finally:
+        await answer.aclose()
+
+
 class Sender:
     """Deliver requests synchronously: ``send(request, key)`` blocks until the request is
     delivered, dropped or given up. Thread-safe: up to ``concurrency`` threads send at once
@@ -225,7 +250,7 @@ class Sender:
         known = core.known(key)
         if known is not None:
             return known
-        arguments = core.arguments(request)
+        arguments = core.arguments(request)  # built again for each try: a request is single-use
         with self._slots:
             started = time.monotonic()
             attempt = 0
@@ -236,8 +261,8 @@ class Sender:
                     time.sleep(wait)
                 response = error = None
                 try:
-                    answer = self._client.request(**arguments)
-                    response = (answer.status_code, answer.headers, _text(answer.content))
+                    built = self._client.build_request(**arguments)
+                    response = _read(self._client.send(built, stream=True))
                 except Exception as exc:  # judged below: never raised out of send
                     error = exc
                 judged = _judge(core, request, key, attempt, started, response, error)
@@ -291,8 +316,8 @@ class AsyncSender:
                     await asyncio.sleep(wait)
                 response = error = None
                 try:
-                    answer = await self._client.request(**arguments)
-                    response = (answer.status_code, answer.headers, _text(answer.content))
+                    built = self._client.build_request(**arguments)
+                    response = await _aread(await self._client.send(built, stream=True))
                 except Exception as exc:  # judged below: never raised out of send
                     error = exc
                 judged = _judge(core, request, key, attempt, started, response, error)

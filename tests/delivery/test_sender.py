@@ -306,3 +306,10 @@ def test_hold_pauses_a_bucket_without_a_rate() -> None:
     assert bucket.reserve() == 2.0
     now[0] = 2.5
     assert bucket.reserve() == 0.0
+
+
+def test_an_answer_cut_at_the_bound_leaves_the_next_try_working() -> None:
+    huge = "y" * (5 * 1024 * 1024)
+    with serving(lambda r, n: Answer(500, huge) if n == 1 else Answer()) as server:
+        (result,) = send_all("kochava", requests("kochava", 1), server.url)
+    assert (result.status, result.attempts) == ("delivered", 2)
