@@ -3,6 +3,9 @@ concurrency 1, 16 and 64, for the sender with and without its ledger, next to th
 plain loop of the same HTTP client sending the same requests (httpx.Client at concurrency 1;
 asyncio with httpx.AsyncClient and a semaphore at 16 and 64).
 
+Then the ledger alone: the cost per request of its look-up and record, committing each answer
+or every 8 or 64.
+
 Run: python benchmarks/bench_delivery.py [requests] [rounds]
 """
 
@@ -98,6 +101,18 @@ def with_ledger(run: Callable[[Ledger], None]) -> Callable[[], None]:
     return go
 
 
+def ledger_cost(count: int, group: int) -> float:
+    """Microseconds per answered request recorded (and looked up first, as the sender does)."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l", group=group) as led:
+        start = time.perf_counter()
+        for index in range(count):
+            key = f"{index:064x}"
+            assert led.answered(key) is None
+            led.record(key, "delivered", 200)
+        led.flush()
+        return (time.perf_counter() - start) / count * 1e6
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -130,6 +145,9 @@ def main() -> None:
                 f"{floor / ledger:>5.2f}x"
             )
         print("ratio: the floor's rate over the sender's with the ledger (the cost; aim <= 1.3x)")
+        for group in (1, 8, 64):
+            cost = min(ledger_cost(count * 5, group) for _ in range(rounds))
+            print(f"ledger, a commit every {group:>2} answers: {cost:6.1f} us per request")
     finally:
         server.kill()
         server.wait()
