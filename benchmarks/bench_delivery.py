@@ -3,8 +3,8 @@ concurrency 1, 16 and 64, for the sender with and without its ledger, next to th
 plain loop of the same HTTP client sending the same requests (httpx.Client at concurrency 1;
 asyncio with httpx.AsyncClient and a semaphore at 16 and 64).
 
-Then the ledger alone: the cost per request of its look-up and record, committing each answer
-or every 8 or 64.
+With aiohttp installed, the plain loop on aiohttp next to httpx's. Then the ledger alone: the
+cost per request of its look-up and record, committing each answer or every 8 or 64.
 
 Run: python benchmarks/bench_delivery.py [requests] [rounds]
 """
@@ -12,6 +12,7 @@ Run: python benchmarks/bench_delivery.py [requests] [rounds]
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import subprocess
 import sys
@@ -58,6 +59,27 @@ def floor_async(reqs: list[Request], url: str, concurrency: int) -> None:
                         r.method, url, headers=r.headers, content=r.body.encode()
                     )
                     assert answer.status_code == 200
+
+            await asyncio.gather(*(one(r) for r in reqs))
+
+    asyncio.run(main())
+
+
+def floor_aiohttp(reqs: list[Request], url: str, concurrency: int) -> None:
+    """The same loop on aiohttp (when installed), for comparison with httpx."""
+    import aiohttp
+
+    async def main() -> None:
+        slots = asyncio.Semaphore(concurrency)
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def one(r: Request) -> None:
+                async with slots:
+                    body = r.body.encode()
+                    async with session.request(r.method, url, data=body, headers=r.headers) as a:
+                        await a.read()
+                        assert a.status == 200
 
             await asyncio.gather(*(one(r) for r in reqs))
 
@@ -145,6 +167,17 @@ def main() -> None:
                 f"{floor / ledger:>5.2f}x"
             )
         print("ratio: the floor's rate over the sender's with the ledger (the cost; aim <= 1.3x)")
+        if importlib.util.find_spec("aiohttp") is not None:
+            for concurrency in (1, 16, 64):
+                runs = [
+                    partial(floor_async, reqs, url, concurrency),
+                    partial(floor_aiohttp, reqs, url, concurrency),
+                ]
+                httpx_rate, aiohttp_rate = best_rates(runs, count, rounds)
+                print(
+                    f"plain loop at concurrency {concurrency:>2}: httpx {httpx_rate:,.0f}/s, "
+                    f"aiohttp {aiohttp_rate:,.0f}/s"
+                )
         for group in (1, 8, 64):
             cost = min(ledger_cost(count * 5, group) for _ in range(rounds))
             print(f"ledger, a commit every {group:>2} answers: {cost:6.1f} us per request")
