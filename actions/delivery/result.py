@@ -18,8 +18,8 @@ class DeliveryResult:
     and the pack says not to retry (``reason`` is the pack's); ``dead-lettered``: given up
     (attempts or time exhausted). ``attempts`` is 0 when the ledger shows an earlier run had
     the request acknowledged (``from_ledger``). ``latency`` is seconds from the first try to
-    the last answer, backoff included. ``response`` is the start of the last response body,
-    at most ``EXCERPT_LIMIT`` characters, secrets redacted."""
+    the last answer, backoff included. ``response`` (not for ``delivered``) is the start of the
+    last response body, at most ``EXCERPT_LIMIT`` characters, secrets redacted."""
 
     status: DeliveryStatus
     attempts: int

@@ -110,6 +110,8 @@ class _Core:
     ) -> DeliveryResult:
         if key is not None and self.ledger is not None and status != "dead-lettered":
             self.ledger.record(key, status, http_status)
+        if status == "delivered":  # the common case: nothing to redact
+            return DeliveryResult(status, attempt, http_status, None, time.monotonic() - started)
         excerpt = None if body is None else _redacted(request, body[:EXCERPT_LIMIT])
         return DeliveryResult(
             status,
