@@ -294,7 +294,7 @@ def test_a_retry_after_holds_the_whole_destination() -> None:
         results = send_all("kochava", reqs, server.url, {"concurrency": 4})
     assert all(r.status == "delivered" for r in results)
     (limited,) = [r for r in server.received if '"order-0"' in r.body][:1]
-    during = [r for r in server.received if limited.at + 0.2 < r.at < limited.at + 0.9]
+    during = [r for r in server.received if limited.at + 0.3 < r.at < limited.at + 0.9]
     assert during == []  # only what was in flight arrived just after the 429
     assert server.received[-1].at - limited.at >= 0.95
 
