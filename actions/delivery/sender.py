@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import attrs
 import httpx
 
 from actions.delivery.ledger import Ledger
 from actions.delivery.limits import TokenBucket
 from actions.delivery.policy import RETRY_AFTER_STATUSES, RetryPolicy, parse_retry_after
+from actions.delivery.redaction import redact, secret_parts
 from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatus
 from actions.destinations.delivery import DeliverySettings
 from actions.destinations.model import Destination
@@ -40,12 +40,6 @@ def _target(url: str, endpoint: tuple[str, str] | None) -> str:
         return url
     parts = urlsplit(url)
     return urlunsplit((endpoint[0], endpoint[1], parts.path, parts.query, parts.fragment))
-
-
-def _redacted(request: Request, text: str) -> str:
-    """``text`` with the request's secrets redacted (by the request's own redaction)."""
-    shown = attrs.evolve(request, body=text).to_dict()["body"]
-    return str(shown)
 
 
 class _Core:
@@ -112,14 +106,16 @@ class _Core:
             self.ledger.record(key, status, http_status)
         if status == "delivered":  # the common case: nothing to redact
             return DeliveryResult(status, attempt, http_status, None, time.monotonic() - started)
-        excerpt = None if body is None else _redacted(request, body[:EXCERPT_LIMIT])
+        parts = secret_parts(request)
+        if reason is not None:
+            reason = redact(reason, parts) or "(not shown: it may hold a secret)"
         return DeliveryResult(
             status,
             attempt,
             http_status,
-            None if reason is None else _redacted(request, reason),
+            reason,
             time.monotonic() - started,
-            excerpt,
+            None if body is None else redact(body[:EXCERPT_LIMIT], parts),
         )
 
 

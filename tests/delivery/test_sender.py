@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
-from _support import Answer, Received, requests, serving
+import pytest
+from _support import Answer, Received, events, requests, serving
 
 import actions
 from actions.delivery import (
@@ -250,19 +251,33 @@ def test_the_ledger_skips_what_an_earlier_run_had_answered(tmp_path: Path) -> No
     assert Ledger(ledger_file).count() == 8
 
 
-def test_a_dead_letter_record_has_no_secret_even_when_the_partner_echoes_it() -> None:
-    (request,) = requests("branch", 1)
-    secret = request.secrets[0]
-    echo = f"error for {secret} and {request.body}"
-    with serving(lambda r, n: Answer(500, echo)) as server:
-        (result,) = send_all("branch", [request], server.url)
-    record = delivery_record(request, result, {"type": "track"}, destination="branch", line=3)
+def adjust_with_token(token: str) -> Request:
+    destination = actions.load_destination("adjust")
+    configured = destination.configure({**destination.sample_settings(), "s2s_token": token})
+    (event,) = events(1)
+    (request,) = [o for o in configured.process(event) if isinstance(o, Request)]
+    return request
+
+
+@pytest.mark.parametrize("token", ["s2sTokenValue42", "tok/en+with spaces&more=1", "x"])
+def test_a_dead_letter_record_has_no_secret_even_when_the_partner_echoes_it(token: str) -> None:
+    request = adjust_with_token(token)
+    assert token in request.to_dict(reveal_secrets=True)["headers"]["Authorization"]
+
+    def echo(received: Received, nth: int) -> Answer:
+        sent = received.headers["Authorization"]
+        return Answer(500, f"bad token {sent!r}, that is {token} (JSON: {json.dumps(token)})")
+
+    with serving(echo) as server:
+        (result,) = send_all("adjust", [request], server.url)
+    record = delivery_record(request, result, {"type": "track"}, destination="adjust", line=3)
     text = json.dumps(record)
-    assert secret not in text
+    assert token not in text
+    assert json.dumps(token)[1:-1] not in text
     assert record["attempts"] == 4
     assert record["http_status"] == 500
-    assert record["request"]["subscription"] == request.subscription
-    assert record["response"].startswith("error for ***")
+    assert record["request"]["headers"]["Authorization"] == "Bearer ***"
+    assert record["response"].startswith("bad token 'Bearer ***', that is ***")
 
 
 def test_a_request_that_cannot_be_sent_is_dead_lettered_at_once() -> None:
