@@ -1,4 +1,4 @@
-"""The ``actions`` command: run, test, explain, schema."""
+"""The ``actions`` command: run, test, explain, lint, schema, replay."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from actions.cli.jsonlines import (
     parse_text,
     read_lines,
 )
+from actions.cli.replay import add_replay_parser
+from actions.cli.send import add_send_arguments, run_send
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config, load_settings
@@ -101,6 +103,17 @@ def _line_failed(line: Line, message: str) -> Failed:
 def cmd_run(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings, args.spec_check)
     lines = _events(args.events, args.max_line_bytes, args.max_depth)
+    if args.send:
+        return run_send(
+            args,
+            configured,
+            (
+                (line.number, None, [_line_failed(line, line.error)])
+                if line.error is not None
+                else (line.number, line.event, configured.process(line.event))
+                for line in lines
+            ),
+        )
     out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
@@ -432,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"an event nested deeper is a failed outcome (default {MAX_DEPTH})",
     )
+    add_send_arguments(run)
     run.set_defaults(handler=cmd_run)
 
     test = commands.add_parser(
@@ -494,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("destination", nargs="?", help="for settings: the destination")
     schema.set_defaults(handler=cmd_schema)
+    add_replay_parser(commands)
     return parser
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from actions._resources import mappings_dir
+from actions.destinations.delivery import DEFAULT_DELIVERY
 from actions.destinations.fields import Condition, FieldSpec, PayloadChecker
 from actions.destinations.model import (
     Action,
@@ -306,6 +307,7 @@ class _Builder:
             path=path,
             definition=data,
             text=text,
+            delivery=DEFAULT_DELIVERY.with_overrides(data.get("delivery")),
         )
 
     def unknown_action(self, name: str, actions: Mapping[str, Any], path: DataPath) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from actions.destinations.delivery import DEFAULT_DELIVERY, DeliverySettings
 from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schema
 from actions.destinations.request import RequestSpec
 from actions.errors import ActionsError
@@ -120,6 +121,8 @@ class Destination:
     path: Path | None = None
     definition: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
     text: str = attrs.field(default="", repr=False)
+    delivery: DeliverySettings = DEFAULT_DELIVERY
+    """Limits, retries and timeouts for delivering this destination's requests."""
 
     def configure(
         self,

@@ -158,6 +158,42 @@ _SUBSCRIPTION = {
     },
 }
 
+_DELIVERY = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "how requests are delivered (see docs/delivery.md); each name overrides the "
+    "default, and a config's delivery block and the command line override the pack's",
+    "properties": {
+        "concurrency": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "requests in flight at most",
+        },
+        "rate": {
+            "type": "number",
+            "minimum": 0,
+            "description": "requests per second at most (0: no limit)",
+        },
+        "burst": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "requests sent at once after a quiet period, at most",
+        },
+        "max_attempts": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "tries per request, the first included",
+        },
+        "max_elapsed": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "seconds from the first try after which a request is given up",
+        },
+        "connect_timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+        "read_timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+    },
+}
+
 _STATUS = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^[1-5]xx$"}]}
 
 DESTINATION_SCHEMA: dict[str, Any] = {
@@ -191,6 +227,7 @@ DESTINATION_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "delivery": _DELIVERY,
         "inbound": {
             "type": "object",
             "additionalProperties": {
@@ -252,6 +289,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
+        "delivery": _DELIVERY,
     },
 }
 

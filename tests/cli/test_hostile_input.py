@@ -436,3 +436,35 @@ def test_run_with_standard_input_closed_reads_no_events() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     assert b"0 events" in result.stderr
+
+
+def test_a_dead_letter_of_hostile_lines_replays_and_keeps_what_fails_again(
+    tmp_path: Path,
+) -> None:
+    """`actions run` keeps each line that gave no event as `raw` (`raw_base64` when not UTF-8);
+    `actions replay` reads those lines again as `run` does: a line fixed by hand in the dead
+    letter becomes an event, and one still broken fails again with its raw line kept."""
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"{nope\n" + b'{"a": "\xff"}\n' + GOOD + b"\n")
+    dead = tmp_path / "dead.jsonl"
+    run = actions("run", "adjust", str(source), "-q", "--dead-letter", str(dead))
+    assert run.returncode == 0, run.stderr
+    rows = _json_lines(dead.read_bytes())
+    assert [row["line"] for row in rows] == [1, 2]
+    assert rows[0]["raw"] == "{nope"
+    assert base64.b64decode(rows[1]["raw_base64"]) == b'{"a": "\xff"}'
+    # Fix the first line by hand, as a user would, and replay the dead letter.
+    rows[0]["raw"] = GOOD.decode("utf-8")
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    again = tmp_path / "again.jsonl"
+    replay = actions("replay", str(fixed), "--config", "adjust", "--dead-letter", str(again))
+    assert replay.returncode == 1, replay.stderr  # the second line fails again
+    outcomes = _json_lines(replay.stdout)
+    assert [o["line"] for o in outcomes] == [1, 2]
+    assert outcomes[0]["kind"] == "request"
+    assert outcomes[1]["kind"] == "failed"
+    assert "is not UTF-8" in outcomes[1]["problems"][0]["message"]
+    (row,) = _json_lines(again.read_bytes())
+    assert row["line"] == 2
+    assert base64.b64decode(row["raw_base64"]) == b'{"a": "\xff"}'

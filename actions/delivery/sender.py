@@ -1,0 +1,333 @@
+"""Send requests to the partner as its pack says: limits, retries, timeouts, ledger. A
+synchronous ``Sender`` (thread-safe) and an ``AsyncSender`` for asyncio, both on httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from actions.delivery.ledger import Ledger
+from actions.delivery.limits import TokenBucket
+from actions.delivery.policy import RETRY_AFTER_STATUSES, RetryPolicy, parse_retry_after
+from actions.delivery.redaction import redact, secret_parts
+from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatus
+from actions.destinations.delivery import DeliverySettings
+from actions.destinations.model import Destination
+from actions.engine.outcomes import Request
+from actions.errors import ActionsError
+
+BODY_LIMIT = 64 * 1024
+"""The most of a response body read for the pack's ``body_contains`` rules (bytes)."""
+
+
+def _endpoint_parts(endpoint: str | None) -> tuple[str, str] | None:
+    if endpoint is None:
+        return None
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ActionsError(f"endpoint must be an http(s) URL with a host, not {endpoint!r}")
+    return parts.scheme, parts.netloc
+
+
+def _target(url: str, endpoint: tuple[str, str] | None) -> str:
+    if endpoint is None:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((endpoint[0], endpoint[1], parts.path, parts.query, parts.fragment))
+
+
+class _Core:
+    """What both senders share: settings, limits, policy, ledger, and judging each answer."""
+
+    def __init__(
+        self,
+        destination: Destination,
+        delivery: DeliverySettings | Mapping[str, Any] | None,
+        endpoint: str | None,
+        ledger: Ledger | None,
+        policy: RetryPolicy | None,
+    ) -> None:
+        base = destination.delivery
+        if isinstance(delivery, DeliverySettings):
+            base = delivery
+        elif delivery is not None:
+            base = base.with_overrides(delivery)
+        self.settings = base
+        self.destination = destination
+        self.endpoint = _endpoint_parts(endpoint)
+        self.ledger = ledger
+        self.bucket = TokenBucket(base.rate, base.burst)
+        self.policy = policy or RetryPolicy(base.max_attempts, base.max_elapsed)
+        self.timeout = httpx.Timeout(
+            connect=base.connect_timeout, read=base.read_timeout, write=base.read_timeout, pool=None
+        )
+        self.limits = httpx.Limits(
+            max_connections=base.concurrency, max_keepalive_connections=base.concurrency
+        )
+
+    def known(self, key: str | None) -> DeliveryResult | None:
+        if key is None or self.ledger is None:
+            return None
+        found = self.ledger.answered(key)
+        if found is None:
+            return None
+        status: DeliveryStatus = "dropped" if found[0] == "dropped" else "delivered"
+        return DeliveryResult(
+            status, 0, found[1], "answered in an earlier run (ledger)", 0.0, from_ledger=True
+        )
+
+    def arguments(self, request: Request) -> dict[str, Any]:
+        return {
+            "method": request.method,
+            "url": _target(request.url, self.endpoint),
+            "params": request.query or None,
+            "headers": request.headers,
+            "content": None if request.body is None else request.body.encode("utf-8"),
+        }
+
+    def final(
+        self,
+        request: Request,
+        key: str | None,
+        status: DeliveryStatus,
+        attempt: int,
+        http_status: int | None,
+        reason: str | None,
+        started: float,
+        body: str | None,
+    ) -> DeliveryResult:
+        if key is not None and self.ledger is not None and status != "dead-lettered":
+            self.ledger.record(key, status, http_status)
+        if status == "delivered":  # the common case: nothing to redact
+            return DeliveryResult(status, attempt, http_status, None, time.monotonic() - started)
+        parts = secret_parts(request)
+        if reason is not None:
+            reason = redact(reason, parts) or "(not shown: it may hold a secret)"
+        return DeliveryResult(
+            status,
+            attempt,
+            http_status,
+            reason,
+            time.monotonic() - started,
+            None if body is None else redact(body[:EXCERPT_LIMIT], parts),
+        )
+
+
+class _Attempt:
+    """The judgement of one try: a final result, or how long to wait before the next."""
+
+    __slots__ = ("result", "wait")
+
+    def __init__(self, result: DeliveryResult | None, wait: float = 0.0) -> None:
+        self.result = result
+        self.wait = wait
+
+
+def _judge(
+    core: _Core,
+    request: Request,
+    key: str | None,
+    attempt: int,
+    started: float,
+    response: tuple[int, Mapping[str, str], str] | None,
+    error: Exception | None,
+) -> _Attempt:
+    if response is not None:
+        status, headers, body = response
+        verdict = core.destination.classify_response(status, body)
+        if verdict.kind == "success":
+            return _Attempt(
+                core.final(request, key, "delivered", attempt, status, None, started, body)
+            )
+        if verdict.kind == "drop":
+            reason = verdict.reason or f"HTTP {status}"
+            return _Attempt(
+                core.final(request, key, "dropped", attempt, status, reason, started, body)
+            )
+        what = verdict.reason or f"HTTP {status}"
+        what = f"HTTP {status}: {what}" if not what.startswith("HTTP") else what
+        retry_after = None
+        if status in RETRY_AFTER_STATUSES:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            if retry_after:  # the partner asks the whole destination to wait
+                core.bucket.hold(retry_after)
+        http_status: int | None = status
+        last_body: str | None = body
+    else:
+        what = _describe(error)
+        retry_after, http_status, last_body = None, None, None
+        if not isinstance(error, _RETRYABLE_ERRORS):  # the request itself cannot be sent
+            return _Attempt(
+                core.final(request, key, "dead-lettered", attempt, None, what, started, None)
+            )
+    decision = core.policy.after_failure(attempt, time.monotonic() - started, retry_after, what)
+    if decision.retry:
+        return _Attempt(None, decision.wait)
+    return _Attempt(
+        core.final(
+            request, key, "dead-lettered", attempt, http_status, decision.reason, started, last_body
+        )
+    )
+
+
+def _describe(error: Exception | None) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        kind = type(error).__name__
+        return {"ConnectTimeout": "connect timeout", "ReadTimeout": "read timeout"}.get(
+            kind, "timeout"
+        )
+    detail = (str(error) or type(error).__name__)[:200]
+    if isinstance(error, _RETRYABLE_ERRORS):
+        return f"connection error: {detail}"
+    return f"cannot send the request ({type(error).__name__}): {detail}"
+
+
+# Retried: the network or the partner failed. Not retried (dead-lettered at once): the request
+# itself cannot be sent (an invalid URL or header, an unsupported scheme).
+_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _text(content: bytes) -> str:
+    return content[:BODY_LIMIT].decode("utf-8", "replace")
+
+
+def _read(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
+    """The status, headers and body (at most ``BODY_LIMIT`` bytes read) of a streamed answer."""
+    try:
+        data = bytearray()
+        for chunk in answer.iter_bytes():
+            data += chunk
+            if len(data) >= BODY_LIMIT:
+                break
+        return answer.status_code, answer.headers, _text(bytes(data))
+    finally:
+        answer.close()
+
+
+async def _aread(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
+    try:
+        data = bytearray()
+        async for chunk in answer.aiter_bytes():
+            data += chunk
+            if len(data) >= BODY_LIMIT:
+                break
+        return answer.status_code, answer.headers, _text(bytes(data))
+    finally:
+        await answer.aclose()
+
+
+class Sender:
+    """Deliver requests synchronously: ``send(request, key)`` blocks until the request is
+    delivered, dropped or given up. Thread-safe: up to ``concurrency`` threads send at once
+    (more wait), and the rate limit holds across all of them. ``key`` (see
+    ``ledger.request_key``) makes the ledger skip what an earlier run had answered."""
+
+    def __init__(
+        self,
+        destination: Destination | Any,
+        delivery: DeliverySettings | Mapping[str, Any] | None = None,
+        *,
+        endpoint: str | None = None,
+        ledger: Ledger | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        target = getattr(destination, "destination", destination)
+        self._core = _Core(target, delivery, endpoint, ledger, policy)
+        self.settings = self._core.settings
+        self._slots = threading.BoundedSemaphore(self.settings.concurrency)
+        self._client = httpx.Client(timeout=self._core.timeout, limits=self._core.limits)
+
+    def send(self, request: Request, key: str | None = None) -> DeliveryResult:
+        core = self._core
+        known = core.known(key)
+        if known is not None:
+            return known
+        arguments = core.arguments(request)  # built again for each try: a request is single-use
+        with self._slots:
+            started = time.monotonic()
+            attempt = 0
+            while True:
+                attempt += 1
+                wait = core.bucket.reserve()
+                if wait > 0:
+                    time.sleep(wait)
+                response = error = None
+                try:
+                    built = self._client.build_request(**arguments)
+                    response = _read(self._client.send(built, stream=True))
+                except Exception as exc:  # judged below: never raised out of send
+                    error = exc
+                judged = _judge(core, request, key, attempt, started, response, error)
+                if judged.result is not None:
+                    return judged.result
+                time.sleep(judged.wait)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncSender:
+    """Deliver requests from asyncio: ``await send(request, key)``. Up to ``concurrency``
+    sends run at once (more wait), under the destination's rate limit. Use it as an async
+    context manager, or ``await aclose()``."""
+
+    def __init__(
+        self,
+        destination: Destination | Any,
+        delivery: DeliverySettings | Mapping[str, Any] | None = None,
+        *,
+        endpoint: str | None = None,
+        ledger: Ledger | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        target = getattr(destination, "destination", destination)
+        self._core = _Core(target, delivery, endpoint, ledger, policy)
+        self.settings = self._core.settings
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._client = httpx.AsyncClient(timeout=self._core.timeout, limits=self._core.limits)
+
+    async def send(self, request: Request, key: str | None = None) -> DeliveryResult:
+        core = self._core
+        known = core.known(key)
+        if known is not None:
+            return known
+        arguments = core.arguments(request)
+        async with self._slots:
+            started = time.monotonic()
+            attempt = 0
+            while True:
+                attempt += 1
+                wait = core.bucket.reserve()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                response = error = None
+                try:
+                    built = self._client.build_request(**arguments)
+                    response = await _aread(await self._client.send(built, stream=True))
+                except Exception as exc:  # judged below: never raised out of send
+                    error = exc
+                judged = _judge(core, request, key, attempt, started, response, error)
+                if judged.result is not None:
+                    return judged.result
+                await asyncio.sleep(judged.wait)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncSender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
