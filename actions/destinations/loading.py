@@ -233,7 +233,7 @@ class _Builder:
                     self.problems.extend(
                         unknown_setting_references(value, where, declared, self.source)
                     )
-        raw_actions: dict[str, Any] = data["actions"] if intact("actions") else {}
+        raw_actions: dict[str, Any] = (data.get("actions") or {}) if intact("actions") else {}
         actions = {}
         for key, raw in raw_actions.items():
             if not valid("actions", key):

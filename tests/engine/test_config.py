@@ -176,3 +176,14 @@ def test_a_pack_without_settings_may_not_read_one() -> None:
     assert problem.hint == "settings: none"
     assert problem.location is not None
     assert (problem.location.line, problem.location.column) == (6, 63)
+
+
+def test_a_pack_without_actions_is_a_located_error() -> None:
+    # Found by the fuzz harness: a pack whose `actions:` line was deleted raised KeyError.
+    text = actions.load_destination("branch").path.read_text("utf-8")
+    broken = text.replace("\nactions:\n", "\n", 1)
+    with pytest.raises(InvalidInputError) as caught:
+        load_destination_text(broken, "branch.yaml")
+    messages = [d.message for d in caught.value.diagnostics]
+    assert "missing required key 'actions'" in messages
+    assert any(d.location is not None for d in caught.value.diagnostics)
