@@ -34,7 +34,16 @@ MAX_SUPPRESSION_LINE = 1_000
 MAX_SUPPRESSION_ENTRIES = 10_000_000
 """Most entries of all the suppression list files of one config together."""
 
-_HEX_DIGITS = "0123456789abcdefABCDEF"
+
+def _sha256_hex(text: str) -> bytes | None:
+    """The 32 bytes of a SHA-256 written in hex (either case), or None for any other text."""
+    if len(text) != 64:
+        return None
+    try:
+        digest = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return digest if len(digest) == 32 else None  # fromhex skips spaces between pairs
 
 
 def identity_key(text: str) -> str:
@@ -180,13 +189,18 @@ class SuppressionList:
                     )
                 )
                 continue
-            # A 64-hex-digit entry is the SHA-256 of an identifier; it is kept as text too,
-            # since it may be an identifier itself.
-            digests.update(
-                bytes.fromhex(e) for e in entries if len(e) == 64 and not e.strip(_HEX_DIGITS)
-            )
-            keys.update(map(hash, entries))
+            # An entry of 64 hex digits is the SHA-256 of an identifier: kept as its 32 bytes.
             size += len(entries)
+            long = [e for e in entries if len(e) == 64]
+            if long:
+                try:  # a well-formed file: one call per entry, in C
+                    parsed: list[bytes | None] = list(map(bytes.fromhex, long))
+                except ValueError:
+                    parsed = list(map(_sha256_hex, long))
+                digests.update(d for d in parsed if d is not None and len(d) == 32)
+                other = [e for e, d in zip(long, parsed, strict=True) if d is None or len(d) != 32]
+                entries = [e for e in entries if len(e) != 64] + other
+            keys.update(map(hash, entries))
         if size > MAX_SUPPRESSION_ENTRIES:
             problems.append(
                 Diagnostic(
@@ -207,7 +221,10 @@ class SuppressionList:
             return False
         if hash(key) in self._keys:
             return True
-        return bool(self._digests) and hashlib.sha256(key.encode("utf-8")).digest() in self._digests
+        return (
+            bool(self._digests)
+            and hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest() in self._digests
+        )
 
     def __len__(self) -> int:
         return self.size
@@ -218,6 +235,32 @@ class SuppressionList:
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Hashes are keyed per process: a copy reads the files again.
         return (SuppressionList.load, (self.files,))
+
+
+def _membership(listed: SuppressionList) -> Callable[[object], bool]:
+    """``value in listed`` as one call: :func:`identity_key` inline, and no SHA-256 unless the
+    list holds hashes."""
+    keys, digests, sha256 = listed._keys, listed._digests, hashlib.sha256
+
+    def on_list(value: object) -> bool:
+        if type(value) is not str:
+            return False
+        key = value.strip()
+        if "@" in key:
+            key = key.lower()
+        return hash(key) in keys
+
+    def on_list_or_hashed(value: object) -> bool:
+        if type(value) is not str:
+            return False
+        key = value.strip()
+        if "@" in key:
+            key = key.lower()
+        if not key:
+            return False
+        return hash(key) in keys or sha256(key.encode("utf-8", "surrogatepass")).digest() in digests
+
+    return on_list_or_hashed if digests else on_list
 
 
 Gate = Callable[[dict[str, Any]], "tuple[Filtered, str] | None"]
@@ -256,19 +299,21 @@ def compile_gate(consent: Consent | None, suppression: SuppressionList | None) -
     user, anonymous = outcomes["userId"], outcomes["anonymousId"]
     traits_email, context_email = outcomes["traits.email"], outcomes["context.traits.email"]
 
+    on_list = _membership(listed) if listed is not None else None
+
     def suppressed(event: dict[str, Any]) -> tuple[Filtered, str] | None:
-        assert listed is not None
-        if event.get("userId") in listed:
+        assert on_list is not None
+        if on_list(event.get("userId")):
             return user
-        if event.get("anonymousId") in listed:
+        if on_list(event.get("anonymousId")):
             return anonymous
         traits = event.get("traits")
-        if type(traits) is dict and traits.get("email") in listed:
+        if type(traits) is dict and on_list(traits.get("email")):
             return traits_email
         context = event.get("context")
         if type(context) is dict:
             inner = context.get("traits")
-            if type(inner) is dict and inner.get("email") in listed:
+            if type(inner) is dict and on_list(inner.get("email")):
                 return context_email
         return None
 
