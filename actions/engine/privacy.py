@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, Literal
 
@@ -131,7 +132,7 @@ class SuppressionList:
     __slots__ = ("_digests", "_keys", "files", "size")
 
     def __init__(
-        self, keys: frozenset[int], digests: frozenset[bytes], files: tuple[str, ...], size: int
+        self, keys: AbstractSet[int], digests: AbstractSet[bytes], files: tuple[str, ...], size: int
     ) -> None:
         self._keys = keys
         self._digests = digests
@@ -197,9 +198,15 @@ class SuppressionList:
                     parsed: list[bytes | None] = list(map(bytes.fromhex, long))
                 except ValueError:
                     parsed = list(map(_sha256_hex, long))
-                digests.update(d for d in parsed if d is not None and len(d) == 32)
-                other = [e for e, d in zip(long, parsed, strict=True) if d is None or len(d) != 32]
-                entries = [e for e in entries if len(e) != 64] + other
+                found = [d for d in parsed if d is not None and len(d) == 32]
+                digests.update(found)
+                other = (
+                    []
+                    if len(found) == len(long)
+                    else [e for e, d in zip(long, parsed, strict=True) if d is None or len(d) != 32]
+                )
+                short = [e for e in entries if len(e) != 64] if len(long) < len(entries) else []
+                entries = short + other
             keys.update(map(hash, entries))
         if size > MAX_SUPPRESSION_ENTRIES:
             problems.append(
@@ -211,7 +218,7 @@ class SuppressionList:
             )
         if problems:
             raise PrivacyError(problems)
-        return cls(frozenset(keys), frozenset(digests), names, size)
+        return cls(keys, digests, names, size)
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, str):

@@ -311,6 +311,18 @@ def test_a_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
         configure(suppress=[str(tmp_path / "nope.txt")])
 
 
+def test_64_characters_that_are_not_hex_are_an_identifier(tmp_path: Path) -> None:
+    odd = "z" * 64
+    spaced = "ab " * 16 + "ab" * 8  # hex with spaces: bytes.fromhex gives 24 bytes
+    path = tmp_path / "list.txt"
+    path.write_text(f"{odd}\n{spaced}\n{'0' * 64}\n", encoding="utf-8")
+    listed = SuppressionList.load([path])
+    assert len(listed) == 3
+    assert odd in listed
+    assert spaced in listed
+    assert "0" * 64 not in listed  # a hash: it matches the text whose SHA-256 it is
+
+
 def test_identity_key() -> None:
     assert identity_key("  Test@Example.com ") == "test@example.com"
     assert identity_key(" User-ABC ") == "User-ABC"
