@@ -1,9 +1,10 @@
 """The engine: a configured destination turns events into requests, or into the reason why not.
 
-Per event: check it against the Segment Spec; honour its ``integrations`` object; apply the
-destination filters; find the candidate subscriptions through an index on ``type`` and
-``event``; for each whose trigger matches, run the payload pipeline (mapping, drop empty values,
-coerce, skip rules, validate) and build the request. Nothing raises out of :meth:`process`.
+Per event: check it against the Segment Spec; honour its ``integrations`` object; check the
+config's suppression list and consent (``privacy.py``); apply the destination filters; find the
+candidate subscriptions through an index on ``type`` and ``event``; for each whose trigger
+matches, run the payload pipeline (mapping, drop empty values, coerce, skip rules, validate) and
+build the request. Nothing raises out of :meth:`process`.
 """
 
 from __future__ import annotations
