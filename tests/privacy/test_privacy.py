@@ -378,3 +378,17 @@ def test_config_schema_errors_are_located(tmp_path: Path) -> None:
         actions.load_config(config)
     found = sorted((d.rule, d.location.line if d.location else 0) for d in caught.value.diagnostics)
     assert found == [("schema", 3), ("schema", 4)]
+
+
+def test_a_pipeline_built_from_a_config_keeps_consent_and_suppression() -> None:
+    from actions.pipelines import DestinationSpec
+
+    example = HERE / "example"
+    spec = DestinationSpec.from_config(example / "config.yaml")
+    assert spec.consent == {"categories": ["Advertising"]}
+    assert spec.suppress == (str(example / "suppressed.txt"),)
+    worker = pickle.loads(pickle.dumps(spec)).build()
+    events = [json.loads(line) for line in (example / "events.jsonl").read_text().splitlines()]
+    kinds = [o.kind for e in events for o in worker.process(e)]
+    assert kinds == ["request", "filtered", "filtered", "filtered", "filtered"]
+    assert b"user-42" not in pickle.dumps(spec)
