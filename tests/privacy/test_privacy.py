@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import actions
 from actions.cli import explain_lines
@@ -392,3 +394,39 @@ def test_a_pipeline_built_from_a_config_keeps_consent_and_suppression() -> None:
     kinds = [o.kind for e in events for o in worker.process(e)]
     assert kinds == ["request", "filtered", "filtered", "filtered", "filtered"]
     assert b"user-42" not in pickle.dumps(spec)
+
+
+_KEYS = ["userId", "anonymousId", "traits", "context", "email", "consent", "categoryPreferences"]
+_KEYS += ["Advertising", "type", "event"]
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(_KEYS),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.lists(_values, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_any_event_is_accounted_for(events: list[Any]) -> None:
+    """Whatever the events hold where consent and identifiers are read, the checks never raise
+    and every event is counted once."""
+    configured = configure(
+        consent={"categories": ["Advertising"], "require": "any"},
+        suppress=[str(HERE / "example" / "suppressed.txt")],
+    )
+    for item in events:
+        data = event(**item) if isinstance(item, dict) else item
+        outcomes = configured.process(data)
+        assert outcomes
+        assert not any("internal error" in json.dumps(o.to_dict()) for o in outcomes)
+    counts = configured.counts
+    assert counts.events == len(events)
+    assert counts.events == counts.delivered + counts.filtered + counts.skipped + counts.failed
+    assert sum(counts.privacy.values()) <= counts.filtered
