@@ -178,6 +178,7 @@ class SuppressionList:
             # identity_key, inline: the same text as it gives, a million lines in well under
             # a second.
             stripped = [line.strip() for line in text.split("\n")]
+            del data, text  # the file's bytes and text are not needed any more
             entries = [e.lower() if "@" in e else e for e in stripped if e and e[0] != "#"]
             if entries and max(map(len, entries)) > MAX_SUPPRESSION_LINE:
                 number = next(i for i, e in enumerate(stripped, 1) if len(e) > MAX_SUPPRESSION_LINE)
