@@ -40,6 +40,11 @@ class DestinationSpec:
     subscriptions: tuple[Mapping[str, Any], ...] | None = None
     filters: tuple[Mapping[str, Any], ...] = ()
     spec_check: SpecCheck = "read"
+    consent: Mapping[str, Any] | None = None
+    """The consent categories the destination needs (docs/privacy.md)."""
+    suppress: tuple[str, ...] | None = None
+    """Suppression list files, read on each worker when :meth:`build` configures the
+    destination (so only their names travel; the files must be there)."""
 
     def __repr__(self) -> str:
         settings = {
@@ -89,12 +94,19 @@ class DestinationSpec:
         data = load_yaml(file.read_text(encoding="utf-8"), str(file)).value
         target = data["destination"]
         relative = file.parent / target
-        return cls.for_pack(
+        spec = cls.for_pack(
             relative if relative.exists() else target,
             data.get("settings") or {},
             data.get("subscriptions"),
             data.get("filters") or (),
             data.get("spec_check", "read"),
+        )
+        suppress = data.get("suppress")
+        files = [suppress] if isinstance(suppress, str) else suppress
+        return attrs.evolve(
+            spec,
+            consent=data.get("consent"),
+            suppress=None if files is None else tuple(str(file.parent / f) for f in files),
         )
 
     def build(self) -> ConfiguredDestination:
@@ -105,6 +117,8 @@ class DestinationSpec:
             None if self.subscriptions is None else list(self.subscriptions),
             list(self.filters),
             spec_check=self.spec_check,
+            consent=self.consent,
+            suppress=self.suppress,
         )
 
 

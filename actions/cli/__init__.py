@@ -31,6 +31,7 @@ from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config, load_settings
 from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
+from actions.engine.privacy import explain as privacy_explain
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
 from actions.samples import sample_events_path
 from actions.yamlsource import load_yaml
@@ -268,6 +269,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str]:
     """What ``actions explain`` prints: per subscription, its trigger and mapping traced for
     the event, then the outcomes (as shown: nothing derived from a secret setting)."""
+    yield from privacy_explain(configured.consent, configured.suppression, event)
     for compiled in configured._subscriptions:
         name = compiled.subscription.name
         matched = compiled.trigger.matches(event)

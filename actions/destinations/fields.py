@@ -79,6 +79,10 @@ class FieldSpec:
     default: Any = None
     has_default: bool = False
     invalid: str = "fail"
+    pii: str | None = None
+    """The personal data the field holds (``email``, ``phone``, ...; docs/privacy.md)."""
+    hashed: bool = False
+    """The partner wants the value hashed (lint rule ``pii-unhashed``)."""
 
 
 def _check_format(fmt: str, value: str) -> str | None:

@@ -422,4 +422,6 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         default=raw.get("default"),
         has_default="default" in raw,
         invalid=raw.get("invalid", "fail"),
+        pii=raw.get("pii"),
+        hashed=bool(raw.get("hashed", False)),
     )

@@ -132,15 +132,19 @@ class Destination:
         *,
         source: SourceMap | None = None,
         spec_check: SpecCheck = "read",
+        consent: Mapping[str, Any] | None = None,
+        suppress: Sequence[str] | None = None,
     ) -> ConfiguredDestination:
         """Validate settings, compile subscriptions (``None``: the presets) and filters.
         ``source`` (the config file's positions) locates every problem in the file.
         ``spec_check``: ``"read"`` checks every event's envelope and the documented fields
-        each matching subscription reads; ``"full"`` every documented field of every event."""
+        each matching subscription reads; ``"full"`` every documented field of every event.
+        ``consent`` (categories, require, absent) and ``suppress`` (suppression list files)
+        are checked per event before the filters (docs/privacy.md)."""
         from actions.engine.engine import ConfiguredDestination
 
         return ConfiguredDestination.create(
-            self, settings or {}, subscriptions, filters, source, spec_check
+            self, settings or {}, subscriptions, filters, source, spec_check, consent, suppress
         )
 
     def classify_response(self, status: int, body: str = "") -> ResponseClass:

@@ -12,6 +12,7 @@ _EXTENSIONS: dict[str, Any] = {"^x-": {}}
 
 SETTING_TYPES = ["string", "number", "integer", "boolean", "object"]
 FIELD_TYPES = ["string", "text", "number", "integer", "boolean", "datetime", "object"]
+PII_KINDS = ["email", "phone", "name", "address", "birthday", "ip", "id", "other"]
 FORMATS = ["date-time", "date", "email", "uri", "ipv4", "ipv6", "uuid", "currency"]
 
 ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
@@ -87,6 +88,14 @@ _FIELD: dict[str, Any] = {
         "values": {"enum": ["string", "number", "integer", "boolean"]},
         "default": _MAPPING,
         "invalid": {"enum": ["fail", "drop"]},
+        "pii": {
+            "enum": PII_KINDS,
+            "description": "the personal data the field holds (see docs/privacy.md)",
+        },
+        "hashed": {
+            "type": "boolean",
+            "description": "the partner wants the value hashed: lint rule pii-unhashed",
+        },
     },
 }
 
@@ -250,6 +259,35 @@ _FIELD_FILTER = {
     },
 }
 
+_CONSENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["categories"],
+    "description": "the consent categories this destination needs, read from "
+    "context.consent.categoryPreferences (see docs/privacy.md)",
+    "properties": {
+        "categories": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "minLength": 1},
+        },
+        "require": {"enum": ["all", "any"], "default": "all"},
+        "absent": {
+            "enum": ["filter", "allow"],
+            "default": "filter",
+            "description": "an event without a consent object: filtered, or allowed",
+        },
+    },
+}
+_SUPPRESS = {
+    "description": "suppression list files (one userId, anonymousId, email or SHA-256 hex per "
+    "line), relative to the config (see docs/privacy.md)",
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+    ],
+}
+
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": _DRAFT,
     "$id": "https://actions.example/schemas/config.schema.json",
@@ -290,6 +328,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
         "delivery": _DELIVERY,
+        "consent": _CONSENT,
+        "suppress": _SUPPRESS,
     },
 }
 

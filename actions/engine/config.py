@@ -344,6 +344,12 @@ def check_config(
     chosen: SpecCheck = (
         data.get("spec_check", "read") if schema_intact(bad, ("spec_check",)) else "read"
     )
+    consent = data.get("consent") if schema_valid(bad, ("consent",)) else None
+    suppress = data.get("suppress") if schema_valid(bad, ("suppress",)) else None
+    if isinstance(suppress, str):
+        suppress = [suppress]
+    if isinstance(suppress, list):  # files relative to the config's folder
+        suppress = [str(folder / str(name)) for name in suppress]
     configured = None
     try:
         configured = destination.configure(
@@ -352,6 +358,8 @@ def check_config(
             filters,
             source=source,
             spec_check=spec_check or chosen,
+            consent=consent if isinstance(consent, dict) else None,
+            suppress=suppress if isinstance(suppress, list) else None,
         )
     except DefinitionError as exc:
         problems.extend(

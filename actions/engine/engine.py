@@ -1,9 +1,10 @@
 """The engine: a configured destination turns events into requests, or into the reason why not.
 
-Per event: check it against the Segment Spec; honour its ``integrations`` object; apply the
-destination filters; find the candidate subscriptions through an index on ``type`` and
-``event``; for each whose trigger matches, run the payload pipeline (mapping, drop empty values,
-coerce, skip rules, validate) and build the request. Nothing raises out of :meth:`process`.
+Per event: check it against the Segment Spec; honour its ``integrations`` object; check the
+config's suppression list and consent (``privacy.py``); apply the destination filters; find the
+candidate subscriptions through an index on ``type`` and ``event``; for each whose trigger
+matches, run the payload pipeline (mapping, drop empty values, coerce, skip rules, validate) and
+build the request. Nothing raises out of :meth:`process`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ from actions.engine.pipeline import (
     TOO_MANY_DIGITS,
     Pipeline,
     compile_pipeline,
+)
+from actions.engine.privacy import (
+    Consent,
+    PrivacyError,
+    SuppressionList,
+    compile_gate,
 )
 from actions.errors import ActionsError, Diagnostic, format_path
 from actions.fql import FQLSyntaxError, Trigger
@@ -128,6 +135,10 @@ class Counts:
     failed: int = 0
     requests: int = 0
     subscriptions: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
+    privacy: Mapping[str, int] = attrs.field(factory=dict)
+    """Events filtered by the privacy checks (counted in ``filtered`` too): ``suppressed``,
+    and ``consent:<category>`` per category not granted (``consent:A or B`` for ``any``,
+    ``consent:(no consent object)``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -155,8 +166,12 @@ class ConfiguredDestination:
         plain: tuple[Any, ...],
         spec_check: SpecCheck = "read",
         shown: Mapping[str, Any] | None = None,
+        privacy: tuple[Consent | None, SuppressionList | None] = (None, None),
     ) -> None:
         self.destination = destination
+        self.consent, self.suppression = privacy
+        self._gate = compile_gate(*privacy)
+        self._held: dict[str, int] = {}
         self.spec_check = spec_check
         self._check_event = check_event if spec_check == "full" else check_envelope
         self._quick_valid = event_valid if spec_check == "full" else envelope_valid
@@ -195,8 +210,18 @@ class ConfiguredDestination:
         filters: Sequence[Mapping[str, Any]] | None,
         source: SourceMap | None = None,
         spec_check: SpecCheck = "read",
+        consent: Consent | Mapping[str, Any] | None = None,
+        suppress: Sequence[str] | None = None,
     ) -> ConfiguredDestination:
         values, problems = validate_settings(destination.settings, settings)
+        privacy: tuple[Consent | None, SuppressionList | None] = (None, None)
+        try:
+            privacy = (
+                Consent.from_dict(consent) if isinstance(consent, Mapping) else consent,
+                None if suppress is None else SuppressionList.load(suppress),
+            )
+        except PrivacyError as exc:
+            problems.extend(exc.diagnostics)
         if spec_check not in SPEC_CHECKS:
             raise ActionsError(
                 f"spec_check must be one of {', '.join(SPEC_CHECKS)}, not {spec_check!r}"
@@ -320,9 +345,18 @@ class ConfiguredDestination:
             None if subscriptions is None else [attrs.asdict(s) for s in chosen],
             [dict(f) for f in filters or ()],
             spec_check,
+            None if privacy[0] is None else privacy[0].to_dict(),
+            None if suppress is None else [str(path) for path in suppress],
         )
         return cls(
-            destination, values, tuple(compiled), tuple(built_filters), plain, spec_check, shown
+            destination,
+            values,
+            tuple(compiled),
+            tuple(built_filters),
+            plain,
+            spec_check,
+            shown,
+            privacy,
         )
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -364,6 +398,10 @@ class ConfiguredDestination:
                 off = self._turned_off(integrations)
                 if off:
                     return self._count([Skipped(None, None, off)])
+            if self._gate is not None:
+                held = self._gate(event)
+                if held is not None:
+                    return self._hold(*held)
             if self._filters:
                 for filter_ in self._filters:
                     filtered = filter_.apply(event)
@@ -402,6 +440,12 @@ class ConfiguredDestination:
             table = self._table()
         table[key] = table.get(key, 0) + 1
         return outcomes
+
+    def _hold(self, outcome: Filtered, key: str) -> list[Outcome]:
+        """Count an event the privacy checks filtered (under ``key`` in ``Counts.privacy``)."""
+        with self._lock:
+            self._held[key] = self._held.get(key, 0) + 1
+        return self._count([outcome])
 
     def _table(self) -> dict[tuple[str | None, str], int]:
         """This thread's table of counts, made at its first event."""
@@ -469,6 +513,7 @@ class ConfiguredDestination:
             single = [item for table in tables for item in dict(table).items()]
             several = dict(self._several)
             outcomes = list(self._outcomes.items())
+            held = dict(self._held)
         totals = dict.fromkeys(_TOTALS, 0)
         per: dict[str, dict[str, int]] = {}
         for (_, kind), count in single:
@@ -483,7 +528,7 @@ class ConfiguredDestination:
             if name is not None:
                 counted = per.setdefault(name, {})
                 counted[kind] = counted.get(kind, 0) + count
-        return Counts(**totals, subscriptions=per)
+        return Counts(**totals, subscriptions=per, privacy=held)
 
     def _turned_off(self, integrations: dict[str, Any]) -> str | None:
         """Why the event's ``integrations`` object (one that names this destination or has
@@ -599,11 +644,20 @@ def _restore(
     subscriptions: list[dict[str, Any]] | None,
     filters: list[dict[str, Any]],
     spec_check: SpecCheck = "read",
+    consent: dict[str, Any] | None = None,
+    suppress: list[str] | None = None,
 ) -> ConfiguredDestination:
     from pathlib import Path
 
     destination = load_destination_text(text, file, Path(file) if file else None)
-    return destination.configure(settings, subscriptions, filters, spec_check=spec_check)
+    return destination.configure(
+        settings,
+        subscriptions,
+        filters,
+        spec_check=spec_check,
+        consent=consent,
+        suppress=suppress,
+    )
 
 
 def _event_reads(

@@ -117,7 +117,7 @@ for _id, _summary, _why in [
     (
         "unknown-directive",
         "a mapping uses a directive that does not exist",
-        "Directives are @path, @template, @if, @case, @replace, @arrayPath, @merge, @transform, @flatten, @json, @excludeWhenNull, @literal, @coalesce, @lookup, @omit, @convert. The hint suggests the closest one.",
+        "Directives are @path, @template, @if, @case, @replace, @arrayPath, @merge, @transform, @flatten, @json, @excludeWhenNull, @literal, @coalesce, @lookup, @omit, @convert, @hash. The hint suggests the closest one.",
     ),
     (
         "directive-option",
