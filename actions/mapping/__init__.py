@@ -9,7 +9,13 @@ it into closures; :meth:`CompiledMapping.evaluate` applies it to one event. See 
 from __future__ import annotations
 
 from actions.mapping import builtin as _builtin  # registers the built-in directives
-from actions.mapping.compiler import CompiledMapping, MappingError, check, is_directive
+from actions.mapping.compiler import (
+    CompiledMapping,
+    MappingDataError,
+    MappingError,
+    check,
+    is_directive,
+)
 from actions.mapping.compiler import compile_mapping as compile
 from actions.mapping.directives import REGISTRY, Kind, Option, OptionError, register_directive
 from actions.mapping.trace import TraceEntry, trace
@@ -23,6 +29,7 @@ __all__ = [
     "CompiledMapping",
     "DirectiveFailure",
     "Kind",
+    "MappingDataError",
     "MappingError",
     "MappingFailure",
     "Option",

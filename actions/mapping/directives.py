@@ -63,6 +63,7 @@ class Option:
     default: Any = MISSING
     choices: tuple[str, ...] = ()
     min_length: int | None = None
+    """Shortest string (STRING kinds), or fewest items (MAPPINGS: at least 1 when None)."""
     max_length: int | None = None
     description: str = ""
     relative: bool = False
