@@ -9,6 +9,7 @@ it into closures; :meth:`CompiledMapping.evaluate` applies it to one event. See 
 from __future__ import annotations
 
 from actions.mapping import builtin as _builtin  # registers the built-in directives
+from actions.mapping import liquid as _liquid  # registers @liquid
 from actions.mapping.compiler import (
     CompiledMapping,
     MappingDataError,
@@ -21,7 +22,7 @@ from actions.mapping.directives import REGISTRY, Kind, Option, OptionError, regi
 from actions.mapping.trace import TraceEntry, trace
 from actions.mapping.values import MISSING, DirectiveFailure, MappingFailure
 
-del _builtin
+del _builtin, _liquid
 
 __all__ = [
     "MISSING",

@@ -392,7 +392,9 @@ class Compiler:
             return spec.function(args, context)
         except OptionError as exc:
             where = (*path, exc.option) if exc.option and spec.argument is None else path
-            self.problem("directive-option", f"{name}: {exc.message}", where, exc.hint)
+            self.problem(
+                "directive-option", f"{name}: {exc.message}", where, exc.hint, offset=exc.offset
+            )
             return _const(MISSING)
 
     def options(
