@@ -19,6 +19,7 @@ from actions.engine.config import load_config
 from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
+from actions.interop.cli import add_parsers as interop_parsers
 from actions.samples import sample_events_path
 from actions.yamlsource import load_yaml
 
@@ -382,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("destination", nargs="?", help="for settings: the destination")
     schema.set_defaults(handler=cmd_schema)
+    interop_parsers(commands)  # import, export
     return parser
 
 
