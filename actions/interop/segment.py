@@ -230,7 +230,22 @@ class _Importer:
         name = str(data.get("name") or action or "subscription")
         trigger = str(data.get("trigger") or "")
         try:
-            fql.compile(trigger)
+            parsed = fql.compile(trigger)
+            differences = list(dict.fromkeys(_condition_problems(parsed.ast, 0)))
+            if "'" in trigger:
+                differences.append(
+                    "it keeps single quotes in a string's value, so that it never matches"
+                )
+            for difference in differences:
+                self.finding(
+                    item,
+                    "interop-trigger",
+                    f"Segment's trigger parser reads the trigger of {name!r} differently: "
+                    f"{difference}; here it means what it says",
+                    ("trigger",),
+                    severity=Severity.WARNING,
+                    hint="see docs/fql.md, Differences from Segment's trigger parser",
+                )
         except fql.FQLSyntaxError as exc:
             self.finding(
                 item,
@@ -619,7 +634,7 @@ class _Exporter:
         except fql.FQLSyntaxError as exc:
             self.finding("interop-trigger", exc.message, path, offset=exc.offset)
             return None
-        problems = list(_trigger_problems(parsed.ast, 0))
+        problems = list(dict.fromkeys(_condition_problems(parsed.ast, 0)))
         for problem in problems:
             self.finding(
                 "interop-trigger",
@@ -632,14 +647,24 @@ class _Exporter:
         return text if "'" not in text else fql.format(parsed.ast)
 
 
+def _condition_problems(node: ast.Expr, depth: int) -> Iterator[str]:
+    """Why Segment's trigger parser would not read ``node``, a condition, as we do."""
+    if isinstance(node, ast.Path | ast.Literal):
+        yield "a bare value is not a condition there (compare it: = true)"
+        return
+    yield from _trigger_problems(node, depth)
+
+
 def _trigger_problems(node: ast.Expr, depth: int) -> Iterator[str]:
     if isinstance(node, ast.And | ast.Or):
         if depth >= 2:
             yield "more than one level of parentheses"
         for operand in node.operands:
-            if isinstance(operand, ast.And | ast.Or) and depth >= 1:
+            if isinstance(operand, ast.And | ast.Or) and not operand.parenthesized:
+                yield "and and or mixed without parentheses (Segment lets the last one decide)"
+            elif isinstance(operand, ast.And | ast.Or) and depth >= 1:
                 yield "more than one level of parentheses"
-            yield from _trigger_problems(operand, depth + 1)
+            yield from _condition_problems(operand, depth + 1)
         return
     if isinstance(node, ast.Not):
         if not (isinstance(node.operand, ast.Call) and node.operand.name in ("contains", "match")):
@@ -675,8 +700,6 @@ def _trigger_problems(node: ast.Expr, depth: int) -> Iterator[str]:
         if node.keys[0] not in TRIGGER_FIELDS:
             yield f"it ignores the field {node.keys[0]!r} (fields: {', '.join(TRIGGER_FIELDS)})"
         return
-    if isinstance(node, ast.Literal) and depth == 0:
-        yield "a bare value is not a condition there"
 
 
 def export_segment(config: str | Path, *, format: Format = "api") -> Converted:

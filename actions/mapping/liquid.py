@@ -195,7 +195,7 @@ class SegmentLiquid(Environment):
 
     output_stream_limit: ClassVar[int | None] = MAX_OUTPUT_BYTES
     local_namespace_limit: ClassVar[int | None] = MAX_LOCALS_BYTES
-    loop_iteration_limit: ClassVar[int | None] = 0
+    loop_iteration_limit: ClassVar[int | None] = 1_000  # no loop tag is enabled; a belt
     context_depth_limit: ClassVar[int] = 10
 
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:

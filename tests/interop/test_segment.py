@@ -245,3 +245,23 @@ def test_the_commands(tmp_path: Path) -> None:
     assert sorted(resources) == ["segment_destination_filter", "segment_destination_subscription"]
     clean = run("import", "segment", str(out), "--destination", "adjust", "--settings", settings)
     assert clean.returncode == 0, clean.stderr
+
+
+def test_a_trigger_segment_reads_differently_is_a_warning(tmp_path: Path) -> None:
+    subscription = {
+        "id": "s1",
+        "name": "Mixed",
+        "actionSlug": "sendEvent",
+        "actionId": "a1",
+        "enabled": True,
+        "trigger": "type = \"track\" and event = 'A' or event = \"B\"",
+        "settings": {},
+    }
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"data": {"subscription": subscription}}), encoding="utf-8")
+    converted = import_segment([path], "adjust", settings=SETTINGS)
+    messages = [(d.rule, d.severity.value, d.message) for d in converted.findings]
+    assert [m[:2] for m in messages] == [("interop-trigger", "warning")] * 2
+    assert "mixed without parentheses" in messages[0][2]
+    assert "single quotes" in messages[1][2]
+    assert converted.document["subscriptions"][0]["trigger"] == subscription["trigger"]
