@@ -254,7 +254,7 @@ def test_a_trigger_segment_reads_differently_is_a_warning(tmp_path: Path) -> Non
         "actionSlug": "sendEvent",
         "actionId": "a1",
         "enabled": True,
-        "trigger": "type = \"track\" and event = 'A' or event = \"B\"",
+        "trigger": 'type = "track" and event = \'A\' or event = "B"',
         "settings": {},
     }
     path = tmp_path / "one.json"
