@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions import mapping
 from actions.mapping import MISSING
@@ -133,3 +135,30 @@ def test_the_paths_a_template_reads() -> None:
         "$.properties",  # properties[k]: which key is known only when rendering
         "$.k",
     }
+
+
+_PIECES = [
+    "{{ ", " }}", "{% ", " %}", "if ", "endif", "unless ", "endunless", "else", "assign ",
+    "capture ", "endcapture", "for ", "endfor", "case ", "when ", "x", "properties.n", " = ",
+    " | ", "upcase", "plus: ", "divided_by: ", "0", "1", "'a'", "split: ','", "size", "sort",
+    "default: ", "date: '%Y'", "times: ", "append: ", "replace: 'a', 'bb'", "raw", "endraw",
+    "liquid ", "echo ", "\n", ",", ":", "[", "]", "(", ")", "..", "-", "nope",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_template_compiles_or_is_a_compile_error_and_never_raises(template: str) -> None:
+    problems = mapping.check({"v": {"@liquid": template}})
+    if problems:
+        assert all(d.rule in ("directive-option", "limit") for d in problems)
+        assert all(d.message.startswith("@liquid") for d in problems)
+        return
+    compiled = mapping.compile({"v": {"@liquid": template}})
+    event = {"x": "a,b", "properties": {"n": 3}, "nope": None}
+    value, failures = compiled.evaluate(event)
+    assert isinstance(value, dict)
+    if "v" in value:
+        assert isinstance(value["v"], str)
+    else:
+        assert [f.pointer for f in failures] == ["/v"]
