@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,11 @@ class Sample:
 
     percent: float
     by: str = "messageId"
+    _threshold: int = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Kept when the hash's first 8 bytes, as a number, are under this (no float per event).
+        object.__setattr__(self, "_threshold", int(self.percent * 2**64) // 100)
 
     def position(self, event: Mapping[str, Any]) -> float:
         """Where the event falls in [0, 100): kept when below ``percent``. The first 8 bytes
@@ -80,7 +86,11 @@ class Sample:
         return int.from_bytes(digest[:8], "big") * 100 / 2**64
 
     def keeps(self, event: Mapping[str, Any]) -> bool:
-        return self.position(event) < self.percent
+        value = event.get(self.by)
+        if value.__class__ is not str:
+            return self.position(event) < self.percent
+        digest = sha256(value.encode("utf-8", "surrogatepass")).digest()
+        return int.from_bytes(digest[:8], "big") < self._threshold
 
     def why(self, event: Mapping[str, Any]) -> str:
         return (
