@@ -226,6 +226,16 @@ class _Importer:
 
     def subscription(self, item: _Item, names: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
         data = item.data
+        model = _get(data, "modelId", "model_id")
+        if model:
+            self.finding(
+                item,
+                "interop-action",
+                f"a Reverse ETL subscription (model {model!r}) maps rows of a model, not "
+                "events; the subscription is left out",
+                ("modelId" if "modelId" in data else "model_id",),
+            )
+            return {}, {}
         action = self.action(item)
         name = str(data.get("name") or action or "subscription")
         trigger = str(data.get("trigger") or "")
@@ -402,7 +412,13 @@ class _Importer:
                 name = f"{title} ({number})"
                 number += 1
             names.add(name)
-            ids = {"id": data["id"]} if "id" in data and not out else {}
+            ids = {}
+            if not out:  # Segment's filter, kept with its first part
+                ids = {
+                    k: data[k]
+                    for k in ("id", "description")
+                    if isinstance(data.get(k), str) and data[k]
+                }
             out.append(({"name": name, **converted}, ids))
         return out
 
@@ -803,7 +819,7 @@ def export_segment(config: str | Path, *, format: Format = "api") -> Converted:
                 "sourceId": source_id,
                 "destinationId": destination_id,
                 "title": name,
-                "description": None,
+                "description": known.get("description"),
                 "if": condition or ALL_EVENTS,
                 "enabled": True,
                 "actions": [action],
@@ -885,6 +901,7 @@ def _terraform(
                 "destination_id": f["destinationId"] or variable,
                 "source_id": f["sourceId"] or "${var.segment_source_id}",
                 "title": f["title"],
+                "description": f.get("description"),
                 "if": f["if"],
                 "enabled": f["enabled"],
                 "actions": actions,

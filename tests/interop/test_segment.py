@@ -265,3 +265,23 @@ def test_a_trigger_segment_reads_differently_is_a_warning(tmp_path: Path) -> Non
     assert "mixed without parentheses" in messages[0][2]
     assert "single quotes" in messages[1][2]
     assert converted.document["subscriptions"][0]["trigger"] == subscription["trigger"]
+
+
+def test_a_reverse_etl_subscription_is_left_out_with_a_finding(tmp_path: Path) -> None:
+    subscription = {
+        "id": "s2",
+        "name": "Rows",
+        "actionSlug": "sendEvent",
+        "actionId": "a1",
+        "modelId": "79sGD3fRcxkj5YPgwoQqPv",
+        "enabled": True,
+        "trigger": 'event = "new"',
+        "settings": {},
+    }
+    path = tmp_path / "retl.json"
+    path.write_text(json.dumps([subscription]), encoding="utf-8")
+    converted = import_segment([path], "adjust", settings=SETTINGS)
+    assert converted.document["subscriptions"] == []
+    [finding] = converted.findings
+    assert (finding.rule, finding.severity.value) == ("interop-action", "error")
+    assert "Reverse ETL" in finding.message
