@@ -30,6 +30,7 @@ from typing import Any, ClassVar, TextIO
 
 from liquid import Environment
 from liquid.builtin.output import Output, OutputNode
+from liquid.builtin.tags.echo_tag import EchoNode, EchoTag
 from liquid.context import RenderContext
 from liquid.exceptions import FilterError, LiquidError, LiquidSyntaxError
 from liquid.stream import TokenStream
@@ -109,6 +110,20 @@ class _JsOutputNode(OutputNode):
 
 class _JsOutput(Output):
     node_class = _JsOutputNode
+
+
+class _JsEchoNode(EchoNode):
+    """``{% echo %}``, printing numbers as output statements do."""
+
+    __slots__ = ()
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        value = _number_text(self.expression.evaluate(context))
+        return buffer.write(to_liquid_string(value, context.autoescape))
+
+
+class _JsEcho(EchoTag):
+    node_class = _JsEchoNode
 
 
 def _disabled_tag(tag_name: str) -> type[Tag]:
@@ -201,6 +216,7 @@ class SegmentLiquid(Environment):
     def setup_tags_and_filters(self, *, extra: bool = False) -> None:
         super().setup_tags_and_filters(extra=False)
         self.add_tag(_JsOutput)
+        self.add_tag(_JsEcho)
         for name in DISABLED_TAGS:
             self.add_tag(_disabled_tag(name))
         for name in DISABLED_FILTERS:
