@@ -33,6 +33,7 @@ from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
 from actions.engine.privacy import explain as privacy_explain
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
+from actions.interop.cli import add_parsers as interop_parsers
 from actions.samples import sample_events_path
 from actions.yamlsource import load_yaml
 
@@ -270,6 +271,8 @@ def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str
     """What ``actions explain`` prints: per subscription, its trigger and mapping traced for
     the event, then the outcomes (as shown: nothing derived from a secret setting)."""
     yield from privacy_explain(configured.consent, configured.suppression, event)
+    if isinstance(event, dict):
+        yield from configured.explain_filters(event)  # each destination filter's decision
     for compiled in configured._subscriptions:
         name = compiled.subscription.name
         matched = compiled.trigger.matches(event)
@@ -511,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("destination", nargs="?", help="for settings: the destination")
     schema.set_defaults(handler=cmd_schema)
     add_replay_parser(commands)
+    interop_parsers(commands)  # import, export
     return parser
 
 

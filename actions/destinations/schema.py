@@ -287,6 +287,17 @@ _SUPPRESS = {
         {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
     ],
 }
+_SAMPLE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["percent"],
+    "description": "keep this percentage of events, the same ones every time: by a stable "
+    "hash of the value at `by` (the same user is always in or always out)",
+    "properties": {
+        "percent": {"type": "number", "minimum": 0, "maximum": 100},
+        "by": {"enum": ["userId", "anonymousId", "messageId"], "default": "messageId"},
+    },
+}
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": _DRAFT,
@@ -317,14 +328,22 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "keep": _FQL,
                     "drop_fields": _FIELD_FILTER,
                     "allow_fields": _FIELD_FILTER,
+                    "sample": _SAMPLE,
                 },
                 "oneOf": [
                     {"required": ["drop"]},
                     {"required": ["keep"]},
                     {"required": ["drop_fields"]},
                     {"required": ["allow_fields"]},
+                    {"required": ["sample"]},
                 ],
             },
+        },
+        "filter_order": {
+            "enum": ["config", "segment"],
+            "default": "config",
+            "description": "config: filters apply in the order written; segment: in Segment's "
+            "order, by kind (sample, drop and keep, drop_fields, allow_fields)",
         },
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
         "delivery": _DELIVERY,

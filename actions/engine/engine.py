@@ -126,7 +126,8 @@ class Counts:
     """Counters for a configured destination. Every event is counted exactly once as delivered
     (at least one request), failed, skipped or filtered, so ``events == delivered + failed +
     skipped + filtered`` always holds. ``requests`` counts requests (an event may give several);
-    ``subscriptions`` counts outcomes per subscription and kind."""
+    ``subscriptions`` counts outcomes per subscription and kind; ``filters``, the events each
+    destination filter dropped (a sample filter: the events it sampled out), by name."""
 
     events: int = 0
     delivered: int = 0
@@ -139,6 +140,7 @@ class Counts:
     """Events filtered by the privacy checks (counted in ``filtered`` too): ``suppressed``,
     and ``consent:<category>`` per category not granted (``consent:A or B`` for ``any``,
     ``consent:(no consent object)``)."""
+    filters: Mapping[str, int] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -196,6 +198,7 @@ class ConfiguredDestination:
         # status, and each outcome by (subscription, kind).
         self._tables: dict[int, dict[tuple[str | None, str], int]] = {}
         self._several: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}  # events each destination filter dropped
         self._outcomes: dict[tuple[str | None, str], int] = {}
         self._name, self._slug = destination.name, destination.slug
 
@@ -336,6 +339,8 @@ class ConfiguredDestination:
                 problems.append(
                     Diagnostic("fql-syntax", exc.message, path=("filters", index), hint=exc.hint)
                 )
+            except DefinitionError as exc:
+                problems.extend(exc.diagnostics)
         if problems:
             raise DefinitionError(f"configuration of {destination.slug}", problems)
         plain = (
@@ -406,8 +411,7 @@ class ConfiguredDestination:
                 for filter_ in self._filters:
                     filtered = filter_.apply(event)
                     if filtered is None:
-                        reason = f"dropped by destination filter {filter_.name!r}"
-                        return self._count([Filtered(reason, filter_.name)])
+                        return self._count_dropped(filter_, event)
                     event = filtered
             try:
                 candidates = self._candidates[event.get("type")][event.get("event")]
@@ -446,6 +450,24 @@ class ConfiguredDestination:
         with self._lock:
             self._held[key] = self._held.get(key, 0) + 1
         return self._count([outcome])
+
+    def _count_dropped(self, filter_: Filter, event: dict[str, Any]) -> list[Outcome]:
+        """Count an event a destination filter dropped: as filtered, and for that filter."""
+        with self._lock:
+            self._dropped[filter_.name] = self._dropped.get(filter_.name, 0) + 1
+        return self._count([Filtered(filter_.reason(event), filter_.name)])
+
+    def explain_filters(self, event: Any) -> list[str]:
+        """What each destination filter does with ``event``, in order, one line each (a
+        sample filter's decision included); filters after one that drops it are not run."""
+        lines = []
+        for filter_ in self._filters:
+            lines.append(filter_.explain(event))
+            filtered = filter_.apply(event)
+            if filtered is None:
+                break
+            event = filtered
+        return lines
 
     def _table(self) -> dict[tuple[str | None, str], int]:
         """This thread's table of counts, made at its first event."""
@@ -514,6 +536,7 @@ class ConfiguredDestination:
             several = dict(self._several)
             outcomes = list(self._outcomes.items())
             held = dict(self._held)
+            dropped = dict(self._dropped)
         totals = dict.fromkeys(_TOTALS, 0)
         per: dict[str, dict[str, int]] = {}
         for (_, kind), count in single:
@@ -528,7 +551,7 @@ class ConfiguredDestination:
             if name is not None:
                 counted = per.setdefault(name, {})
                 counted[kind] = counted.get(kind, 0) + count
-        return Counts(**totals, subscriptions=per, privacy=held)
+        return Counts(**totals, subscriptions=per, privacy=held, filters=dropped)
 
     def _turned_off(self, integrations: dict[str, Any]) -> str | None:
         """Why the event's ``integrations`` object (one that names this destination or has

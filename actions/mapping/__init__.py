@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from actions.mapping import builtin as _builtin  # registers the built-in directives
 from actions.mapping import hashing as _hashing  # registers @hash
-from actions.mapping.compiler import CompiledMapping, MappingError, check, is_directive
+from actions.mapping import liquid as _liquid  # registers @liquid
+from actions.mapping.compiler import (
+    CompiledMapping,
+    MappingDataError,
+    MappingError,
+    check,
+    is_directive,
+)
 from actions.mapping.compiler import compile_mapping as compile
 from actions.mapping.directives import REGISTRY, Kind, Option, OptionError, register_directive
 from actions.mapping.trace import TraceEntry, trace
 from actions.mapping.values import MISSING, DirectiveFailure, MappingFailure
 
-del _builtin, _hashing
+del _builtin, _hashing, _liquid
 
 __all__ = [
     "MISSING",
@@ -25,6 +32,7 @@ __all__ = [
     "CompiledMapping",
     "DirectiveFailure",
     "Kind",
+    "MappingDataError",
     "MappingError",
     "MappingFailure",
     "Option",

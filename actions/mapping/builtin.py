@@ -389,7 +389,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 @directive(
     "@merge",
     options=(
-        Option("objects", MAPPINGS, required=True),
+        Option("objects", MAPPINGS, required=True, min_length=0),
         Option("direction", STRING, default="right", choices=("left", "right")),
     ),
     summary="one object from several (right: later wins; left: earlier wins)",

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from actions.errors import DataPath, Diagnostic, InvalidInputError, json_pointer
+from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, json_pointer
 from actions.mapping.directives import (
     REGISTRY,
     CompileContext,
@@ -40,6 +40,14 @@ _EMPTY_SETTINGS: Mapping[str, Any] = {}
 
 class MappingError(InvalidInputError):
     """A mapping that does not compile; ``diagnostics`` lists every problem."""
+
+
+class MappingDataError(ActionsError, TypeError):
+    """A mapping applied to data that is not an object (as Segment's ``transform`` refuses)."""
+
+
+def _not_object(data: Any) -> str:
+    return f"data must be an object, got {type_name(data)}"
 
 
 CONSTANT = "_actions_constant"
@@ -384,7 +392,9 @@ class Compiler:
             return spec.function(args, context)
         except OptionError as exc:
             where = (*path, exc.option) if exc.option and spec.argument is None else path
-            self.problem("directive-option", f"{name}: {exc.message}", where, exc.hint)
+            self.problem(
+                "directive-option", f"{name}: {exc.message}", where, exc.hint, offset=exc.offset
+            )
             return _const(MISSING)
 
     def options(
@@ -474,8 +484,17 @@ class Compiler:
             wrong("a string or a directive")
             return None
         if kind is Kind.MAPPINGS:
-            if not isinstance(value, list) or not value:
-                wrong("a non-empty list")
+            if not isinstance(value, list):
+                wrong("a list")
+                return ()
+            least = 1 if option.min_length is None else option.min_length
+            if len(value) < least:
+                self.problem(
+                    "directive-type",
+                    f"{label} must have at least {least} item{'s' if least != 1 else ''}, "
+                    f"not {len(value)}",
+                    path,
+                )
                 return ()
             return tuple(self.value(v, (*path, i), depth + 1) for i, v in enumerate(value))
         if kind is Kind.STRING:
@@ -571,7 +590,10 @@ class CompiledMapping:
         self, event: Any, settings: Mapping[str, Any] | None = None
     ) -> tuple[Any, tuple[MappingFailure, ...]]:
         """``(value, failures)``: the mapped value (MISSING when nothing) and why any field
-        could not be produced. Never raises."""
+        could not be produced. Never raises: data that is not an object (nor None, no data)
+        gives MISSING and one failure, ``data must be an object, got ...``."""
+        if not isinstance(event, dict) and event is not None:
+            return MISSING, (MappingFailure("", _not_object(event)),)
         failures: Failures = []
         try:
             value = self._evaluate(
@@ -593,7 +615,10 @@ class CompiledMapping:
         return self._evaluate
 
     def apply(self, event: Any, settings: Mapping[str, Any] | None = None) -> Any:
-        """The mapped value; fields that failed are left out (MISSING when nothing)."""
+        """The mapped value; fields that failed are left out (MISSING when nothing). Raises
+        :class:`MappingDataError` for data that is not an object (None is no data)."""
+        if not isinstance(event, dict) and event is not None:
+            raise MappingDataError(_not_object(event))
         try:
             return self._evaluate(event, _EMPTY_SETTINGS if settings is None else settings, [])
         except Exception:

@@ -63,6 +63,7 @@ class Option:
     default: Any = MISSING
     choices: tuple[str, ...] = ()
     min_length: int | None = None
+    """Shortest string (STRING kinds), or fewest items (MAPPINGS: at least 1 when None)."""
     max_length: int | None = None
     description: str = ""
     relative: bool = False
@@ -73,11 +74,20 @@ class Option:
 class OptionError(ActionsError):
     """Raised by a directive's compile function for a problem in one of its options."""
 
-    def __init__(self, option: str | None, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        option: str | None,
+        message: str,
+        *,
+        hint: str | None = None,
+        offset: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.option = option
         self.message = message
         self.hint = hint
+        self.offset = offset
+        """Where in the option's text the problem is (a template's character), when known."""
 
 
 @attrs.frozen

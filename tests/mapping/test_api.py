@@ -127,3 +127,32 @@ def test_the_evaluator_is_the_closure_evaluate_wraps() -> None:
     value, [failure] = top.evaluate(event)
     assert value is MISSING
     assert failure.message.startswith("@json decode: not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"), [([1, 2], "array"), (5, "number"), ("text", "string"), (True, "boolean")]
+)
+def test_data_that_is_not_an_object_is_refused(data: Any, kind: str) -> None:
+    compiled = mapping.compile({"x": {"@path": "$.a"}, "y": 1})
+    value, failures = compiled.evaluate(data)
+    assert value is MISSING
+    assert [(f.pointer, f.message) for f in failures] == [
+        ("", f"data must be an object, got {kind}")
+    ]
+    with pytest.raises(mapping.MappingDataError, match=f"data must be an object, got {kind}"):
+        compiled.apply(data)
+    with pytest.raises(TypeError):  # a MappingDataError is a TypeError too
+        compiled.apply(data)
+
+
+def test_none_is_no_data() -> None:
+    compiled = mapping.compile({"x": {"@path": "$.a"}, "y": 1})
+    assert compiled.apply(None) == {"y": 1}
+    assert compiled.evaluate(None) == ({"y": 1}, ())
+
+
+def test_an_empty_list_where_one_item_is_needed_is_named_as_such() -> None:
+    with pytest.raises(mapping.MappingError) as caught:
+        mapping.compile({"@coalesce": []})
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.message == "@coalesce must have at least 1 item, not 0"
