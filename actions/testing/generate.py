@@ -1,0 +1,386 @@
+"""Fixtures generated from a configured destination: for each subscription, events made from
+its trigger's syntax tree that match it and that just miss it, filled in from the shipped
+sample events, then events that reach the mapping branches the others left out; each with the
+outcomes the destination gives today as the expected ones.
+
+Nothing here is random: the same config gives the same suite. Events are built by setting
+fields of a base event (a sample event) to values read from the trigger or mapping (its
+literals, a string that matches a glob, a number just inside or outside a bound, a value that
+differs by one character, a missing field) and kept only when the destination agrees (the
+trigger does match, or does not; the branch did run).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from actions.engine.engine import ConfiguredDestination
+from actions.fql import parse as parse_fql
+from actions.fql.ast import And, Expr, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.compile import compile_node
+from actions.fql.format import format_fql
+from actions.samples import load_sample_events
+from actions.testing.coverage import Coverage, Item, _Recorder
+from actions.yamlsource import SourceMap
+
+MAX_WAYS = 24
+"""The most ways of making one trigger true (or false) that are tried."""
+
+MAX_BASES = 3
+"""The most events a missed mapping branch is tried from."""
+
+_DELETE = object()
+"""A candidate value: the field is removed."""
+
+
+@attrs.frozen
+class GeneratedCase:
+    name: str
+    event: dict[str, Any]
+    expected: list[dict[str, Any]]
+
+
+def ways(node: Expr, want: bool) -> list[list[tuple[Expr, bool]]]:
+    """Ways of making ``node`` evaluate to ``want``: each a list of (test, value) to apply in
+    order. An ``and`` is made false one operand at a time (the others true), an ``or`` true one
+    operand at a time (the others false): every operand is seen both ways."""
+    if isinstance(node, Not):
+        return ways(node.operand, not want)
+    if isinstance(node, And | Or):
+        all_of = isinstance(node, And) == want  # every operand must take the same value
+        if all_of:
+            way: list[tuple[Expr, bool]] = []
+            for operand in node.operands:
+                first = ways(operand, want)
+                way.extend(first[0] if first else [])
+            return [way]
+        out = []
+        for focus, operand in enumerate(node.operands):
+            others: list[tuple[Expr, bool]] = []
+            for index, other in enumerate(node.operands):
+                if index != focus:
+                    first = ways(other, not want)
+                    others.extend(first[0] if first else [])
+            for own in ways(operand, want):
+                out.append(others + own)
+                if len(out) >= MAX_WAYS:
+                    return out
+        return out
+    return [[(node, want)]]
+
+
+def glob_example(pattern: str) -> str:
+    """A string that the glob ``pattern`` matches (checked by the caller)."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*":
+            pass
+        elif char == "?":
+            out.append("a")
+        elif char == "\\" and index + 1 < len(pattern):
+            index += 1
+            out.append(pattern[index])
+        elif char == "[" and "]" in pattern[index + 2 :]:
+            close = pattern.index("]", index + 2)
+            members = pattern[index + 1 : close]
+            if members[:1] in ("!", "^"):
+                banned = members[1:]
+                out.append(next(c for c in "azAZ09_" if c not in banned))
+            else:
+                out.append(members[0])
+            index = close
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _candidates(node: Any, want: bool) -> list[Any]:
+    """Values to try for a field of ``node`` (a test, or a mapping spec), nearest first."""
+    literals: list[Any] = []
+    for value in _literals(node):
+        if value not in literals or not isinstance(value, type(literals[literals.index(value)])):
+            literals.append(value)
+    near: list[Any] = []
+    for value in literals:
+        if isinstance(value, str):
+            near.extend([glob_example(value), value.lower(), value.upper(), value + "x", "x" + value])
+        elif isinstance(value, bool):
+            near.append(not value)
+        elif isinstance(value, int | float):
+            near.extend([value + 1, value - 1, value + 0.5, value - 0.5])
+    lists = [[v] for v in literals if isinstance(v, str | int | float)]
+    generic = [_DELETE, None, "x", "", 0, 1, True, False, [], ["x"]]
+    ordered = (literals + near + lists + generic) if want else (near + literals + generic + lists)
+    out: list[Any] = []
+    for value in ordered:
+        if not any(value is o or (type(value) is type(o) and value == o) for o in out):
+            out.append(value)
+    return out
+
+
+def _literals(node: Any) -> Iterator[Any]:
+    if isinstance(node, Literal):
+        yield node.value
+    elif isinstance(node, ListLiteral | Not | And | Or) or hasattr(node, "args") or hasattr(
+        node, "left"
+    ):
+        for child in walk(node):
+            if isinstance(child, Literal):
+                yield child.value
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and not key.startswith("@"):
+                yield key
+            if key == "when" and isinstance(value, str):
+                try:
+                    yield from _literals(parse_fql(value))
+                except Exception:
+                    pass
+            else:
+                yield from _literals(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _literals(value)
+    elif isinstance(node, str | int | float | bool) and not (
+        isinstance(node, str) and node.startswith("$")
+    ):
+        yield node
+
+
+def _set(event: dict[str, Any], keys: tuple[str, ...], value: Any) -> bool:
+    """Set (or with _DELETE remove) the field at ``keys``, making objects on the way."""
+    current: Any = event
+    for key in keys[:-1]:
+        if isinstance(current, list) and key.isdigit() and int(key) < len(current):
+            current = current[int(key)]
+            continue
+        if not isinstance(current, dict):
+            return False
+        if not isinstance(current.get(key), dict | list):
+            if value is _DELETE:
+                return True
+            current[key] = {}
+        current = current[key]
+    last = keys[-1]
+    if isinstance(current, list) and last.isdigit() and int(last) < len(current):
+        current[int(last)] = None if value is _DELETE else copy.deepcopy(value)
+        return True
+    if not isinstance(current, dict):
+        return False
+    if value is _DELETE:
+        current.pop(last, None)
+    else:
+        current[last] = copy.deepcopy(value)
+    return True
+
+
+def _paths(node: Expr) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for child in walk(node):
+        if isinstance(child, Path) and child.keys[:1] != ("$settings",) and child.keys not in found:
+            found.append(child.keys)
+    return found
+
+
+def apply_way(event: dict[str, Any], way: list[tuple[Expr, bool]]) -> dict[str, Any]:
+    """A copy of ``event`` with each test of ``way`` made to hold its value, where one field
+    can do it."""
+    event = copy.deepcopy(event)
+    for test, want in way:
+        evaluate = compile_node(test)
+        if (evaluate(event) is True) == want:
+            continue
+        done = False
+        for keys in _paths(test):
+            for value in _candidates(test, want):
+                trial = copy.deepcopy(event)
+                if not _set(trial, keys, value):
+                    continue
+                try:
+                    ok = (evaluate(trial) is True) == want
+                except Exception:
+                    ok = False
+                if ok:
+                    event, done = trial, True
+                    break
+            if done:
+                break
+    return event
+
+
+def _mapping_paths(node: Any) -> list[tuple[str, ...]]:
+    """The event fields a mapping spec reads (its ``@path``s and its conditions' fields)."""
+    found: list[tuple[str, ...]] = []
+
+    def add(keys: tuple[str, ...]) -> None:
+        if keys and keys not in found:
+            found.append(keys)
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "@path" and isinstance(inner, str) and inner.startswith("$."):
+                    add(tuple(inner[2:].split(".")))
+                elif key == "when" and isinstance(inner, str):
+                    try:
+                        for keys in _paths(parse_fql(inner)):
+                            add(keys)
+                    except Exception:
+                        pass
+                else:
+                    visit(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                visit(inner)
+
+    visit(node)
+    return found
+
+
+class _Generator:
+    def __init__(self, configured: ConfiguredDestination, config: SourceMap | None) -> None:
+        self.configured = configured
+        self.coverage = Coverage()
+        self.recorder: _Recorder = self.coverage.recorder(configured, config)
+        self.samples = load_sample_events()
+        self.cases: list[tuple[str, dict[str, Any]]] = []
+        self.seen: set[str] = set()
+
+    def add(self, name: str, event: dict[str, Any], *, force: bool = False) -> bool:
+        """Keep ``event`` when it is new and (unless forced) exercises something new."""
+        key = json.dumps(event, sort_keys=True, default=str)
+        if key in self.seen:
+            return False
+        hits = self.recorder.hits(event)
+        if not force and hits <= self.coverage.hit:
+            return False
+        self.seen.add(key)
+        self.coverage.hit.update(hits)
+        self.cases.append((name, event))
+        return True
+
+    def triggers(self) -> None:
+        for compiled in self.configured._subscriptions:
+            name = compiled.subscription.name
+            ast = compiled.trigger.ast
+            matches = compiled.trigger.matches
+            base = next((e for e in self.samples if matches(e)), self.samples[0])
+            for want in (True, False):
+                for index, way in enumerate(ways(ast, want)):
+                    event = apply_way(base, way)
+                    if matches(event) != want:
+                        continue
+                    tests = ", ".join(
+                        f"`{format_fql(t)}` {'true' if v else 'false'}" for t, v in way[-1:]
+                    )
+                    what = "matches" if want else "just misses"
+                    self.add(f"{name}: {what} ({tests}) #{index + 1}", event, force=True)
+
+    def samples_greedily(self) -> None:
+        remaining = [(i, e, self.recorder.hits(e)) for i, e in enumerate(self.samples)]
+        while remaining:
+            best, gain = None, 0
+            for position, (_, _, hits) in enumerate(remaining):
+                new = len(hits - self.coverage.hit)
+                if new > gain:
+                    best, gain = position, new
+            if best is None:
+                return
+            index, event, _ = remaining.pop(best)
+            label = event.get("event") or event.get("name") or event.get("type")
+            self.add(f"sample event {index + 1} ({label})", event)
+
+    def missed_branches(self) -> None:
+        for record in self.recorder.subscriptions.values():
+            name = record.compiled.subscription.name
+            for _, _, walker in record.walkers:
+                for item, (node, branch, extra) in walker.nodes.items():
+                    if item in self.coverage.hit:
+                        continue
+                    bases = [e for _, e in self.cases if record.matched in self.recorder.hits(e)]
+                    for base in bases[:MAX_BASES]:
+                        if self._reach(item, base, node, branch, extra, name):
+                            break
+
+    def _reach(
+        self, item: Item, base: dict[str, Any], node: Any, branch: str, extra: Any, name: str
+    ) -> bool:
+        label = f"{name}: {item.label.split(': ', 1)[-1]}"
+        directive = next((k for k in node if k.startswith("@")), "") if isinstance(node, dict) else ""
+        argument = node.get(directive) if directive else None
+        if directive == "@if" and isinstance(argument, dict) and isinstance(argument.get("when"), str):
+            for way in ways(parse_fql(argument["when"]), branch == "then"):
+                event = apply_way(base, way)
+                if item in self.recorder.hits(event):
+                    return self.add(label, event)
+        start = copy.deepcopy(base)
+        spec: Any = node
+        if directive == "@coalesce" and isinstance(argument, list):
+            for earlier in argument[:extra]:
+                for keys in _mapping_paths(earlier):
+                    _set(start, keys, _DELETE)
+            spec = argument[extra] if extra < len(argument) else node
+        if directive == "@lookup" and isinstance(argument, dict) and branch == "entry":
+            spec = {"value": argument.get("value"), "key": extra}
+        for keys in _mapping_paths(spec if directive != "@lookup" else argument.get("value")):
+            for value in _candidates(spec, branch not in ("else", "default")):
+                event = copy.deepcopy(start)
+                if not _set(event, keys, value):
+                    continue
+                if item in self.recorder.hits(event):
+                    return self.add(label, event)
+        return False
+
+    def others(self) -> None:
+        """Skip rules, fields and filters still missed: single-field changes of kept events."""
+        for item in list(self.coverage.items):
+            if item in self.coverage.hit or item.kind == "operand":
+                continue
+            for _, base in list(self.cases)[:MAX_BASES * 4]:
+                if self._nudge(item, base):
+                    break
+
+    def _nudge(self, item: Item, base: dict[str, Any]) -> bool:
+        for record in self.recorder.subscriptions.values():
+            if item is record.matched or item in record.fields.values() or any(
+                item is i for _, i in record.skips
+            ):
+                spec: Any = record.compiled.mapping.mapping
+                for keys in _mapping_paths(spec)[:40]:
+                    for value in (_DELETE, None):
+                        event = copy.deepcopy(base)
+                        _set(event, keys, value)
+                        if item in self.recorder.hits(event):
+                            return self.add(item.label, event)
+        return False
+
+    def run(self) -> list[GeneratedCase]:
+        self.triggers()
+        self.samples_greedily()
+        self.missed_branches()
+        self.others()
+        out = []
+        for name, event in self.cases:
+            expected = [o.to_dict() for o in self.configured.process(event)]
+            out.append(GeneratedCase(name, event, expected))
+        return out
+
+
+def generate(
+    configured: ConfiguredDestination, config: SourceMap | None = None
+) -> tuple[list[GeneratedCase], Coverage]:
+    """The generated cases for ``configured`` and the coverage they reach."""
+    generator = _Generator(configured, config)
+    cases = generator.run()
+    return cases, generator.coverage
+
+
+__all__ = ["GeneratedCase", "apply_way", "generate", "glob_example", "ways"]
