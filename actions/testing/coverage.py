@@ -208,10 +208,22 @@ class _Recorder:
             name = getattr(filter_, "name", f"filter {index + 1}")
             dropping = any(getattr(filter_, k, None) is not None for k in ("drop", "keep"))
             passed = add(
-                _item("filter", f"filter {name!r} let an event through", config and config.locate(where), fallback)
+                _item(
+                    "filter",
+                    f"filter {name!r} let an event through",
+                    _Sources.at(config, where),
+                    fallback,
+                )
             )
             dropped = (
-                add(_item("filter", f"filter {name!r} dropped an event", config and config.locate(where), fallback))
+                add(
+                    _item(
+                        "filter",
+                        f"filter {name!r} dropped an event",
+                        _Sources.at(config, where),
+                        fallback,
+                    )
+                )
                 if dropping
                 else None
             )
@@ -220,7 +232,9 @@ class _Recorder:
                 trigger = getattr(filter_, attribute, None)
                 if isinstance(trigger, Trigger):
                     operands.extend(
-                        _operands(trigger, f"filter {name!r} {key}", (*where, key), config, fallback)
+                        _operands(
+                            trigger, f"filter {name!r} {key}", (*where, key), config, fallback
+                        )
                     )
             for true, false, _ in operands:
                 add(true)
@@ -229,6 +243,8 @@ class _Recorder:
         self.subscriptions: dict[str, _Subscription] = {}
         for compiled in configured._subscriptions:
             subscription = compiled.subscription
+            owner: SourceMap | None
+            base: DataPath
             if config is not None and subscription.name in raw_subscriptions:
                 owner, base = config, ("subscriptions", raw_subscriptions[subscription.name])
             else:
@@ -236,14 +252,21 @@ class _Recorder:
             action = compiled.action
             action_base: DataPath = ("actions", action.key)
             trigger_path: DataPath = (*base, "trigger")
-            trigger_source = owner
+            trigger_source: SourceMap | None = owner
             if owner is not None and owner.locate(trigger_path) == owner.locate(base):
                 # No trigger of its own: the action's default trigger.
                 trigger_source, trigger_path = pack, (*action_base, "default_trigger")
             label = f"subscription {subscription.name!r}"
             record = _Subscription(
                 compiled,
-                add(_item("subscription", f"{label} matched an event", _Sources.at(owner, base), fallback)),
+                add(
+                    _item(
+                        "subscription",
+                        f"{label} matched an event",
+                        _Sources.at(owner, base),
+                        fallback,
+                    )
+                ),
                 [],
                 [],
                 {},
@@ -256,22 +279,38 @@ class _Recorder:
             for index, rule in enumerate(action.skip):
                 where = (*action_base, "skip", index)
                 item = add(
-                    _item("skip", f"{label}: skip rule {index + 1} ({rule.reason})", _Sources.at(pack, where), fallback)
+                    _item(
+                        "skip",
+                        f"{label}: skip rule {index + 1} ({rule.reason})",
+                        _Sources.at(pack, where),
+                        fallback,
+                    )
                 )
                 record.skips.append((rule.reason, item))
                 if rule.when is not None:
                     for true, false, evaluate in _operands(
-                        rule.when, f"{label} skip rule {index + 1}", (*where, "when"), pack, fallback
+                        rule.when,
+                        f"{label} skip rule {index + 1}",
+                        (*where, "when"),
+                        pack,
+                        fallback,
                     ):
                         record.operands.append((add(true), add(false), evaluate))
             mapping = compiled.mapping.mapping
             for field, node in mapping.items():
+                field_source: SourceMap | None
+                field_path: DataPath
                 if field in subscription.mapping:
                     field_source, field_path = owner, (*base, "mapping", field)
                 else:
                     field_source, field_path = pack, (*action_base, "fields", field, "default")
                 record.fields[field] = add(
-                    _item("field", f"{label}: field {field!r} given a value", _Sources.at(field_source, field_path), fallback)
+                    _item(
+                        "field",
+                        f"{label}: field {field!r} given a value",
+                        _Sources.at(field_source, field_path),
+                        fallback,
+                    )
                 )
                 walker = _Walker(
                     f"{label} {field}", field_source, fallback, compiled.trigger.ast, self.settings
@@ -422,7 +461,9 @@ class _Walker:
                 self._blocked += not ok
                 self._add(where, key, f"@if {key}", node)
                 if key in argument:
-                    inner = known if when is None else (*known, when if key == "then" else Not(when))
+                    inner = (
+                        known if when is None else (*known, when if key == "then" else Not(when))
+                    )
                     self.register(argument[key], (*where, key), inner)
                 self._blocked -= not ok
             for key in ("exists", "blank"):
@@ -475,7 +516,7 @@ class _Walker:
             return then_ok, else_ok, tree
         for key in ("exists", "blank"):
             operand = argument.get(key)
-            if is_directive(operand) and isinstance(operand.get("@path"), str):
+            if isinstance(operand, dict) and isinstance(operand.get("@path"), str):
                 text = operand["@path"]
                 if text.startswith("$settings.") or text == "$settings":
                     value = compile_mapping(operand).apply({}, self.settings)
@@ -495,9 +536,7 @@ class _Walker:
 
     # -- observation -----------------------------------------------------------------------------
 
-    def _value(
-        self, node: Any, root: Any, settings: Mapping[str, Any], owner: Any = None
-    ) -> Any:
+    def _value(self, node: Any, root: Any, settings: Mapping[str, Any], owner: Any = None) -> Any:
         """``node`` applied to ``root``, compiled once per spec node: by the identity of
         ``owner`` (a node of the spec, alive as long as the walker) when ``node`` is made
         here, else of ``node`` itself."""
@@ -514,7 +553,13 @@ class _Walker:
         self._observe(node, path, root, settings, mark, 0)
 
     def _observe(
-        self, node: Any, path: DataPath, root: Any, settings: Mapping[str, Any], mark: Any, depth: int
+        self,
+        node: Any,
+        path: DataPath,
+        root: Any,
+        settings: Mapping[str, Any],
+        mark: Any,
+        depth: int,
     ) -> None:
         if depth > 64:
             return
@@ -559,16 +604,18 @@ class _Walker:
             if is_directive(table_node):
                 self._observe(table_node, (*where, "table"), root, settings, mark, depth + 1)
             table = self._value(table_node, root, settings)
-            if isinstance(key, str | int | float) and not isinstance(key, bool):
-                if isinstance(table, dict) and to_text(key) in table:
-                    if isinstance(table_node, dict) and not is_directive(table_node):
-                        self._hit((*where, "table", to_text(key)), mark)("entry")
-                    else:
-                        self._hit((*where, "table"), mark)("entry")
-                    return
+            usable = isinstance(key, str | int | float) and not isinstance(key, bool)
+            if usable and isinstance(table, dict) and to_text(key) in table:
+                if isinstance(table_node, dict) and not is_directive(table_node):
+                    self._hit((*where, "table", to_text(key)), mark)("entry")
+                else:
+                    self._hit((*where, "table"), mark)("entry")
+                return
             hit("default")
             if "default" in argument:
-                self._observe(argument["default"], (*where, "default"), root, settings, mark, depth + 1)
+                self._observe(
+                    argument["default"], (*where, "default"), root, settings, mark, depth + 1
+                )
             return
         hit("reached")
         if name == "@arrayPath" and isinstance(argument, list) and argument:

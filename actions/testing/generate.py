@@ -12,21 +12,29 @@ trigger does match, or does not; the branch did run).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
 
+from actions._resources import mappings_dir
+from actions.destinations.loading import DefinitionError, load_destination
+from actions.engine.config import check_config
 from actions.engine.engine import ConfiguredDestination
 from actions.fql import parse as parse_fql
-from actions.fql.ast import And, Expr, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.ast import And, Expr, ListLiteral, Literal, Not, Or, walk
+from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
 from actions.samples import load_sample_events
 from actions.testing.coverage import Coverage, Item, _Recorder
-from actions.yamlsource import SourceMap
+from actions.testing.fixtures import write_fixture
+from actions.yamlsource import SourceMap, load_yaml
 
 MAX_WAYS = 24
 """The most ways of making one trigger true (or false) that are tried."""
@@ -111,7 +119,9 @@ def _candidates(node: Any, want: bool) -> list[Any]:
     near: list[Any] = []
     for value in literals:
         if isinstance(value, str):
-            near.extend([glob_example(value), value.lower(), value.upper(), value + "x", "x" + value])
+            near.extend(
+                [glob_example(value), value.lower(), value.upper(), value + "x", "x" + value]
+            )
         elif isinstance(value, bool):
             near.append(not value)
         elif isinstance(value, int | float):
@@ -129,8 +139,10 @@ def _candidates(node: Any, want: bool) -> list[Any]:
 def _literals(node: Any) -> Iterator[Any]:
     if isinstance(node, Literal):
         yield node.value
-    elif isinstance(node, ListLiteral | Not | And | Or) or hasattr(node, "args") or hasattr(
-        node, "left"
+    elif (
+        isinstance(node, ListLiteral | Not | And | Or)
+        or hasattr(node, "args")
+        or hasattr(node, "left")
     ):
         for child in walk(node):
             if isinstance(child, Literal):
@@ -140,10 +152,8 @@ def _literals(node: Any) -> Iterator[Any]:
             if isinstance(key, str) and not key.startswith("@"):
                 yield key
             if key == "when" and isinstance(value, str):
-                try:
+                with contextlib.suppress(Exception):
                     yield from _literals(parse_fql(value))
-                except Exception:
-                    pass
             else:
                 yield from _literals(value)
     elif isinstance(node, list):
@@ -185,7 +195,11 @@ def _set(event: dict[str, Any], keys: tuple[str, ...], value: Any) -> bool:
 def _paths(node: Expr) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
     for child in walk(node):
-        if isinstance(child, Path) and child.keys[:1] != ("$settings",) and child.keys not in found:
+        if (
+            isinstance(child, FQLPath)
+            and child.keys[:1] != ("$settings",)
+            and child.keys not in found
+        ):
             found.append(child.keys)
     return found
 
@@ -314,9 +328,15 @@ class _Generator:
         self, item: Item, base: dict[str, Any], node: Any, branch: str, extra: Any, name: str
     ) -> bool:
         label = f"{name}: {item.label.split(': ', 1)[-1]}"
-        directive = next((k for k in node if k.startswith("@")), "") if isinstance(node, dict) else ""
+        directive = (
+            next((k for k in node if k.startswith("@")), "") if isinstance(node, dict) else ""
+        )
         argument = node.get(directive) if directive else None
-        if directive == "@if" and isinstance(argument, dict) and isinstance(argument.get("when"), str):
+        if (
+            directive == "@if"
+            and isinstance(argument, dict)
+            and isinstance(argument.get("when"), str)
+        ):
             for way in ways(parse_fql(argument["when"]), branch == "then"):
                 event = apply_way(base, way)
                 if item in self.recorder.hits(event):
@@ -330,7 +350,10 @@ class _Generator:
             spec = argument[extra] if extra < len(argument) else node
         if directive == "@lookup" and isinstance(argument, dict) and branch == "entry":
             spec = {"value": argument.get("value"), "key": extra}
-        for keys in _mapping_paths(spec if directive != "@lookup" else argument.get("value")):
+        reads = (
+            argument.get("value") if directive == "@lookup" and isinstance(argument, dict) else spec
+        )
+        for keys in _mapping_paths(reads):
             for value in _candidates(spec, branch not in ("else", "default")):
                 event = copy.deepcopy(start)
                 if not _set(event, keys, value):
@@ -344,14 +367,16 @@ class _Generator:
         for item in list(self.coverage.items):
             if item in self.coverage.hit or item.kind == "operand":
                 continue
-            for _, base in list(self.cases)[:MAX_BASES * 4]:
+            for _, base in list(self.cases)[: MAX_BASES * 4]:
                 if self._nudge(item, base):
                     break
 
     def _nudge(self, item: Item, base: dict[str, Any]) -> bool:
         for record in self.recorder.subscriptions.values():
-            if item is record.matched or item in record.fields.values() or any(
-                item is i for _, i in record.skips
+            if (
+                item is record.matched
+                or item in record.fields.values()
+                or any(item is i for _, i in record.skips)
             ):
                 spec: Any = record.compiled.mapping.mapping
                 for keys in _mapping_paths(spec)[:40]:
@@ -383,4 +408,49 @@ def generate(
     return cases, generator.coverage
 
 
-__all__ = ["GeneratedCase", "apply_way", "generate", "glob_example", "ways"]
+def generate_suite(target: str, output: str | Path) -> tuple[Path, list[GeneratedCase], Coverage]:
+    """Write the generated fixture file for ``target`` (a config file, or a pack: slug, folder
+    or destination.yaml, with its sample settings and presets) into folder ``output``."""
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(target)
+    source: SourceMap | None = None
+    header = "# Generated by `actions test --generate`: the outcomes are the ones given on the\n"
+    header += "# day it was made. Edit freely; `actions test --update` refreshes them.\n"
+    if path.is_file() and path.name != "destination.yaml" and _is_config(path):
+        loaded = load_yaml(path.read_bytes(), str(path))
+        loaded.raise_for_errors(f"config {path}")
+        checked = check_config(loaded.value, loaded.source, path.parent)
+        if checked.problems or checked.configured is None:
+            raise DefinitionError(f"config {path}", list(checked.problems))
+        configured, source = checked.configured, loaded.source
+        data: dict[str, Any] = {"config": os.path.relpath(path.resolve(), folder.resolve())}
+        stem = path.stem
+    else:
+        destination = load_destination(target)
+        configured = destination.configure(destination.sample_settings())
+        shipped = destination.path is not None and destination.path.parent.parent == mappings_dir()
+        where = (
+            destination.slug
+            if shipped or destination.path is None
+            else os.path.relpath(destination.path.parent.resolve(), folder.resolve())
+        )
+        data = {"destination": where}
+        stem = destination.slug
+    cases, coverage = generate(configured, source)
+    data["cases"] = [{"name": c.name, "event": c.event, "expected": c.expected} for c in cases]
+    out = folder / f"{stem}.generated.yaml"
+    write_fixture(out, data, header)
+    return out, cases, coverage
+
+
+def _is_config(path: Path) -> bool:
+    loaded = load_yaml(path.read_bytes(), str(path))
+    return (
+        isinstance(loaded.value, dict)
+        and "destination" in loaded.value
+        and "actions" not in (loaded.value)
+    )
+
+
+__all__ = ["GeneratedCase", "apply_way", "generate", "generate_suite", "glob_example", "ways"]
