@@ -96,8 +96,14 @@ def _parts(
         want[f"at {path}"] = value
         got[f"at {path}"] = _project(value, value_at(view, str(path)))
     if "where" in assertion:
-        want["where"] = assertion["where"]
-        got["where"] = assertion["where"] if _where(assertion["where"], view) else "false"
+        text = assertion["where"]
+        want["where"] = text
+        got["where"] = text if _where(text, view) else "false"
+        if got["where"] != text:
+            # What the condition read of the outcome, beside it.
+            for keys in sorted(compile_fql(str(text)).paths):
+                dotted = ".".join(keys)
+                got[f"where reads {dotted}"] = value_at(view, dotted)
     return want, got
 
 
@@ -111,7 +117,7 @@ def _where(text: str, view: Mapping[str, Any]) -> bool:
 def _holds(assertion: Mapping[str, Any], view: Mapping[str, Any]) -> bool:
     want, got = _parts(assertion, view)
     for key, value in want.items():
-        if key == "where":
+        if key.startswith("where"):
             if got[key] != value:
                 return False
         elif key.startswith("at ") or key in _SUBSETS:

@@ -13,6 +13,7 @@ asked for. Every item is located (file:line:col) in the pack or config it comes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -78,8 +79,16 @@ class _Sources:
 
 def _item(kind: str, label: str, location: Location | None, fallback: str) -> Item:
     if location is None:
-        return Item(kind, label, fallback, 0, 0)
-    return Item(kind, label, location.file or fallback, location.line, location.column)
+        return Item(kind, label, _shown(fallback), 0, 0)
+    return Item(kind, label, _shown(location.file or fallback), location.line, location.column)
+
+
+def _shown(file: str) -> str:
+    """A file as reports show it: relative to the working folder when it is under it."""
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return file
 
 
 class Coverage:

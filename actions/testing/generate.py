@@ -298,6 +298,23 @@ class _Generator:
                     what = "matches" if want else "just misses"
                     self.add(f"{name}: {what} ({tests}) #{index + 1}", event, force=True)
 
+    def filters(self) -> None:
+        """Each destination filter's conditions both ways (so it drops an event, and lets one
+        through), from the first sample event a subscription takes."""
+        takes = [c.trigger.matches for c in self.configured._subscriptions]
+        base = next((e for e in self.samples if any(m(e) for m in takes)), self.samples[0])
+        for filter_ in self.configured._filters:
+            name = getattr(filter_, "name", "filter")
+            for key in ("condition", "drop", "keep"):
+                trigger = getattr(filter_, key, None)
+                if trigger is None:
+                    continue
+                for want in (True, False):
+                    for index, way in enumerate(ways(trigger.ast, want)):
+                        event = apply_way(base, way)
+                        what = "true" if want else "false"
+                        self.add(f"filter {name!r}: {key} {what} #{index + 1}", event)
+
     def samples_greedily(self) -> None:
         remaining = [(i, e, self.recorder.hits(e)) for i, e in enumerate(self.samples)]
         while remaining:
@@ -389,6 +406,7 @@ class _Generator:
 
     def run(self) -> list[GeneratedCase]:
         self.triggers()
+        self.filters()
         self.samples_greedily()
         self.missed_branches()
         self.others()
