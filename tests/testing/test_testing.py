@@ -78,9 +78,7 @@ def test_generated_suite_of_each_pack_passes_and_covers_90_percent(
 ) -> None:
     assert main(["test", "--generate", pack, "--output", str(tmp_path)]) == 0
     report = tmp_path / "coverage.json"
-    code = main(
-        ["test", str(tmp_path), "--coverage-json", str(report), "--min-coverage", "90"]
-    )
+    code = main(["test", str(tmp_path), "--coverage-json", str(report), "--min-coverage", "90"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "0 failed" in out
@@ -90,7 +88,9 @@ def test_generated_suite_of_each_pack_passes_and_covers_90_percent(
     assert coverage["total"] > 50
     for item in coverage["uncovered"]:
         file, line, column = item["location"].rsplit(":", 2)
-        assert file.endswith("destination.yaml") and int(line) > 0 and int(column) > 0
+        assert file.endswith("destination.yaml")
+        assert int(line) > 0
+        assert int(column) > 0
 
 
 def test_generated_suite_of_a_config_matches_and_just_misses_each_trigger(
@@ -163,6 +163,7 @@ def test_glob_example_matches_its_glob(pattern: str) -> None:
         pytest.fail(f"{example!r} does not match {pattern!r}")
 
 
+@pytest.mark.slow
 def test_pre_commit_hooks_run_with_pre_commit(tmp_path: Path) -> None:
     """`pre-commit try-repo` installs this project as the hooks' environment and runs both
     hooks on a sample repository."""
@@ -176,7 +177,9 @@ def test_pre_commit_hooks_run_with_pre_commit(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t"}
     env.update(
-        GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com"
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.com",
     )
 
     def git(*args: str) -> None:
