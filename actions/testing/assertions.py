@@ -20,6 +20,8 @@ _ABSENT = "<absent>"
 
 _EXACT = ("kind", "reason", "filter", "method", "url")
 _SUBSETS = ("body", "query", "headers", "payload")
+KEYS = ("subscription", "none", *_EXACT, *_SUBSETS, "at", "where")
+"""The keys of an assertion."""
 
 
 def outcome_view(outcome: Outcome) -> dict[str, Any]:
@@ -138,6 +140,13 @@ def check_syntax(assertion: Any) -> str | None:
     """Why ``assertion`` cannot be checked (an FQL error, nothing asserted), or None."""
     if not isinstance(assertion, dict):
         return "an assertion is an object (kind, reason, body, at, where, none, ...)"
+    unknown = sorted(str(k) for k in assertion if k not in KEYS)
+    if unknown:
+        return f"unknown key {unknown[0]!r}; an assertion has {', '.join(KEYS)}"
+    if not any(k in assertion for k in KEYS if k != "subscription"):
+        return "the assertion asserts nothing: give kind, reason, body, at, where, none, ..."
+    if "at" in assertion and not isinstance(assertion["at"], dict):
+        return "`at` is an object of dotted paths and values"
     if "where" in assertion:
         try:
             compile_fql(str(assertion["where"]))

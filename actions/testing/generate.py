@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from actions.fql.ast import And, Expr, ListLiteral, Literal, Not, Or, walk
 from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
+from actions.fql.glob import _bracket as bracket
 from actions.samples import load_sample_events
 from actions.testing.coverage import Coverage, Item, _Recorder
 from actions.testing.fixtures import write_fixture
@@ -95,14 +97,10 @@ def glob_example(pattern: str) -> str:
         elif char == "\\" and index + 1 < len(pattern):
             index += 1
             out.append(pattern[index])
-        elif char == "[" and "]" in pattern[index + 2 :]:
-            close = pattern.index("]", index + 2)
-            members = pattern[index + 1 : close]
-            if members[:1] in ("!", "^"):
-                banned = members[1:]
-                out.append(next(c for c in "azAZ09_" if c not in banned))
-            else:
-                out.append(members[0])
+        elif char == "[" and bracket(pattern, index) is not None:
+            regex, close = bracket(pattern, index) or ("", index)
+            members = pattern[index + 1 : close] + "azAZ09_-.~ "
+            out.append(next((c for c in members if re.fullmatch(regex, c)), members[0]))
             index = close
         else:
             out.append(char)
