@@ -25,7 +25,7 @@ from actions.fql import Trigger
 from actions.fql import compile as compile_trigger
 from actions.fql import parse as parse_fql
 from actions.fql.analysis import contradiction, implies
-from actions.fql.ast import And, Expr, Not, Or, walk
+from actions.fql.ast import And, Compare, Expr, Literal, Not, Or, walk
 from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
@@ -154,7 +154,8 @@ class Coverage:
         covered = sum(1 for i in self.items if i in self.hit)
         lines = [f"coverage: {self.percent}% ({covered} of {len(self.items)} items)"]
         for kind, (covered, total) in self.by_kind().items():
-            lines.append(f"  {kind + 's':<14} {covered}/{total}")
+            plural = "branches" if kind == "branch" else kind + "s"
+            lines.append(f"  {plural:<14} {covered}/{total}")
         unreachable = self.not_reachable()
         if unreachable:
             lines.append(
@@ -342,8 +343,10 @@ class _Recorder:
         """Record what ``event`` (already processed into ``outcomes``) exercised."""
         mark = mark or self.coverage.mark
         outcomes = list(outcomes)
-        if not isinstance(event, dict):
-            return
+        if not isinstance(event, dict) or any(
+            o.subscription is None and o.kind in ("failed", "skipped") for o in outcomes
+        ):
+            return  # an invalid event, or one its integrations turn off: nothing was decided
         for filter_, passed, dropped, operands in self.filters:
             for true, false, evaluate in operands:
                 mark(true if _truth(evaluate, event) else false)
@@ -494,7 +497,10 @@ class _Walker:
             table = argument.get("table")
             if isinstance(table, dict) and not is_directive(table):
                 for key in table:
+                    dead = self._ruled_out(argument.get("value"), key, known)
+                    self._blocked += dead
                     self._add((*where, "table", key), "entry", f"@lookup entry {key!r}", node, key)
+                    self._blocked -= dead
             else:
                 self._add((*where, "table"), "entry", "@lookup found in the table", node)
             self._add(where, "default", "@lookup not in the table (default)", node)
@@ -535,13 +541,39 @@ class _Walker:
                     return present, not present, None
         return True, True, None
 
+    def _ruled_out(self, value: Any, key: Any, known: tuple[Expr, ...]) -> bool:
+        """True when the looked-up value is an event field that ``known`` proves can never
+        equal ``key`` (`event in ["A", "B"]` and the entry "C")."""
+        if not known or not is_directive(value) or not isinstance(value.get("@path"), str):
+            return False
+        text = value["@path"]
+        if not text.startswith("$.") or not isinstance(key, str):
+            return False
+        test = Compare("=", FQLPath(tuple(text[2:].split("."))), Literal(key))
+        return contradiction(And((*known, test))) is not None
+
     def _gives_nothing(self, candidate: Any, known: tuple[Expr, ...]) -> bool:
-        """True for an ``@if`` candidate whose every reachable branch is absent."""
+        """True for a candidate that never gives a value with these settings: a setting that
+        is not set, or an ``@if`` whose every reachable branch is absent or such a setting."""
+        if self._unset_setting(candidate):
+            return True
         if not is_directive(candidate) or not isinstance(candidate.get("@if"), dict):
             return False
         argument = candidate["@if"]
         then_ok, else_ok, _ = self._reachable(argument, known)
-        return not ((then_ok and "then" in argument) or (else_ok and "else" in argument))
+        return not any(
+            ok and key in argument and not self._unset_setting(argument[key])
+            for key, ok in (("then", then_ok), ("else", else_ok))
+        )
+
+    def _unset_setting(self, node: Any) -> bool:
+        """``{"@path": "$settings.NAME"}`` for a setting with no value."""
+        if not is_directive(node) or not isinstance(node.get("@path"), str):
+            return False
+        if not node["@path"].startswith("$settings."):
+            return False
+        value = compile_mapping(node).apply({}, self.settings)
+        return value is MISSING or value is None
 
     # -- observation -----------------------------------------------------------------------------
 

@@ -342,7 +342,7 @@ class _Generator:
     def _reach(
         self, item: Item, base: dict[str, Any], node: Any, branch: str, extra: Any, name: str
     ) -> bool:
-        label = f"{name}: {item.label.split(': ', 1)[-1]}"
+        label = f"reaches {item.label} (line {item.line})"
         directive = (
             next((k for k in node if k.startswith("@")), "") if isinstance(node, dict) else ""
         )
@@ -363,6 +363,8 @@ class _Generator:
                 for keys in _mapping_paths(earlier):
                     _set(start, keys, _DELETE)
             spec = argument[extra] if extra < len(argument) else node
+            if item in self.recorder.hits(start):
+                return self.add(label, start)
         if directive == "@lookup" and isinstance(argument, dict) and branch == "entry":
             spec = {"value": argument.get("value"), "key": extra}
         reads = (
@@ -388,18 +390,34 @@ class _Generator:
 
     def _nudge(self, item: Item, base: dict[str, Any]) -> bool:
         for record in self.recorder.subscriptions.values():
-            if (
+            if not (
                 item is record.matched
                 or item in record.fields.values()
                 or any(item is i for _, i in record.skips)
             ):
-                spec: Any = record.compiled.mapping.mapping
-                for keys in _mapping_paths(spec)[:40]:
-                    for value in (_DELETE, None):
-                        event = copy.deepcopy(base)
-                        _set(event, keys, value)
-                        if item in self.recorder.hits(event):
-                            return self.add(item.label, event)
+                continue
+            spec: Any = record.compiled.mapping.mapping
+            trials: list[dict[str, Any]] = []
+            for rule in record.compiled.action.skip:
+                if not any(item is i and reason == rule.reason for reason, i in record.skips):
+                    continue
+                if rule.when is not None:
+                    trials.extend(apply_way(base, way) for way in ways(rule.when.ast, True))
+                if rule.missing:
+                    # Every field the rule needs missing: what their mappings read, removed.
+                    event = copy.deepcopy(base)
+                    for field in rule.missing:
+                        for keys in _mapping_paths(spec.get(field)):
+                            _set(event, keys, _DELETE)
+                    trials.append(event)
+            for keys in _mapping_paths(spec)[:40]:
+                for value in (_DELETE, None):
+                    event = copy.deepcopy(base)
+                    _set(event, keys, value)
+                    trials.append(event)
+            for event in trials:
+                if item in self.recorder.hits(event):
+                    return self.add(item.label, event)
         return False
 
     def run(self) -> list[GeneratedCase]:
