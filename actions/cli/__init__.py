@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import io
 import json
 import os
 import sys
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,7 +25,7 @@ from actions.cli.jsonlines import (
 )
 from actions.cli.replay import add_replay_parser
 from actions.cli.send import add_send_arguments, run_send
-from actions.destinations.loading import load_destination, resolve
+from actions.destinations.loading import load_destination
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config, load_settings
 from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
@@ -208,52 +207,37 @@ def _dead_letter(line: Line, outcome: Failed) -> bytes:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    failures = total = 0
-    for file in _fixture_files(args.paths):
-        loaded = load_yaml(file.read_text(encoding="utf-8"), str(file))
-        loaded.raise_for_errors(f"fixture {file}")
-        fixture = loaded.value
-        target = args.destination or fixture.get("destination") or file.parent.parent
-        destination = load_destination(
-            target if isinstance(target, Path) else _relative(file, target)
+    from actions.testing import run_tests
+    from actions.testing.generate import generate_suite
+
+    if args.generate:
+        if not args.output:
+            print("actions test --generate: give --output DIR", file=sys.stderr)
+            return EXIT_USAGE
+        path, cases, coverage = generate_suite(args.generate, args.output)
+        print(f"wrote {path}: {len(cases)} cases, coverage {coverage.percent}%")
+        return EXIT_OK
+    if not args.paths:
+        print("actions test: give fixture files or folders, or a pack name", file=sys.stderr)
+        return EXIT_USAGE
+    run = run_tests(
+        args.paths,
+        sys.stdout,
+        destination=args.destination,
+        update=args.update,
+        coverage=args.coverage or args.min_coverage is not None,
+        coverage_json=args.coverage_json,
+    )
+    if run.failed:
+        return EXIT_FINDINGS
+    recorded = run.coverage
+    if args.min_coverage is not None and recorded and recorded.percent < args.min_coverage:
+        print(
+            f"coverage {recorded.percent}% is below --min-coverage {args.min_coverage}%",
+            file=sys.stderr,
         )
-        settings = {**destination.sample_settings(), **(fixture.get("settings") or {})}
-        configured = destination.configure(settings, fixture.get("subscriptions"))
-        for case in fixture.get("cases", [fixture]):
-            total += 1
-            got = [o.to_dict() for o in configured.process(case["event"])]
-            if got != case["expected"]:
-                failures += 1
-                print(f"FAIL {file}: {case.get('name', '')}")
-                want_text = json.dumps(
-                    case["expected"], indent=1, sort_keys=True, ensure_ascii=False
-                )
-                got_text = json.dumps(got, indent=1, sort_keys=True, ensure_ascii=False)
-                diff = difflib.unified_diff(
-                    want_text.splitlines(), got_text.splitlines(), "expected", "got", lineterm=""
-                )
-                print("\n".join(diff))
-    print(f"{total - failures} passed, {failures} failed")
-    return EXIT_FINDINGS if failures else EXIT_OK
-
-
-def _relative(file: Path, target: str) -> str:
-    candidate = file.parent / target
-    return str(candidate) if candidate.exists() else target
-
-
-def _fixture_files(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.yaml")))
-        elif path.is_file():
-            files.append(path)
-        else:
-            pack = resolve(raw).parent / "fixtures"
-            files.extend(sorted(pack.glob("*.yaml")))
-    return files
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -457,12 +441,33 @@ def build_parser() -> argparse.ArgumentParser:
         "test",
         help="run fixture files (event in, expected outcomes out)",
         epilog="examples:\n  actions test adjust\n"
-        "  actions test mappings/branch/fixtures/purchase.yaml",
+        "  actions test mappings/branch/fixtures/purchase.yaml\n"
+        "  actions test tests/ --coverage --min-coverage 90\n"
+        "  actions test --generate config.yaml --output tests/generated",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    test.add_argument("paths", nargs="+", help="fixture files or folders, or a pack slug")
+    test.add_argument("paths", nargs="*", help="fixture files or folders, or a pack slug")
     test.add_argument(
         "--destination", help="the destination to test against (default: from the fixture)"
+    )
+    test.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite the expected outcomes from what the code gives now (assertions are kept)",
+    )
+    test.add_argument(
+        "--generate",
+        metavar="CONFIG_OR_PACK",
+        help="write a fixture file of events made from each trigger (needs --output)",
+    )
+    test.add_argument("--output", metavar="DIR", help="where --generate writes")
+    test.add_argument("--coverage", action="store_true", help="report what the fixtures exercised")
+    test.add_argument("--coverage-json", metavar="FILE", help="write the coverage as JSON")
+    test.add_argument(
+        "--min-coverage",
+        type=float,
+        metavar="PCT",
+        help="exit 1 when the coverage is below PCT percent",
     )
     test.set_defaults(handler=cmd_test)
 

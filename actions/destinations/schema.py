@@ -353,10 +353,42 @@ CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
+_SUBSET = {
+    "type": "object",
+    "description": "these keys with these values (nested objects: a subset)",
+}
+
+_ASSERTION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "holds when one outcome (of `subscription`, when given) has every part given",
+    "properties": {
+        "subscription": {"type": ["string", "null"]},
+        "none": {
+            "const": True,
+            "description": "the subscription gives no outcome for the event",
+        },
+        "kind": {"enum": ["request", "filtered", "skipped", "failed"]},
+        "reason": {"type": "string"},
+        "filter": {"type": "string"},
+        "method": {"type": "string"},
+        "url": {"type": "string"},
+        "body": {"description": "the body (parsed from JSON or a form): a subset, or the text"},
+        "query": _SUBSET,
+        "headers": _SUBSET,
+        "payload": _SUBSET,
+        "at": {
+            "type": "object",
+            "description": "values at dotted paths of the outcome (payload.revenue, body.idfa)",
+        },
+        "where": {"type": "string", "minLength": 1, "description": "an FQL condition"},
+    },
+}
+
 FIXTURES_SCHEMA: dict[str, Any] = {
     "$schema": _DRAFT,
     "$id": "https://actions.example/schemas/fixtures.schema.json",
-    "title": "actions golden fixtures (actions test)",
+    "title": "actions fixtures (actions test)",
     "type": "object",
     "additionalProperties": False,
     "required": ["cases"],
@@ -365,14 +397,20 @@ FIXTURES_SCHEMA: dict[str, Any] = {
             "type": "string",
             "description": "a pack slug or a path relative to this file",
         },
+        "config": {
+            "type": "string",
+            "description": "a config file (relative to this file) to test instead of a pack",
+        },
         "settings": {"type": "object", "description": "merged over the pack's sample settings"},
         "subscriptions": {"type": "array", "items": _SUBSCRIPTION},
+        "filters": {"type": "array", "items": {"type": "object"}},
         "cases": {
             "type": "array",
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["event", "expected"],
+                "required": ["event"],
+                "anyOf": [{"required": ["expected"]}, {"required": ["assert"]}],
                 "properties": {
                     "name": {"type": "string"},
                     "description": {"type": "string"},
@@ -387,6 +425,7 @@ FIXTURES_SCHEMA: dict[str, Any] = {
                             },
                         },
                     },
+                    "assert": {"type": "array", "items": _ASSERTION},
                 },
             },
         },
