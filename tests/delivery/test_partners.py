@@ -463,7 +463,10 @@ def test_timeout_holds_the_connection_then_closes_it(
     partners.plan([Fault.timeout(1.5)])
     with pytest.raises(httpx.ReadTimeout):
         client.post("/track/json", json=KOCHAVA_OK, timeout=0.2)
-    assert partners.requests[0].outcome == "held"
+    # On a loaded machine the server may record the request after the client gave up on it,
+    # and may even have stopped holding it by then.
+    assert partners.wait_for(1)
+    assert partners.requests[0].outcome in ("held", "timeout")
     assert client.post("/track/json", json=KOCHAVA_OK).status_code == 200
     deadline = time.monotonic() + 10
     while partners.requests[0].outcome == "held" and time.monotonic() < deadline:

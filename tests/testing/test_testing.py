@@ -196,7 +196,26 @@ def test_pre_commit_hooks_run_with_pre_commit(tmp_path: Path) -> None:
     git("init", "-q")
     git("add", "-A")
     git("commit", "-q", "-m", "sample")
-    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT)]
+    # try-repo reads a git repository: the project's files, committed in a copy of their own
+    # (CI runs on a copy of the tree without .git).
+    hooks = tmp_path / "hooks"
+    shutil.copytree(
+        ROOT,
+        hooks,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv*",
+            "__pycache__",
+            "*.egg-info",
+            "build",
+            "dist",
+            ".*_cache",
+            ".hypothesis",
+        ),
+    )
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "hooks")):
+        subprocess.run(["git", *args], cwd=hooks, env=env, check=True, capture_output=True)
+    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(hooks)]
     for hook, expected in (("actions-test", "5 passed, 0 failed"), ("actions-lint", "no findings")):
         done = subprocess.run(
             [*pre_commit, hook, "--all-files", "--verbose"],
