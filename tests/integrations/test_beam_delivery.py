@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,34 @@ def test_under_faults_every_request_is_accounted_for(
     assert SECRET not in json.dumps(dead)
     assert SECRET not in json.dumps(results)
     assert len(partners.ack_counts()) == statuses["delivered"]
+    assert partners.duplicates() == {}
+    # The dead letter replays with the command line: once the partner is back, all delivered.
+    partners.clear_faults()
+    config = tmp_path / "adjust.yaml"
+    config.write_text(json.dumps({"destination": "adjust", "settings": SETTINGS}), "utf-8")
+    replay = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "actions",
+            "replay",
+            str(tmp_path / "dead"),
+            "--config",
+            str(config),
+            "--send",
+            "--endpoint",
+            partners.url,
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert replay.returncode == 0, replay.stderr
+    sent = [json.loads(line) for line in replay.stdout.splitlines()]
+    assert Counter(r["kind"] for r in sent) == {"request": len(given_up), "failed": kinds["failed"]}
+    assert len(partners.ack_counts()) == kinds["request"]
     assert partners.duplicates() == {}
 
 
