@@ -284,8 +284,9 @@ def kafka_loop(
                 for outcome in configured.process(event):
                     if isinstance(outcome, Request):
                         counts["requests"] += 1
-                        if pool is None or sender is None:
-                            send(requests_topic or "", outcome.to_dict(reveal_secrets=True), key)
+                        if pool is None or sender is None:  # produce it, to be sent elsewhere
+                            topic = requests_topic or ""  # set without a sender (checked above)
+                            send(topic, outcome.to_dict(reveal_secrets=True), key)
                             continue
                         position = index[outcome.subscription] = (
                             index.get(outcome.subscription, -1) + 1
