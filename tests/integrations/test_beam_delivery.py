@@ -16,6 +16,7 @@ import apache_beam as beam
 import cloudpickle
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
 from partners import Fault, PartnerServer
@@ -229,3 +230,32 @@ def test_requests_with_secrets_pickle_with_their_shown_form() -> None:
     assert clone.to_dict(reveal_secrets=True) == request.to_dict(reveal_secrets=True)
     assert clone.to_dict() == request.to_dict()
     assert SECRET not in json.dumps(clone.to_dict())
+
+
+def test_requests_cross_a_beam_stage_boundary_with_their_shown_form() -> None:
+    spec = DestinationSpec.for_pack("adjust", SETTINGS)
+    events = _events(3)[:3]  # three orders, one request each
+    configured = spec.build()
+    want = [
+        o.to_dict() for e in events for o in configured.process(e) if isinstance(o, actions.Request)
+    ]
+
+    def requests(event: Any) -> list[actions.Request]:
+        built = spec.build()  # on the worker; the Request objects then cross a shuffle
+        return [o for o in built.process(event) if isinstance(o, actions.Request)]
+
+    pipeline = BeamTestPipeline()
+    shown = (
+        pipeline
+        | beam.Create(events)
+        | beam.FlatMap(requests)
+        | beam.Reshuffle()
+        | beam.Map(lambda r: (r.to_dict(), r.to_dict(reveal_secrets=True)["headers"]))
+    )
+    assert_that(
+        shown,
+        equal_to([(w, {**w["headers"], "Authorization": f"Bearer {SECRET}"}) for w in want]),
+    )
+    pipeline.run().wait_until_finish()
+    assert len(want) == 3
+    assert all(w["headers"]["Authorization"] == "Bearer ***" for w in want)
