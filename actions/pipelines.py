@@ -4,13 +4,18 @@ message loops. See docs/pipelines.md; the Apache Beam transform is in :mod:`acti
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from actions.delivery.deadletter import delivery_record
+from actions.delivery.ledger import request_key
+from actions.delivery.result import DeliveryResult
 from actions.destinations.loading import (
     DefinitionError,
     load_destination,
@@ -22,6 +27,9 @@ from actions.engine.engine import ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Outcome, Request
 from actions.errors import ActionsError
 from actions.yamlsource import load_yaml
+
+if TYPE_CHECKING:
+    from actions.delivery.sender import Sender
 
 
 @attrs.frozen
@@ -192,8 +200,9 @@ def kafka_loop(
     producer: Producer,
     spec: DestinationSpec,
     *,
-    requests_topic: str,
+    requests_topic: str | None = None,
     dead_letter_topic: str,
+    sender: Sender | None = None,
     commit_every: int = 100,
     max_messages: int | None = None,
     poll_timeout: float = 1.0,
@@ -204,11 +213,31 @@ def kafka_loop(
     at-least-once. Works with confluent-kafka's ``Consumer`` (``enable.auto.commit: false``) and
     ``Producer``. Outputs keep the input message's key. Runs for ever, or with ``max_messages``
     until that many messages were consumed or a poll waited ``poll_timeout`` for nothing;
-    returns the counts."""
+    returns the counts.
+
+    With ``sender`` (an :class:`actions.delivery.Sender`), each request is delivered instead, on
+    ``concurrency`` threads (at most ``4 × concurrency`` requests waiting), and the counts add
+    ``delivered``, ``dropped`` and ``dead_lettered`` (their sum is ``requests``). A request given
+    up goes to ``dead_letter_topic`` as its delivery dead letter (secrets redacted) with its
+    ``source``; ``requests_topic``, when given, receives each request as shown (secrets
+    ``***``) with its ``delivery``. Offsets are committed only once every request of the
+    messages consumed so far has ended (delivered, dropped, or dead-lettered and flushed)."""
+    if sender is None and requests_topic is None:
+        raise ActionsError("kafka_loop needs a requests_topic, or a sender to deliver requests")
     configured = spec.build()
+    slug = configured.destination.slug
     counts = dict.fromkeys(("messages", "requests", "dead_letters", "filtered", "skipped"), 0)
+    if sender is not None:
+        counts.update(dict.fromkeys(("delivered", "dropped", "dead_lettered"), 0))
     undelivered: list[Any] = []
     uncommitted = 0
+    pool = (
+        None
+        if sender is None
+        else concurrent.futures.ThreadPoolExecutor(sender.settings.concurrency, "actions-deliver")
+    )
+    window = 0 if sender is None else 4 * sender.settings.concurrency
+    in_flight: deque[_InFlight] = deque()
 
     def delivered(error: Any, _message: Any) -> None:
         if error is not None:
@@ -217,10 +246,24 @@ def kafka_loop(
     def send(topic: str, record: Mapping[str, Any], key: bytes | None) -> None:
         producer.produce(topic, json.dumps(record).encode(), key=key, on_delivery=delivered)
 
+    def settle(entry: _InFlight) -> None:
+        """A request's delivery has ended (or is waited for): count it, produce its records."""
+        result = entry.future.result()
+        counts["dead_lettered" if result.status == "dead-lettered" else result.status] += 1
+        if requests_topic is not None:
+            shown = {**entry.request.to_dict(), "delivery": result.to_dict()}
+            send(requests_topic, {**shown, "source": entry.source}, entry.key)
+        if result.status == "dead-lettered":
+            record = delivery_record(entry.request, result, entry.event, destination=slug)
+            send(dead_letter_topic, {**record, "source": entry.source}, entry.key)
+            counts["dead_letters"] += 1
+
     def commit() -> None:
         nonlocal uncommitted
         if uncommitted == 0:
             return
+        while in_flight:  # every request of the messages consumed so far ends first
+            settle(in_flight.popleft())
         remaining = producer.flush(flush_timeout)
         if remaining or undelivered:
             raise DeliveryError(
@@ -230,39 +273,69 @@ def kafka_loop(
         consumer.commit(asynchronous=False)
         uncommitted = 0
 
-    while max_messages is None or counts["messages"] < max_messages:
-        message = consumer.poll(poll_timeout)
-        if message is None:
-            commit()
-            if max_messages is None:
+    try:
+        while max_messages is None or counts["messages"] < max_messages:
+            message = consumer.poll(poll_timeout)
+            if message is None:
+                commit()
+                if max_messages is None:
+                    continue
+                break
+            if message.error():  # a broker or partition notice, not a record
                 continue
-            break
-        if message.error():  # a broker or partition notice, not a record
-            continue
-        counts["messages"] += 1
-        uncommitted += 1
-        key = message.key()
-        raw = message.value() or b""
-        source = _source(message)
-        try:
-            event: Any = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
-            send(dead_letter_topic, {**_not_json(raw, exc), "source": source}, key)
-            counts["dead_letters"] += 1
-        else:
-            for outcome in configured.process(event):
-                if isinstance(outcome, Request):
-                    send(requests_topic, outcome.to_dict(reveal_secrets=True), key)
-                    counts["requests"] += 1
-                elif isinstance(outcome, Failed):
-                    send(dead_letter_topic, {**dead_letter(event, outcome), "source": source}, key)
-                    counts["dead_letters"] += 1
-                else:
-                    counts[outcome.kind] += 1
-        if uncommitted >= commit_every:
-            commit()
-    commit()
+            counts["messages"] += 1
+            uncommitted += 1
+            key = message.key()
+            raw = message.value() or b""
+            source = _source(message)
+            try:
+                event: Any = json.loads(raw)
+            except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or too deep
+                send(dead_letter_topic, {**_not_json(raw, exc), "source": source}, key)
+                counts["dead_letters"] += 1
+            else:
+                index: dict[str, int] = {}
+                for outcome in configured.process(event):
+                    if isinstance(outcome, Request):
+                        counts["requests"] += 1
+                        if pool is None or sender is None:  # produce it, to be sent elsewhere
+                            topic = requests_topic or ""  # set without a sender (checked above)
+                            send(topic, outcome.to_dict(reveal_secrets=True), key)
+                            continue
+                        position = index[outcome.subscription] = (
+                            index.get(outcome.subscription, -1) + 1
+                        )
+                        identity = request_key(slug, event, outcome.subscription, position)
+                        while len(in_flight) >= window:
+                            settle(in_flight.popleft())
+                        future = pool.submit(sender.send, outcome, identity)
+                        in_flight.append(_InFlight(future, outcome, event, source, key))
+                    elif isinstance(outcome, Failed):
+                        record = dead_letter(event, outcome)
+                        send(dead_letter_topic, {**record, "source": source}, key)
+                        counts["dead_letters"] += 1
+                    else:
+                        counts[outcome.kind] += 1
+            while in_flight and in_flight[0].future.done():
+                settle(in_flight.popleft())
+            if uncommitted >= commit_every:
+                commit()
+        commit()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return counts
+
+
+@attrs.frozen
+class _InFlight:
+    """A request being delivered by ``kafka_loop``, with what its records need."""
+
+    future: concurrent.futures.Future[DeliveryResult]
+    request: Request
+    event: Any
+    source: dict[str, Any]
+    key: bytes | None
 
 
 def _source(message: Message) -> dict[str, Any]:

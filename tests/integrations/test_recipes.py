@@ -4,16 +4,21 @@ fails the test rather than skipping it."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
+from partners import Fault, PartnerServer
 
+from actions.delivery import Ledger, RetryPolicy, Sender
+from actions.errors import ActionsError
 from actions.pipelines import DeliveryError, DestinationSpec, kafka_loop, partition_processor
 from actions.samples import load_sample_events
 
@@ -85,10 +90,16 @@ class FakeKafka:
     """A consumer and a producer over one partition, logging produce, flush and commit in order.
     ``reject``: outputs to that topic are refused by the broker (reported at flush)."""
 
-    def __init__(self, values: list[bytes], reject: str | None = None) -> None:
+    def __init__(
+        self,
+        values: list[bytes],
+        reject: str | None = None,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
         self.queue = [FakeMessage(i, v, f"device-{i % 3}".encode()) for i, v in enumerate(values)]
         self.position = 0
         self.reject = reject
+        self.on_commit = on_commit
         self.pending: list[tuple[str, Any]] = []
         self.outputs: list[tuple[str, Any, bytes | None]] = []
         self.log: list[tuple[str, int]] = []
@@ -101,6 +112,8 @@ class FakeKafka:
 
     def commit(self, *, asynchronous: bool) -> None:
         assert asynchronous is False
+        if self.on_commit is not None:
+            self.on_commit(self.position)
         self.log.append(("commit", self.position))
 
     def produce(self, topic: str, value: bytes, *, key: bytes | None, on_delivery: Any) -> None:
@@ -234,7 +247,8 @@ class _Log(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_kafka_loop_against_the_mock_cluster() -> None:
+def _mock_cluster() -> dict[str, str]:
+    """Start librdkafka's in-process mock cluster; its bootstrap servers."""
     import confluent_kafka as kafka  # the kafka extra
 
     log = _Log()
@@ -244,8 +258,36 @@ def test_kafka_loop_against_the_mock_cluster() -> None:
     cluster = kafka.Producer({"test.mock.num.brokers": 1, "debug": "mock", "logger": logger})
     cluster.poll(0.5)
     found = next(m for line in log.lines if (m := re.search(r"bootstrap\.servers=(\S+)", line)))
-    servers = {"bootstrap.servers": found.group(1)}
+    _CLUSTERS.append(cluster)  # the cluster lives as long as this producer
+    return {"bootstrap.servers": found.group(1)}
 
+
+_CLUSTERS: list[Any] = []
+
+
+def _assigned(servers: dict[str, str], topic: str, group: str) -> Any:
+    """A consumer of every partition of ``topic`` from the start (no group rebalance)."""
+    import confluent_kafka as kafka
+
+    client = kafka.Consumer({**servers, "group.id": group, "enable.auto.commit": False})
+    partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
+    client.assign([kafka.TopicPartition(topic, p, kafka.OFFSET_BEGINNING) for p in partitions])
+    return client
+
+
+def _read(servers: dict[str, str], topic: str, n: int) -> list[Any]:
+    client = _assigned(servers, topic, "check")
+    out: list[Any] = []
+    while len(out) < n and (message := client.poll(10.0)) is not None:
+        out.append(json.loads(message.value()))
+    client.close()
+    return out
+
+
+def test_kafka_loop_against_the_mock_cluster() -> None:
+    import confluent_kafka as kafka  # the kafka extra
+
+    servers = _mock_cluster()
     events, values = _messages()
     seed = kafka.Producer(servers)
     for i, value in enumerate(values):
@@ -253,11 +295,7 @@ def test_kafka_loop_against_the_mock_cluster() -> None:
     assert seed.flush(10) == 0
 
     def assigned(topic: str, group: str) -> Any:
-        """A consumer of every partition of ``topic`` from the start (no group rebalance)."""
-        client = kafka.Consumer({**servers, "group.id": group, "enable.auto.commit": False})
-        partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
-        client.assign([kafka.TopicPartition(topic, p, kafka.OFFSET_BEGINNING) for p in partitions])
-        return client
+        return _assigned(servers, topic, group)
 
     source = assigned("events", "actions")
     counts = kafka_loop(
@@ -279,15 +317,194 @@ def test_kafka_loop_against_the_mock_cluster() -> None:
     source.close()
 
     def read(topic: str, n: int) -> list[Any]:
-        client = assigned(topic, "check")
-        out: list[Any] = []
-        while len(out) < n and (message := client.poll(10.0)) is not None:
-            out.append(json.loads(message.value()))
-        client.close()
-        return out
+        return _read(servers, topic, n)
 
     assert len(read("requests", counts["requests"])) == counts["requests"]
     dead = read("dead", counts["dead_letters"])
     assert len(dead) == counts["dead_letters"]
     assert sum("not JSON" in d["reason"] for d in dead) == 2
     assert {d["source"]["topic"] for d in dead} == {"events"}
+
+
+# --- delivering from Kafka: offsets committed only once every request has ended -------------
+
+SECRET = "s2s-secret-never-shown"
+SENDING = DestinationSpec.for_pack(
+    "adjust",
+    {
+        "app_token": "4w565xzmb54d",
+        "event_tokens": {"Order Completed": "f2e728"},
+        "s2s_token": SECRET,
+    },
+)
+FAST = RetryPolicy(max_attempts=4, max_elapsed=30.0, base=0.01, cap=0.05)
+# No timeout fault here: a generous read timeout, so that a loaded machine does not make an
+# answered request look lost (it would be sent again: at least once).
+QUICK = {"rate": 0, "concurrency": 4, "read_timeout": 10.0}
+
+
+def _orders(count: int) -> list[bytes]:
+    """``count`` distinct Order Completed events (one request each), as message values."""
+    base = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
+    out = []
+    for n in range(count):
+        event = copy.deepcopy(base)
+        event["messageId"] = f"kafka-{n}"
+        event["properties"]["order_id"] = f"order-{n}"
+        out.append(json.dumps(event).encode())
+    return out
+
+
+def _requests_per_message(values: list[bytes]) -> list[int]:
+    configured = SENDING.build()
+    made = []
+    for value in values:
+        try:
+            event = json.loads(value)
+        except ValueError:
+            made.append(0)
+            continue
+        made.append(sum(o.kind == "request" for o in configured.process(event)))
+    return made
+
+
+def test_kafka_loop_delivers_and_commits_only_once_every_request_has_ended(
+    partners: PartnerServer,
+) -> None:
+    orders = _orders(41)
+    values = [*orders[:40], b"{not json", orders[40]]
+    made = _requests_per_message(values)
+    # A 429 with Retry-After, a burst of 503s, then chaos that sometimes never ends (a 503 that
+    # echoes the secret, a reset connection).
+    partners.plan([Fault.status(429, retry_after=1), Fault.status(503) * 5])
+    echo = Fault.status(503, body=f"we got {SECRET}")  # a partner echoing what it received
+    partners.plan([echo.always().when(lambda r: b"order-7" in r.body)])  # never accepted
+    partners.chaos(0.3, [Fault.status(503), Fault.reset(), echo], seed=5)
+    checked: list[int] = []
+    kafka: FakeKafka
+
+    def on_commit(position: int) -> None:
+        """Every request of the messages up to ``position`` has ended: acknowledged by the
+        partner, or its dead letter produced and flushed."""
+        assert kafka.log[-1][0] == "flush"
+        given_up = [d for d in kafka.produced("dead") if d.get("kind") == "delivery"]
+        assert len(partners.ack_counts()) + len(given_up) == sum(made[:position])
+        checked.append(position)
+
+    kafka = FakeKafka(values, on_commit=on_commit)
+    with Sender(SENDING.build(), QUICK, endpoint=partners.url, policy=FAST) as sender:
+        counts = kafka_loop(
+            kafka,
+            kafka,
+            SENDING,
+            requests_topic="results",
+            dead_letter_topic="dead",
+            sender=sender,
+            commit_every=8,
+            max_messages=len(values),
+        )
+    assert checked == [8, 16, 24, 32, 40, len(values)]
+    assert counts["requests"] == sum(made) == 41
+    assert counts["delivered"] + counts["dropped"] + counts["dead_lettered"] == counts["requests"]
+    assert counts["delivered"] > 0
+    assert counts["dead_lettered"] >= 1  # order-7, at least
+    assert len(partners.ack_counts()) == counts["delivered"]
+    assert partners.duplicates() == {}
+    dead = kafka.produced("dead")
+    given_up = [d for d in dead if d.get("kind") == "delivery"]
+    assert len(given_up) == counts["dead_lettered"]
+    assert len(dead) == counts["dead_letters"] == counts["dead_lettered"] + 1  # + not JSON
+    assert all(d["attempts"] == FAST.max_attempts for d in given_up)
+    assert all(d["source"]["topic"] == "events" for d in given_up)
+    (seven,) = [d for d in given_up if d["event"]["messageId"] == "kafka-7"]
+    assert seven["response"] == "we got ***"  # the echoed secret is redacted
+    results = kafka.produced("results")
+    assert Counter(r["delivery"]["status"] for r in results) == {
+        "delivered": counts["delivered"],
+        "dead-lettered": counts["dead_lettered"],
+    }
+    assert SECRET not in json.dumps([record for _, record, _ in kafka.outputs])  # shown only
+    assert all(r.header("Authorization") == f"Bearer {SECRET}" for r in partners.acknowledged())
+
+
+def test_kafka_loop_after_a_refused_dead_letter_commits_nothing_and_a_ledger_skips_the_answered(
+    partners: PartnerServer, tmp_path: Any
+) -> None:
+    values = _orders(12)
+    partners.plan([Fault.status(503).always().when(lambda r: b"order-9" in r.body)])
+    with (
+        Ledger(tmp_path / "sent.sqlite") as ledger,
+        Sender(SENDING.build(), QUICK, endpoint=partners.url, policy=FAST, ledger=ledger) as sender,
+    ):
+        kafka = FakeKafka(values, reject="dead")
+        with pytest.raises(DeliveryError, match="1 rejected"):
+            kafka_loop(
+                kafka,
+                kafka,
+                SENDING,
+                dead_letter_topic="dead",
+                sender=sender,
+                commit_every=5,
+                max_messages=len(values),
+            )
+        assert [p for kind, p in kafka.log if kind == "commit"] == [5]  # not past order-9
+        assert len(partners.acknowledged()) == 9  # orders 0-8; the loop stopped at order-9
+        # Consumed again from the last commit: the ledger skips what the partner answered.
+        partners.clear_faults()
+        again = FakeKafka(values[5:])
+        counts = kafka_loop(
+            again,
+            again,
+            SENDING,
+            dead_letter_topic="dead",
+            sender=sender,
+            max_messages=len(values) - 5,
+        )
+    assert counts["delivered"] == 7
+    assert len(partners.acknowledged()) == 12  # 5-8 not sent again; 9 (given up), 10, 11 sent
+    assert partners.duplicates() == {}
+
+
+def test_kafka_loop_needs_a_requests_topic_or_a_sender() -> None:
+    kafka = FakeKafka([])
+    with pytest.raises(ActionsError, match="requests_topic"):
+        kafka_loop(kafka, kafka, SPEC, dead_letter_topic="dead", max_messages=1)
+
+
+def test_kafka_loop_delivers_from_the_mock_cluster_to_the_partner(partners: PartnerServer) -> None:
+    import confluent_kafka as kafka  # the kafka extra
+
+    servers = _mock_cluster()
+    orders = _orders(20)
+    values = [*orders[:10], b"{not json", *orders[10:]]
+    seed = kafka.Producer(servers)
+    for i, value in enumerate(values):
+        seed.produce("events", value, key=f"device-{i % 3}".encode())
+    assert seed.flush(10) == 0
+    partners.plan([Fault.status(429, retry_after=1), Fault.status(503) * 4])
+    partners.plan([Fault.status(503).always().when(lambda r: b"order-13" in r.body)])
+    source = _assigned(servers, "events", "actions")
+    with Sender(SENDING.build(), QUICK, endpoint=partners.url, policy=FAST) as sender:
+        counts = kafka_loop(
+            source,
+            kafka.Producer(servers),
+            SENDING,
+            dead_letter_topic="dead",
+            sender=sender,
+            commit_every=5,
+            max_messages=len(values),
+            poll_timeout=10.0,
+        )
+    assert counts["messages"] == len(values)
+    assert (counts["requests"], counts["delivered"], counts["dead_lettered"]) == (20, 19, 1)
+    committed = source.committed(source.assignment(), timeout=10)
+    assert sum(max(part.offset, 0) for part in committed) == len(values)
+    source.close()
+    assert len(partners.ack_counts()) == 19
+    assert partners.duplicates() == {}
+    dead = _read(servers, "dead", 2)
+    assert sorted(d.get("kind", "engine") for d in dead) == ["delivery", "engine"]
+    (given_up,) = [d for d in dead if d.get("kind") == "delivery"]
+    assert given_up["event"]["properties"]["order_id"] == "order-13"
+    assert given_up["http_status"] == 503
+    assert SECRET not in json.dumps(dead)
