@@ -173,7 +173,7 @@ async def _run(
     settings: DeliverySettings,
     items: Iterable[Item],
 ) -> int:
-    from actions.delivery.sender import AsyncSender  # httpx: only when sending
+    from actions.delivery.sender import AsyncSender  # aiohttp: only when sending
 
     slug = configured.destination.slug
     tally = _Tally()

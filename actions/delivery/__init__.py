@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # The senders import httpx: only when used, so that the command line starts fast.
+    # The senders import aiohttp: only when used, so that the command line starts fast.
     if name in ("AsyncSender", "Sender"):
         from actions.delivery import sender
 

@@ -1,5 +1,7 @@
-"""Send requests to the partner as its pack says: limits, retries, timeouts, ledger. A
-synchronous ``Sender`` (thread-safe) and an ``AsyncSender`` for asyncio, both on httpx."""
+"""Send requests to the partner as its pack says: limits, retries, timeouts, ledger. An
+``AsyncSender`` for asyncio on aiohttp, and a synchronous, thread-safe ``Sender`` that runs one
+on an event loop thread. aiohttp, not httpx: at concurrency 16 and 64 httpx's asynchronous
+connection pool spends most of its time rescanning its connections (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+import aiohttp
 
 from actions.delivery.ledger import Ledger
 from actions.delivery.limits import TokenBucket
@@ -64,12 +66,6 @@ class _Core:
         self.ledger = ledger
         self.bucket = TokenBucket(base.rate, base.burst)
         self.policy = policy or RetryPolicy(base.max_attempts, base.max_elapsed)
-        self.timeout = httpx.Timeout(
-            connect=base.connect_timeout, read=base.read_timeout, write=base.read_timeout, pool=None
-        )
-        self.limits = httpx.Limits(
-            max_connections=base.concurrency, max_keepalive_connections=base.concurrency
-        )
 
     def known(self, key: str | None) -> DeliveryResult | None:
         if key is None or self.ledger is None:
@@ -82,14 +78,17 @@ class _Core:
             status, 0, found[1], "answered in an earlier run (ledger)", 0.0, from_ledger=True
         )
 
-    def arguments(self, request: Request) -> dict[str, Any]:
-        return {
-            "method": request.method,
-            "url": _target(request.url, self.endpoint),
-            "params": request.query or None,
-            "headers": request.headers,
-            "content": None if request.body is None else request.body.encode("utf-8"),
-        }
+    def arguments(
+        self, request: Request
+    ) -> tuple[str, str, dict[str, str] | None, dict[str, str], bytes | None]:
+        """Method, URL, query, headers and body to send (the body encoded once)."""
+        return (
+            request.method,
+            _target(request.url, self.endpoint),
+            request.query or None,
+            request.headers,
+            None if request.body is None else request.body.encode("utf-8"),
+        )
 
     def final(
         self,
@@ -177,111 +176,48 @@ def _judge(
 
 
 def _describe(error: Exception | None) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        kind = type(error).__name__
-        return {"ConnectTimeout": "connect timeout", "ReadTimeout": "read timeout"}.get(
-            kind, "timeout"
-        )
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return "connect timeout"
+    if isinstance(error, aiohttp.SocketTimeoutError):
+        return "read timeout"
+    if isinstance(error, TimeoutError):
+        return "timeout"
     detail = (str(error) or type(error).__name__)[:200]
     if isinstance(error, _RETRYABLE_ERRORS):
         return f"connection error: {detail}"
     return f"cannot send the request ({type(error).__name__}): {detail}"
 
 
-# Retried: the network or the partner failed. Not retried (dead-lettered at once): the request
-# itself cannot be sent (an invalid URL or header, an unsupported scheme).
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# Retried: the network or the partner failed (refused, reset, closed, timed out, an answer cut
+# short or malformed). Not retried (dead-lettered at once): the request itself cannot be sent
+# (an invalid URL or header, an unsupported scheme).
+_RETRYABLE_ERRORS = (
+    aiohttp.ClientConnectionError,
+    aiohttp.ClientPayloadError,
+    aiohttp.ClientResponseError,
+    TimeoutError,
+)
 
 
-def _text(content: bytes) -> str:
-    return content[:BODY_LIMIT].decode("utf-8", "replace")
-
-
-def _read(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
-    """The status, headers and body (at most ``BODY_LIMIT`` bytes read) of a streamed answer."""
-    try:
-        data = bytearray()
-        for chunk in answer.iter_bytes():
-            data += chunk
-            if len(data) >= BODY_LIMIT:
-                break
-        return answer.status_code, answer.headers, _text(bytes(data))
-    finally:
+async def _read(answer: aiohttp.ClientResponse) -> tuple[int, Mapping[str, str], str]:
+    """The status, headers and body (at most ``BODY_LIMIT`` bytes read) of a streamed answer;
+    an answer not read to its end closes its connection."""
+    data = bytearray()
+    while len(data) < BODY_LIMIT:
+        chunk = await answer.content.read(BODY_LIMIT - len(data))
+        if not chunk:
+            break
+        data += chunk
+    if not answer.content.at_eof():
         answer.close()
-
-
-async def _aread(answer: httpx.Response) -> tuple[int, Mapping[str, str], str]:
-    try:
-        data = bytearray()
-        async for chunk in answer.aiter_bytes():
-            data += chunk
-            if len(data) >= BODY_LIMIT:
-                break
-        return answer.status_code, answer.headers, _text(bytes(data))
-    finally:
-        await answer.aclose()
-
-
-class Sender:
-    """Deliver requests synchronously: ``send(request, key)`` blocks until the request is
-    delivered, dropped or given up. Thread-safe: up to ``concurrency`` threads send at once
-    (more wait), and the rate limit holds across all of them. ``key`` (see
-    ``ledger.request_key``) makes the ledger skip what an earlier run had answered."""
-
-    def __init__(
-        self,
-        destination: Destination | Any,
-        delivery: DeliverySettings | Mapping[str, Any] | None = None,
-        *,
-        endpoint: str | None = None,
-        ledger: Ledger | None = None,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        target = getattr(destination, "destination", destination)
-        self._core = _Core(target, delivery, endpoint, ledger, policy)
-        self.settings = self._core.settings
-        self._slots = threading.BoundedSemaphore(self.settings.concurrency)
-        self._client = httpx.Client(timeout=self._core.timeout, limits=self._core.limits)
-
-    def send(self, request: Request, key: str | None = None) -> DeliveryResult:
-        core = self._core
-        known = core.known(key)
-        if known is not None:
-            return known
-        arguments = core.arguments(request)  # built again for each try: a request is single-use
-        with self._slots:
-            started = time.monotonic()
-            attempt = 0
-            while True:
-                attempt += 1
-                wait = core.bucket.reserve()
-                if wait > 0:
-                    time.sleep(wait)
-                response = error = None
-                try:
-                    built = self._client.build_request(**arguments)
-                    response = _read(self._client.send(built, stream=True))
-                except Exception as exc:  # judged below: never raised out of send
-                    error = exc
-                judged = _judge(core, request, key, attempt, started, response, error)
-                if judged.result is not None:
-                    return judged.result
-                time.sleep(judged.wait)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Sender:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    return answer.status, answer.headers, data.decode("utf-8", "replace")
 
 
 class AsyncSender:
     """Deliver requests from asyncio: ``await send(request, key)``. Up to ``concurrency``
     sends run at once (more wait), under the destination's rate limit. Use it as an async
-    context manager, or ``await aclose()``."""
+    context manager, or ``await aclose()``. ``key`` (see ``ledger.request_key``) makes the
+    ledger skip what an earlier run had answered."""
 
     def __init__(
         self,
@@ -296,14 +232,31 @@ class AsyncSender:
         self._core = _Core(target, delivery, endpoint, ledger, policy)
         self.settings = self._core.settings
         self._slots = asyncio.Semaphore(self.settings.concurrency)
-        self._client = httpx.AsyncClient(timeout=self._core.timeout, limits=self._core.limits)
+        self._session: aiohttp.ClientSession | None = None  # made in the loop, on first use
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            settings = self.settings
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=settings.concurrency, limit_per_host=0),
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=None,
+                    sock_connect=settings.connect_timeout,
+                    sock_read=settings.read_timeout,
+                ),
+                skip_auto_headers=("Content-Type",),  # only the pack's headers say what is sent
+                auto_decompress=True,
+            )
+        return self._session
 
     async def send(self, request: Request, key: str | None = None) -> DeliveryResult:
         core = self._core
         known = core.known(key)
         if known is not None:
             return known
-        arguments = core.arguments(request)
+        session = self._open()
+        method, url, params, headers, content = core.arguments(request)
         async with self._slots:
             started = time.monotonic()
             attempt = 0
@@ -314,8 +267,15 @@ class AsyncSender:
                     await asyncio.sleep(wait)
                 response = error = None
                 try:
-                    built = self._client.build_request(**arguments)
-                    response = await _aread(await self._client.send(built, stream=True))
+                    async with session.request(
+                        method,
+                        url,
+                        params=params,
+                        headers=headers,
+                        data=content,
+                        allow_redirects=False,
+                    ) as answer:
+                        response = await _read(answer)
                 except Exception as exc:  # judged below: never raised out of send
                     error = exc
                 judged = _judge(core, request, key, attempt, started, response, error)
@@ -324,10 +284,59 @@ class AsyncSender:
                 await asyncio.sleep(judged.wait)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def __aenter__(self) -> AsyncSender:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class Sender:
+    """Deliver requests synchronously: ``send(request, key)`` blocks until the request is
+    delivered, dropped or given up. Thread-safe: up to ``concurrency`` threads send at once
+    (more wait), and the rate limit holds across all of them. It runs an ``AsyncSender`` on an
+    event loop in a thread of its own (one connection pool for every calling thread); close it
+    (or use it as a context manager) to stop that thread."""
+
+    def __init__(
+        self,
+        destination: Destination | Any,
+        delivery: DeliverySettings | Mapping[str, Any] | None = None,
+        *,
+        endpoint: str | None = None,
+        ledger: Ledger | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self._sender = AsyncSender(
+            destination, delivery, endpoint=endpoint, ledger=ledger, policy=policy
+        )
+        self.settings = self._sender.settings
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="actions-sender", daemon=True
+        )
+        self._thread.start()
+
+    def send(self, request: Request, key: str | None = None) -> DeliveryResult:
+        if self._loop.is_closed():
+            raise ActionsError("this sender is closed")
+        running = asyncio.run_coroutine_threadsafe(self._sender.send(request, key), self._loop)
+        return running.result()
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        asyncio.run_coroutine_threadsafe(self._sender.aclose(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
