@@ -12,6 +12,7 @@ from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatu
 from actions.destinations.delivery import DeliverySettings
 
 if TYPE_CHECKING:
+    from actions.delivery.batching import Batcher
     from actions.delivery.sender import AsyncSender, Sender
 
 
@@ -21,12 +22,17 @@ def __getattr__(name: str) -> Any:
         from actions.delivery import sender
 
         return getattr(sender, name)
+    if name == "Batcher":
+        from actions.delivery.batching import Batcher
+
+        return Batcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "EXCERPT_LIMIT",
     "AsyncSender",
+    "Batcher",
     "DeadLetter",
     "Decision",
     "DeliveryResult",

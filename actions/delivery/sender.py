@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,7 +20,7 @@ from actions.delivery.policy import RETRY_AFTER_STATUSES, RetryPolicy, parse_ret
 from actions.delivery.redaction import redact, secret_parts
 from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatus
 from actions.destinations.delivery import DeliverySettings
-from actions.destinations.model import Destination
+from actions.destinations.model import ITEM_RESULTS_LIMIT, Destination, ItemResults
 from actions.engine.outcomes import Request
 from actions.errors import ActionsError
 
@@ -199,18 +199,36 @@ _RETRYABLE_ERRORS = (
 )
 
 
-async def _read(answer: aiohttp.ClientResponse) -> tuple[int, Mapping[str, str], str]:
-    """The status, headers and body (at most ``BODY_LIMIT`` bytes read) of a streamed answer;
-    an answer not read to its end closes its connection."""
+async def _read(
+    answer: aiohttp.ClientResponse, limit: int = BODY_LIMIT
+) -> tuple[int, Mapping[str, str], str]:
+    """The status, headers and body (at most ``limit`` bytes read) of a streamed answer; an
+    answer not read to its end closes its connection."""
     data = bytearray()
-    while len(data) < BODY_LIMIT:
-        chunk = await answer.content.read(BODY_LIMIT - len(data))
+    while len(data) < limit:
+        chunk = await answer.content.read(limit - len(data))
         if not chunk:
             break
         data += chunk
     if not answer.content.at_eof():
         answer.close()
     return answer.status, answer.headers, data.decode("utf-8", "replace")
+
+
+def _as_item(
+    core: _Core, request: Request, key: str | None, whole: DeliveryResult, started: float
+) -> DeliveryResult:
+    """An item's result when its batch was answered as a whole."""
+    return core.final(
+        request,
+        key,
+        whole.status,
+        whole.attempts,
+        whole.http_status,
+        whole.reason,
+        started,
+        whole.response,
+    )
 
 
 class AsyncSender:
@@ -250,13 +268,24 @@ class AsyncSender:
             )
         return self._session
 
+    async def _exchange(
+        self, request: Request, limit: int = BODY_LIMIT
+    ) -> tuple[tuple[int, Mapping[str, str], str] | None, Exception | None]:
+        """One try: the answer (status, headers, body read up to ``limit``) or the error."""
+        method, url, params, headers, content = self._core.arguments(request)
+        try:
+            async with self._open().request(
+                method, url, params=params, headers=headers, data=content, allow_redirects=False
+            ) as answer:
+                return await _read(answer, limit), None
+        except Exception as exc:  # judged by the caller: never raised out of send
+            return None, exc
+
     async def send(self, request: Request, key: str | None = None) -> DeliveryResult:
         core = self._core
         known = core.known(key)
         if known is not None:
             return known
-        session = self._open()
-        method, url, params, headers, content = core.arguments(request)
         async with self._slots:
             started = time.monotonic()
             attempt = 0
@@ -265,23 +294,126 @@ class AsyncSender:
                 wait = core.bucket.reserve()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                response = error = None
-                try:
-                    async with session.request(
-                        method,
-                        url,
-                        params=params,
-                        headers=headers,
-                        data=content,
-                        allow_redirects=False,
-                    ) as answer:
-                        response = await _read(answer)
-                except Exception as exc:  # judged below: never raised out of send
-                    error = exc
+                response, error = await self._exchange(request)
                 judged = _judge(core, request, key, attempt, started, response, error)
                 if judged.result is not None:
                     return judged.result
                 await asyncio.sleep(judged.wait)
+
+    async def send_batch(
+        self,
+        requests: Sequence[Request],
+        keys: Sequence[str | None],
+        build: Callable[[list[Request]], Request],
+        items: ItemResults | None = None,
+    ) -> list[DeliveryResult]:
+        """Deliver ``requests`` (of one batch action) as batch requests that ``build`` makes
+        (``ConfiguredDestination.batch_request``): one result each, in order, each recorded
+        in the ledger under its key. When the partner answers a status per item (``items``),
+        only the items it did not take are sent again, in a new batch of what is left; a
+        whole-batch failure retries every item left. Retries follow the retry policy, counted
+        per batch: an item's ``attempts`` is how many batches it was sent in."""
+        core = self._core
+        results: list[DeliveryResult | None] = [core.known(key) for key in keys]
+        left = [i for i, found in enumerate(results) if found is None]
+        limit = BODY_LIMIT if items is None else ITEM_RESULTS_LIMIT
+        async with self._slots:
+            started = time.monotonic()
+            attempt = 0
+            while left:
+                attempt += 1
+                wait = core.bucket.reserve()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                try:
+                    batch = build([requests[i] for i in left])
+                except ActionsError as exc:  # the pack cannot make this batch: not retried
+                    for i in left:
+                        results[i] = core.final(
+                            requests[i],
+                            keys[i],
+                            "dead-lettered",
+                            attempt,
+                            None,
+                            f"cannot build the batch request: {exc}",
+                            started,
+                            None,
+                        )
+                    break
+                response, error = await self._exchange(batch, limit)
+                verdict = (
+                    core.destination.classify_response(response[0], response[2])
+                    if response is not None
+                    else None
+                )
+                if verdict is None or verdict.kind != "success" or items is None:
+                    # judged as a whole: its items are read one by one only on a success
+                    whole = _judge(core, batch, None, attempt, started, response, error)
+                    if whole.result is None:
+                        await asyncio.sleep(whole.wait)
+                        continue
+                    for i in left:
+                        results[i] = _as_item(core, requests[i], keys[i], whole.result, started)
+                    break
+                assert response is not None
+                status, _, body = response
+                again: list[int] = []
+                why = ""
+                for i, (item_status, message) in zip(
+                    left, items.read(body, len(left)), strict=True
+                ):
+                    if item_status is None:
+                        again.append(i)
+                        why = f"HTTP {status}: {message}"
+                        continue
+                    judged = core.destination.classify_response(item_status, message)
+                    reason = judged.reason or message or f"HTTP {item_status}"
+                    if judged.kind == "success":
+                        results[i] = core.final(
+                            requests[i],
+                            keys[i],
+                            "delivered",
+                            attempt,
+                            item_status,
+                            None,
+                            started,
+                            None,
+                        )
+                    elif judged.kind == "drop":
+                        results[i] = core.final(
+                            requests[i],
+                            keys[i],
+                            "dropped",
+                            attempt,
+                            item_status,
+                            reason,
+                            started,
+                            message,
+                        )
+                    else:
+                        again.append(i)
+                        why = f"item HTTP {item_status}: {reason}"
+                left = again
+                if not left:
+                    break
+                decision = core.policy.after_failure(attempt, time.monotonic() - started, None, why)
+                if not decision.retry:
+                    for i in left:
+                        results[i] = core.final(
+                            requests[i],
+                            keys[i],
+                            "dead-lettered",
+                            attempt,
+                            status,
+                            decision.reason,
+                            started,
+                            body,
+                        )
+                    break
+                await asyncio.sleep(decision.wait)
+        done = [r for r in results if r is not None]
+        assert len(done) == len(requests)
+        return done
 
     async def aclose(self) -> None:
         if self._session is not None:
