@@ -50,6 +50,10 @@ def _canonical(event: Any) -> str:
     return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+DEFERRED_LIMIT = 1024
+"""The most answers left uncommitted by ``record(..., commit=False)``."""
+
+
 class Ledger:
     """An SQLite file in WAL mode. ``record`` commits every ``group`` answers (1: each one).
     Durable against a killed process (``kill -9``) at any point: what was committed is there
@@ -78,7 +82,12 @@ class Ledger:
             ).fetchone()
         return None if row is None else (str(row[0]), row[1])
 
-    def record(self, key: str, status: str, http_status: int | None) -> None:
+    def record(
+        self, key: str, status: str, http_status: int | None, *, commit: bool = True
+    ) -> None:
+        """Record ``key``'s answer. ``commit=False``: leave the commit to ``flush()`` (the
+        asynchronous sender commits once per pass of its event loop), or to the answer that
+        makes ``DEFERRED_LIMIT`` uncommitted."""
         with self._lock:
             if self._pending == 0:
                 self._connection.execute("BEGIN")
@@ -87,7 +96,7 @@ class Ledger:
                 (key, status, http_status, time.time()),
             )
             self._pending += 1
-            if self._pending >= self.group:
+            if self._pending >= (self.group if commit else max(self.group, DEFERRED_LIMIT)):
                 self._connection.execute("COMMIT")
                 self._pending = 0
 

@@ -66,6 +66,8 @@ class _Core:
         self.ledger = ledger
         self.bucket = TokenBucket(base.rate, base.burst)
         self.policy = policy or RetryPolicy(base.max_attempts, base.max_elapsed)
+        self.deferred: Callable[[], None] | None = None
+        """Called after an answer is recorded uncommitted (None: each record commits)."""
 
     def known(self, key: str | None) -> DeliveryResult | None:
         if key is None or self.ledger is None:
@@ -102,7 +104,11 @@ class _Core:
         body: str | None,
     ) -> DeliveryResult:
         if key is not None and self.ledger is not None and status != "dead-lettered":
-            self.ledger.record(key, status, http_status)
+            if self.deferred is None:
+                self.ledger.record(key, status, http_status)
+            else:
+                self.ledger.record(key, status, http_status, commit=False)
+                self.deferred()
         if status == "delivered":  # the common case: nothing to redact
             return DeliveryResult(status, attempt, http_status, None, time.monotonic() - started)
         parts = secret_parts(request)
@@ -251,6 +257,22 @@ class AsyncSender:
         self.settings = self._core.settings
         self._slots = asyncio.Semaphore(self.settings.concurrency)
         self._session: aiohttp.ClientSession | None = None  # made in the loop, on first use
+        self._commit_due = False
+        if ledger is not None:
+            self._core.deferred = self._commit_soon
+
+    def _commit_soon(self) -> None:
+        """Commit the ledger once per pass of the event loop, not once per answer: a killed
+        process loses at most the answers of one pass (no more than were in flight), which
+        are sent again on restart."""
+        if not self._commit_due:
+            self._commit_due = True
+            asyncio.get_running_loop().call_soon(self._commit)
+
+    def _commit(self) -> None:
+        self._commit_due = False
+        if self._core.ledger is not None:
+            self._core.ledger.flush()
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -358,13 +380,13 @@ class AsyncSender:
                 assert response is not None
                 status, _, body = response
                 again: list[int] = []
-                why = ""
+                why: dict[int, tuple[int, str, str]] = {}  # each item left: status, what, body
                 for i, (item_status, message) in zip(
                     left, items.read(body, len(left)), strict=True
                 ):
                     if item_status is None:
                         again.append(i)
-                        why = f"HTTP {status}: {message}"
+                        why[i] = (status, f"HTTP {status}: {message}", body)
                         continue
                     judged = core.destination.classify_response(item_status, message)
                     reason = judged.reason or message or f"HTTP {item_status}"
@@ -392,22 +414,27 @@ class AsyncSender:
                         )
                     else:
                         again.append(i)
-                        why = f"item HTTP {item_status}: {reason}"
+                        why[i] = (item_status, f"item HTTP {item_status}: {reason}", message)
                 left = again
                 if not left:
                     break
-                decision = core.policy.after_failure(attempt, time.monotonic() - started, None, why)
+                what = why[left[0]][1]
+                decision = core.policy.after_failure(
+                    attempt, time.monotonic() - started, None, what
+                )
                 if not decision.retry:
+                    given_up = decision.reason[len(what) :]  # "; gave up after ..."
                     for i in left:
+                        item_status, item_what, excerpt = why[i]
                         results[i] = core.final(
                             requests[i],
                             keys[i],
                             "dead-lettered",
                             attempt,
-                            status,
-                            decision.reason,
+                            item_status,
+                            item_what + given_up,
                             started,
-                            body,
+                            excerpt,
                         )
                     break
                 await asyncio.sleep(decision.wait)
@@ -416,6 +443,8 @@ class AsyncSender:
         return done
 
     async def aclose(self) -> None:
+        if self._core.ledger is not None:
+            self._core.ledger.flush()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -119,7 +119,8 @@ def test_items_failing_every_time_are_dead_lettered_and_the_ledger_keeps_the_res
     assert [first[0].status, first[3].status] == ["dead-lettered"] * 2
     assert first[0].attempts == 3
     assert first[0].reason is not None
-    assert "gave up after 3 attempts" in first[0].reason
+    assert first[0].reason.startswith("item HTTP 500: the partner is busy; gave up after 3")
+    assert (first[0].http_status, first[0].response) == (500, "down")
     # each later batch held only what was still failing
     assert [len(b) for b in batches(partners)] == [6, 2, 2]
     partners.clear_faults()
