@@ -115,14 +115,25 @@ def sender_sync(reqs: list[Request], url: str, threads: int, ledger: Ledger | No
 def median_rates(runs: list[Callable[[], float | None]], count: int, rounds: int) -> list[float]:
     """The median rate of each, the runs interleaved round by round (a loaded machine drifts).
     A run that returns a number gives its own time (seconds), its set-up left out."""
+    return [rate for rate, _ in measure(runs, count, rounds)]
+
+
+def measure(
+    runs: list[Callable[[], float | None]], count: int, rounds: int
+) -> list[tuple[float, float]]:
+    """For each run, interleaved round by round: the median rate (requests per second) and the
+    median CPU time of this process per request (microseconds, every thread counted: what the
+    client costs, whatever else the machine runs)."""
     rates: list[list[float]] = [[] for _ in runs]
+    cpu: list[list[float]] = [[] for _ in runs]
     for _ in range(rounds):
         for index, run in enumerate(runs):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             own = run()
             elapsed = own if own is not None else time.perf_counter() - start
             rates[index].append(count / elapsed)
-    return [statistics.median(r) for r in rates]
+            cpu[index].append((time.process_time() - start_cpu) / count * 1e6)
+    return [(statistics.median(r), statistics.median(c)) for r, c in zip(rates, cpu, strict=True)]
 
 
 def with_ledger(run: Callable[[Ledger], None]) -> Callable[[], float]:
@@ -179,20 +190,29 @@ def main() -> None:
         reqs = requests(count)
         server = "the partner emulator" if emulator else "a minimal asyncio server"
         print(f"{count} requests to {server}, median of {rounds} rounds (requests/s)")
-        print(f"{'concurrency':>11} {'aiohttp':>8} {'sender':>8} {'+ledger':>8} {'ratio':>6}")
+        print(
+            f"{'concurrency':>11} {'aiohttp':>8} {'sender':>8} {'+ledger':>8} {'ratio':>6}"
+            f"   CPU us/request: {'aiohttp':>7} {'sender':>7} {'+ledger':>7} {'ratio':>6}"
+        )
         for concurrency in (1, 16, 64):
             runs: list[Callable[[], float | None]] = [
                 partial(floor_aiohttp, reqs, url, concurrency),
                 partial(sender_async, reqs, url, concurrency, None),
                 with_ledger(partial(sender_async, reqs, url, concurrency)),
             ]
-            floor, plain, ledger = median_rates(runs, count, rounds)
+            (floor, floor_cpu), (plain, plain_cpu), (ledger, ledger_cpu) = measure(
+                runs, count, rounds
+            )
             print(
                 f"{concurrency:>11} {floor:>8,.0f} {plain:>8,.0f} {ledger:>8,.0f} "
-                f"{floor / ledger:>5.2f}x",
+                f"{floor / ledger:>5.2f}x   {'':>15} {floor_cpu:>7.0f} {plain_cpu:>7.0f} "
+                f"{ledger_cpu:>7.0f} {ledger_cpu / floor_cpu:>5.2f}x",
                 flush=True,
             )
-        print("ratio: the plain loop's rate over the sender's with the ledger (aim <= 1.3x)")
+        print(
+            "ratio: the plain loop's rate over the sender's with the ledger, and the sender's "
+            "CPU time per request with the ledger over the plain loop's (aim <= 1.3x)"
+        )
         for threads in (1, 16):
             runs = [
                 partial(floor_aiohttp, reqs, url, threads),
