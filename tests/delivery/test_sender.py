@@ -7,6 +7,7 @@ import asyncio
 import email.utils
 import itertools
 import json
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -351,3 +352,25 @@ def test_a_closed_sender_refuses_to_send() -> None:
     sender.close()  # closing twice is harmless
     with pytest.raises(actions.ActionsError, match="closed"):
         sender.send(requests("kochava", 1)[0])
+
+
+def test_answers_are_committed_within_a_pass_of_the_loop(tmp_path: Path) -> None:
+    reqs = requests("kochava", 20)
+    ledger_file = tmp_path / "ledger.sqlite"
+
+    async def main(url: str) -> int:
+        destination = actions.load_destination("kochava")
+        with Ledger(ledger_file) as ledger:
+            async with AsyncSender(
+                destination, UNLIMITED, endpoint=url, policy=FAST, ledger=ledger
+            ) as sender:
+                await asyncio.gather(*(sender.send(r, f"key-{i}") for i, r in enumerate(reqs)))
+                await asyncio.sleep(0)  # one pass: what a killed process would have committed
+                other = sqlite3.connect(ledger_file)  # another reader sees only commits
+                try:
+                    return int(other.execute("SELECT count(*) FROM answered").fetchone()[0])
+                finally:
+                    other.close()
+
+    with serving() as server:
+        assert asyncio.run(main(server.url)) == 20
