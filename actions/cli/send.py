@@ -50,6 +50,12 @@ def add_send_arguments(run: argparse.ArgumentParser) -> None:
         "--max-elapsed", type=float, metavar="SECONDS", help="give a request up after this long"
     )
     group.add_argument(
+        "--max-wait",
+        type=float,
+        metavar="SECONDS",
+        help="a batch action's request waits this long at most for its batch to fill",
+    )
+    group.add_argument(
         "--summary-json", metavar="FILE", help="write the summary (counts, latency) as JSON"
     )
 
@@ -71,6 +77,7 @@ def delivery_settings(
             "burst": args.burst,
             "max_attempts": args.max_attempts,
             "max_elapsed": args.max_elapsed,
+            "max_wait": args.max_wait,
         }
     )
 
@@ -158,6 +165,14 @@ async def _produce(items: Iterable[Item], queue: asyncio.Queue[list[Item] | None
         raise failure[0]
 
 
+def _window(configured: ConfiguredDestination, settings: DeliverySettings) -> int:
+    """How many requests may wait for their delivery at once: enough to keep ``concurrency``
+    requests in flight, or ``concurrency`` full batches and one filling."""
+    sizes = [a.batch.max_size for a in configured.destination.actions.values() if a.batch]
+    largest = max(sizes, default=0)
+    return settings.concurrency * max(4, largest) + largest
+
+
 def run_send(
     args: argparse.Namespace, configured: ConfiguredDestination, items: Iterable[Item]
 ) -> int:
@@ -173,7 +188,8 @@ async def _run(
     settings: DeliverySettings,
     items: Iterable[Item],
 ) -> int:
-    from actions.delivery.sender import AsyncSender  # httpx: only when sending
+    from actions.delivery.batching import Batcher  # aiohttp: only when sending
+    from actions.delivery.sender import AsyncSender
 
     slug = configured.destination.slug
     tally = _Tally()
@@ -189,7 +205,8 @@ async def _run(
     )
     ledger = Ledger(args.ledger) if args.ledger else None
     sender = AsyncSender(configured, settings, endpoint=args.endpoint, ledger=ledger)
-    window = asyncio.Semaphore(settings.concurrency * 4)
+    batcher = Batcher(sender, configured)  # a batch action's requests wait for their batch
+    window = asyncio.Semaphore(_window(configured, settings))
     pending: set[asyncio.Task[None]] = set()
     occurrences: dict[str, int] = {}
 
@@ -198,7 +215,7 @@ async def _run(
 
     async def deliver(number: int, event: Any, request: Request, key: str) -> None:
         try:
-            result = await sender.send(request, key)
+            result = await batcher.send(request, key)
             record = request.to_dict(reveal_secrets=args.reveal_secrets)
             record["line"] = number
             record["delivery"] = result.to_dict()
@@ -249,6 +266,7 @@ async def _run(
                     if dead is not None and isinstance(outcome, Failed):
                         dead.write(_engine_failure(number, event, outcome))
         await producer
+        await batcher.flush()  # the end of the input: what waits for its batch goes now
         if pending:
             await asyncio.gather(*pending)
     finally:

@@ -12,21 +12,27 @@ from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatu
 from actions.destinations.delivery import DeliverySettings
 
 if TYPE_CHECKING:
+    from actions.delivery.batching import Batcher
     from actions.delivery.sender import AsyncSender, Sender
 
 
 def __getattr__(name: str) -> Any:
-    # The senders import httpx: only when used, so that the command line starts fast.
+    # The senders import aiohttp: only when used, so that the command line starts fast.
     if name in ("AsyncSender", "Sender"):
         from actions.delivery import sender
 
         return getattr(sender, name)
+    if name == "Batcher":
+        from actions.delivery.batching import Batcher
+
+        return Batcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "EXCERPT_LIMIT",
     "AsyncSender",
+    "Batcher",
     "DeadLetter",
     "Decision",
     "DeliveryResult",

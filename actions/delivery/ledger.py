@@ -50,6 +50,10 @@ def _canonical(event: Any) -> str:
     return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+DEFERRED_LIMIT = 1024
+"""The most answers left uncommitted by ``record(..., commit=False)``."""
+
+
 class Ledger:
     """An SQLite file in WAL mode. ``record`` commits every ``group`` answers (1: each one).
     Durable against a killed process (``kill -9``) at any point: what was committed is there
@@ -68,34 +72,43 @@ class Ledger:
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute(_SCHEMA)
         self._lock = threading.Lock()
-        self._pending = 0
+        self._pending: dict[str, tuple[str, str, int | None, float]] = {}  # not yet written
 
     def answered(self, key: str) -> tuple[str, int | None] | None:
         """``(status, http_status)`` when an earlier answer is recorded for ``key``."""
         with self._lock:
+            waiting = self._pending.get(key)
+            if waiting is not None:
+                return waiting[1], waiting[2]
             row = self._connection.execute(
                 "SELECT status, http_status FROM answered WHERE key = ?", (key,)
             ).fetchone()
         return None if row is None else (str(row[0]), row[1])
 
-    def record(self, key: str, status: str, http_status: int | None) -> None:
+    def record(
+        self, key: str, status: str, http_status: int | None, *, commit: bool = True
+    ) -> None:
+        """Record ``key``'s answer. ``commit=False``: leave the commit to ``flush()`` (the
+        asynchronous sender commits once per pass of its event loop), or to the answer that
+        makes ``DEFERRED_LIMIT`` uncommitted."""
         with self._lock:
-            if self._pending == 0:
-                self._connection.execute("BEGIN")
-            self._connection.execute(
-                "INSERT OR REPLACE INTO answered VALUES (?, ?, ?, ?)",
-                (key, status, http_status, time.time()),
-            )
-            self._pending += 1
-            if self._pending >= self.group:
-                self._connection.execute("COMMIT")
-                self._pending = 0
+            self._pending[key] = (key, status, http_status, time.time())
+            if len(self._pending) >= (self.group if commit else max(self.group, DEFERRED_LIMIT)):
+                self._write()
+
+    def _write(self) -> None:
+        """Write and commit the pending answers in one transaction (under the lock)."""
+        self._connection.execute("BEGIN")
+        self._connection.executemany(
+            "INSERT OR REPLACE INTO answered VALUES (?, ?, ?, ?)", self._pending.values()
+        )
+        self._connection.execute("COMMIT")
+        self._pending.clear()
 
     def flush(self) -> None:
         with self._lock:
             if self._pending:
-                self._connection.execute("COMMIT")
-                self._pending = 0
+                self._write()
 
     def count(self) -> int:
         with self._lock:

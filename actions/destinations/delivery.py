@@ -26,7 +26,9 @@ def _not_negative(instance: Any, attribute: attrs.Attribute[Any], value: float) 
 class DeliverySettings:
     """Per destination: ``concurrency`` requests in flight at most; ``rate`` requests per
     second (0: no limit) with bursts of up to ``burst``; ``max_attempts`` tries per request
-    within ``max_elapsed`` seconds; ``connect_timeout`` and ``read_timeout`` in seconds."""
+    within ``max_elapsed`` seconds; ``connect_timeout`` and ``read_timeout`` in seconds; a
+    batch action's request waits at most ``max_wait`` seconds for its batch to fill (0: it
+    goes with what is queued at once)."""
 
     concurrency: int = attrs.field(default=8, validator=_positive)
     rate: float = attrs.field(default=25.0, converter=float, validator=_not_negative)
@@ -35,6 +37,7 @@ class DeliverySettings:
     max_elapsed: float = attrs.field(default=600.0, converter=float, validator=_positive)
     connect_timeout: float = attrs.field(default=5.0, converter=float, validator=_positive)
     read_timeout: float = attrs.field(default=30.0, converter=float, validator=_positive)
+    max_wait: float = attrs.field(default=1.0, converter=float, validator=_not_negative)
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> DeliverySettings:
         """These settings with every name given (and not None) in ``overrides`` replaced."""

@@ -20,6 +20,7 @@ from actions.destinations.model import (
     BatchSpec,
     Destination,
     Inbound,
+    ItemResults,
     Preset,
     ResponseRule,
     SettingSpec,
@@ -356,7 +357,12 @@ class _Builder:
         if "batch" in raw:
             batch_request = self.request(raw["batch"]["request"], (*path, "batch", "request"))
             if batch_request is not None:
-                batch = BatchSpec(raw["batch"]["max_size"], batch_request)
+                items = raw["batch"].get("items")
+                batch = BatchSpec(
+                    raw["batch"]["max_size"],
+                    batch_request,
+                    None if items is None else _item_results(items),
+                )
         if request is None or len(self.problems) > before:
             return None
         return Action(
@@ -424,4 +430,15 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         invalid=raw.get("invalid", "fail"),
         pii=raw.get("pii"),
         hashed=bool(raw.get("hashed", False)),
+    )
+
+
+def _item_results(raw: Mapping[str, Any]) -> ItemResults:
+    """A batch's ``items:`` block (checked by the schema: ``path`` is ``$`` or ``$.key...``)."""
+    path = raw["path"]
+    return ItemResults(
+        tuple(path.split(".")[1:]) if path != "$" else (),
+        raw.get("status", "status"),
+        raw.get("index"),
+        raw.get("reason"),
     )

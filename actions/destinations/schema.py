@@ -149,7 +149,27 @@ _ACTION = {
             "type": "object",
             "additionalProperties": False,
             "required": ["max_size", "request"],
-            "properties": {"max_size": {"type": "integer", "minimum": 1}, "request": _REQUEST},
+            "properties": {
+                "max_size": {"type": "integer", "minimum": 1},
+                "request": _REQUEST,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["path"],
+                    "description": "how the partner's answer gives a status per item (see "
+                    "docs/format.md, Batch request)",
+                    "properties": {
+                        "path": {
+                            "type": "string",
+                            "pattern": "^\\$(\\.[A-Za-z0-9_-]+)*$",
+                            "description": "the list of per-item results: $ or $.key.key",
+                        },
+                        "status": {"type": "string", "minLength": 1},
+                        "index": {"type": "string", "minLength": 1},
+                        "reason": {"type": "string", "minLength": 1},
+                    },
+                },
+            },
         },
     },
 }
@@ -200,6 +220,11 @@ _DELIVERY = {
         },
         "connect_timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
         "read_timeout": {"type": "number", "exclusiveMinimum": 0, "description": "seconds"},
+        "max_wait": {
+            "type": "number",
+            "minimum": 0,
+            "description": "seconds a batch action's request waits for its batch to fill",
+        },
     },
 }
 

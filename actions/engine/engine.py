@@ -522,11 +522,30 @@ class ConfiguredDestination:
             batch = actions[name].batch
             assert batch is not None
             for start in range(0, len(requests), batch.max_size):
-                chunk = requests[start : start + batch.max_size]
-                data = {"payloads": [r.payload for r in chunk]}
-                built = batch.request.build(data, self._settings)
-                batched.append(self._batch_request(name, actions[name], built, chunk))
+                batched.append(self.batch_request(requests[start : start + batch.max_size]))
         return BatchResult(tuple(singles + batched), results)
+
+    def batch_request(self, requests: Sequence[Request]) -> Request:
+        """The batch request of ``requests``: requests of one subscription whose action has a
+        ``batch:`` block, at most its ``max_size`` (what :meth:`process_batch` builds, for a
+        caller that groups requests itself, such as delivery's batching stage)."""
+        if not requests:
+            raise ActionsError("a batch request needs at least one request")
+        name, key = requests[0].subscription, requests[0].action
+        if any(r.subscription != name or r.action != key for r in requests):
+            raise ActionsError("a batch request's requests must all be of one subscription")
+        action = self.destination.actions.get(key)
+        if action is None or action.batch is None:
+            raise ActionsError(f"action {key!r} of {self.destination.slug} does not batch")
+        if len(requests) > action.batch.max_size:
+            raise ActionsError(
+                f"{len(requests)} requests is more than the batch's max_size "
+                f"({action.batch.max_size})"
+            )
+        chunk = list(requests)
+        data = {"payloads": [r.payload for r in chunk]}
+        built = action.batch.request.build(data, self._settings)
+        return self._batch_request(name, action, built, chunk)
 
     @property
     def counts(self) -> Counts:

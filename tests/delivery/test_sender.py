@@ -7,6 +7,7 @@ import asyncio
 import email.utils
 import itertools
 import json
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -328,3 +329,48 @@ def test_an_answer_cut_at_the_bound_leaves_the_next_try_working() -> None:
     with serving(lambda r, n: Answer(500, huge) if n == 1 else Answer()) as server:
         (result,) = send_all("kochava", requests("kochava", 1), server.url)
     assert (result.status, result.attempts) == ("delivered", 2)
+
+
+def test_a_read_timeout_is_named_in_the_dead_letter_reason() -> None:
+    with serving(lambda r, n: Answer(delay=1.0)) as server:
+        (result,) = send_all(
+            "kochava",
+            requests("kochava", 1),
+            server.url,
+            {"read_timeout": 0.2},
+            policy=RetryPolicy(max_attempts=2, max_elapsed=30.0, base=0.01, cap=0.05),
+        )
+    assert (result.status, result.attempts, result.http_status) == ("dead-lettered", 2, None)
+    assert result.reason is not None
+    assert result.reason.startswith("read timeout")
+
+
+def test_a_closed_sender_refuses_to_send() -> None:
+    destination = actions.load_destination("kochava")
+    sender = Sender(destination, UNLIMITED, policy=FAST)
+    sender.close()
+    sender.close()  # closing twice is harmless
+    with pytest.raises(actions.ActionsError, match="closed"):
+        sender.send(requests("kochava", 1)[0])
+
+
+def test_answers_are_committed_within_a_pass_of_the_loop(tmp_path: Path) -> None:
+    reqs = requests("kochava", 20)
+    ledger_file = tmp_path / "ledger.sqlite"
+
+    async def main(url: str) -> int:
+        destination = actions.load_destination("kochava")
+        with Ledger(ledger_file) as ledger:
+            async with AsyncSender(
+                destination, UNLIMITED, endpoint=url, policy=FAST, ledger=ledger
+            ) as sender:
+                await asyncio.gather(*(sender.send(r, f"key-{i}") for i, r in enumerate(reqs)))
+                await asyncio.sleep(0)  # one pass: what a killed process would have committed
+                other = sqlite3.connect(ledger_file)  # another reader sees only commits
+                try:
+                    return int(other.execute("SELECT count(*) FROM answered").fetchone()[0])
+                finally:
+                    other.close()
+
+    with serving() as server:
+        assert asyncio.run(main(server.url)) == 20
