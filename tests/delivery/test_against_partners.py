@@ -75,7 +75,7 @@ def test_a_retry_after_date_is_obeyed(partners: PartnerServer) -> None:
     assert second.time - first.time >= 0.95  # the date is in whole seconds
 
 
-SLACK = 0.05  # seconds: connections opened at the start make arrivals bunch
+SLACK = 0.25  # seconds: new connections, and a loaded machine, make arrivals bunch
 
 
 def test_the_rate_limit_holds_at_the_partner(partners: PartnerServer) -> None:
@@ -83,6 +83,8 @@ def test_the_rate_limit_holds_at_the_partner(partners: PartnerServer) -> None:
     results = deliver("branch", requests("branch", 60), partners.url, rate=rate, burst=burst)
     assert all(r.status == "delivered" for r in results)
     times = sorted(r.time for r in partners.requests)
+    # Over the whole run, the rate holds exactly: 60 requests need (60 - burst) / rate seconds.
+    assert times[-1] - times[0] >= (len(times) - burst - 1) / rate
     for i in range(len(times)):
         for j in range(i, len(times)):
             assert j - i + 1 <= burst + rate * (times[j] - times[i] + SLACK) + 1
