@@ -74,7 +74,7 @@ PLAN_RULES: tuple[tuple[str, Severity, str, str], ...] = (
     ),
 )
 
-_ACCEPTS: Mapping[str, frozenset[str]] = {
+FIELD_ACCEPTS: Mapping[str, frozenset[str]] = {
     "string": frozenset({"string", "number", "integer", "boolean"}),
     "text": frozenset({"string", "number", "integer", "boolean"}),
     "number": frozenset({"number", "integer"}),
@@ -328,7 +328,7 @@ def _field_checks(
         if len(paths) == 1 and isinstance(value, dict) and "@path" in value:
             planned = [p for e in admitted if isinstance(p := e.lookup(paths[0]), PlannedProperty)]
             types = frozenset().union(*(p.types for p in planned)) - {"null"} if planned else None
-            accepts = frozenset({"array"}) if spec.multiple else _ACCEPTS.get(spec.type)
+            accepts = frozenset({"array"}) if spec.multiple else FIELD_ACCEPTS.get(spec.type)
             if types and accepts is not None and not types & accepts:
                 yield Diagnostic(
                     "plan-type-mismatch",
