@@ -1,4 +1,4 @@
-"""The ``actions`` command: run, test, explain, lint, schema, replay."""
+"""The ``actions`` command: run, test, explain, lint, schema, replay, diff, profile."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import yaml
 
+from actions.cli.analysis import add_parsers as analysis_parsers
 from actions.cli.jsonlines import (
     MAX_DEPTH,
     MAX_LINE_BYTES,
@@ -561,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=cmd_schema)
     add_replay_parser(commands)
     interop_parsers(commands)  # import, export
+    analysis_parsers(commands)  # diff, profile
     return parser
 
 
