@@ -84,7 +84,7 @@ def lint_file(path: Path, plan: TrackingPlan | None = None) -> list[Diagnostic]:
             found.extend(rule.check(document))
     if plan is not None:
         found.extend(check_document(kind, loaded.value, loaded.source, destination, plan))
-    findings = _suppress(_locate(found, loaded.source), text, loaded.value)
+    findings = _suppress(_locate(found, loaded.source), text, loaded.value, file)
     if kind == "config":
         hidden = _setting_values(loaded.value, destination, loaded.source)
         findings = [attrs.evolve(d, hidden=hidden) for d in findings] if hidden else findings
@@ -110,7 +110,11 @@ def _setting_values(data: Any, destination: Any, source: SourceMap) -> tuple[Loc
     return tuple(spans)
 
 
-def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:
+def _suppress(
+    found: list[Diagnostic], text: str, data: Any, file: str | None = None
+) -> list[Diagnostic]:
+    """Drop ignored findings; a disable-line comment counts for findings of this file (a
+    ``plan-*`` finding may point into the tracking plan)."""
     ignored: set[str] = set()
     if isinstance(data, dict) and isinstance(data.get("x-lint"), dict):
         ignored.update(str(r) for r in data["x-lint"].get("ignore") or [])
@@ -121,7 +125,8 @@ def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]
         if diagnostic.rule in ignored:
             continue
         location = diagnostic.location
-        if location is not None and 0 < location.line <= len(lines):
+        here = file is None or location is None or location.file in (None, file)
+        if here and location is not None and 0 < location.line <= len(lines):
             match = _DISABLE.search(lines[location.line - 1])
             if match and diagnostic.rule in {r.strip() for r in match.group(1).split(",")}:
                 continue

@@ -111,9 +111,8 @@ class _Reader:
         self.problems: list[Diagnostic] = []
 
     def problem(self, message: str, path: DataPath) -> None:
-        self.problems.append(
-            Diagnostic("plan", message, path=path, location=self.source.locate(path))
-        )
+        location = self.source.locate(path) or Location(self.source.file, 1, 1)
+        self.problems.append(Diagnostic("plan", message, path=path, location=location))
 
     # -- JSON Schema (Protocols) ------------------------------------------------------------
 

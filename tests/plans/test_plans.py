@@ -4,15 +4,21 @@ tests/lint/cases (with their plans in tests/lint/plans)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions.cli import main
 from actions.errors import InvalidInputError
+from actions.lint import lint_file
 from actions.plans import EventChecker, PlannedObject, TrackingPlan, load_plan
+from actions.plans.plan import plan_from_data
+from actions.yamlsource import load_yaml
 
 HERE = Path(__file__).parent
 FORMS = sorted((HERE / "forms").iterdir())
@@ -110,3 +116,64 @@ def test_run_counts_violations(capsys: pytest.CaptureFixture[str]) -> None:
         "tracking plan violations (events): plan-type-mismatch: 1, plan-unknown-event: 15, "
         "plan-unknown-property: 3" in err
     )
+
+
+def test_findings_are_suppressed_where_they_point(tmp_path: Path) -> None:
+    """A disable-line comment in the config silences the finding on its line; the plan's lines
+    are the plan's (a finding located in the plan is not silenced by a config's comment)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "events:\n  A:\n    properties: {n: number, revenue: number, currency: string}\n  B: {}\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    lines = [
+        "destination: adjust",
+        "settings: {app_token: a}",
+        "subscriptions:",
+        "  - action: send_event",
+        '    trigger: event = "A" and properties.m > 1  # actions: disable-line=plan-unrouted',
+    ]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rules = [d.rule for d in lint_file(config, load_plan(plan))]
+    assert rules == ["plan-unrouted", "plan-unknown-property"]  # B at line 4 of the plan
+    lines[4] = lines[4].replace("plan-unrouted", "plan-unknown-property")
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [d.rule for d in lint_file(config, load_plan(plan))] == ["plan-unrouted"]
+
+
+_KEYS = st.text(min_size=1, max_size=8)
+_SPECS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.one_of(
+        st.fixed_dictionaries({"events": st.dictionaries(_KEYS, _SPECS, max_size=4)}),
+        st.fixed_dictionaries({"rules": st.lists(_SPECS, max_size=4)}),
+        st.fixed_dictionaries({"rules": st.dictionaries(_KEYS, _SPECS, max_size=4)}),
+        _SPECS,
+    )
+)
+def test_any_document_is_a_plan_or_located_problems(data: Any) -> None:
+    """Whatever the document, the loader gives a plan or refuses it with located problems,
+    and a plan it gives checks any event without raising."""
+    text = json.dumps(data)
+    loaded = load_yaml(text, "plan.json")
+    problems: tuple[Any, ...] = ()
+    try:
+        plan = plan_from_data(loaded.value, loaded.source)
+    except InvalidInputError as exc:
+        problems = exc.diagnostics
+        plan = None
+    if plan is None:
+        assert problems
+        assert all(d.location is not None for d in problems)
+        return
+    checker = EventChecker(plan)
+    for name in list(plan.events)[:3]:
+        checker.check({"type": "track", "event": name, "properties": {"x": [1]}})
