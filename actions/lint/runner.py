@@ -87,7 +87,12 @@ def lint_file(path: Path, plan: TrackingPlan | None = None) -> list[Diagnostic]:
     findings = _suppress(_locate(found, loaded.source), text, loaded.value, file)
     if kind == "config":
         hidden = _setting_values(loaded.value, destination, loaded.source)
-        findings = [attrs.evolve(d, hidden=hidden) for d in findings] if hidden else findings
+        findings = [
+            attrs.evolve(d, hidden=hidden)
+            if hidden and (d.location is None or d.location.file == file)
+            else d
+            for d in findings
+        ]
     return findings
 
 
