@@ -1,4 +1,4 @@
-"""The ``actions`` command: run, test, explain, lint, schema, replay."""
+"""The ``actions`` command: run, test, explain, lint, schema, replay, diff, profile."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import yaml
 
+from actions.cli.analysis import add_parsers as analysis_parsers
 from actions.cli.jsonlines import (
     MAX_DEPTH,
     MAX_LINE_BYTES,
@@ -101,11 +102,34 @@ def _line_failed(line: Line, message: str) -> Failed:
     return Failed((Problem("$", f"line {line.number} {message}"),))
 
 
+def _planned(lines: Generator[Line], checker: Any) -> Generator[Line]:
+    """The lines, each event checked against the tracking plan as it passes."""
+    try:
+        for line in lines:
+            if line.error is None:
+                checker.check(line.event)
+            yield line
+    finally:
+        lines.close()
+
+
+def _plan_summary(checker: Any, quiet: bool) -> None:
+    if checker is not None and not quiet:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(checker.counts.items())) or "none"
+        print(f"  tracking plan violations (events): {counts}", file=sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings, args.spec_check)
     lines = _events(args.events, args.max_line_bytes, args.max_depth)
+    checker = None
+    if args.plan:
+        from actions.plans import EventChecker, load_plan
+
+        checker = EventChecker(load_plan(args.plan))
+        lines = _planned(lines, checker)
     if args.send:
-        return run_send(
+        code = run_send(
             args,
             configured,
             (
@@ -115,6 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 for line in lines
             ),
         )
+        _plan_summary(checker, args.quiet)
+        return code
     out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
@@ -182,6 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for name, counts in per_subscription.items():
             shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
             print(f"  {name}: {shown}", file=sys.stderr)
+        _plan_summary(checker, args.quiet)
         if failing:
             shown = ", ".join(f"{kinds[k]} {k}" for k in failing)
             print(f"actions run: {shown} (--fail-on): exit code 1", file=sys.stderr)
@@ -344,7 +371,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
         print(f"actions: no lint rule {unknown[0]!r}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = lint_paths(args.paths, args.ignore)
+        plan = None
+        if args.plan:
+            from actions.plans import load_plan
+
+            plan = load_plan(args.plan)
+        result = lint_paths(args.paths, args.ignore, plan)
     except FileNotFoundError as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -434,6 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"an event nested deeper is a failed outcome (default {MAX_DEPTH})",
     )
+    run.add_argument(
+        "--plan",
+        metavar="PLAN",
+        help="check each event against a tracking plan (JSON or YAML) and count the violations",
+    )
     add_send_arguments(run)
     run.set_defaults(handler=cmd_run)
 
@@ -501,6 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
     lint_parser.add_argument(
         "--explain", metavar="RULE", help="what a rule checks, why, and how to fix it"
     )
+    lint_parser.add_argument(
+        "--plan",
+        metavar="PLAN",
+        help="check triggers and mappings against a tracking plan (Protocols JSON or YAML)",
+    )
     lint_parser.set_defaults(handler=cmd_lint)
 
     schema = commands.add_parser(
@@ -520,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=cmd_schema)
     add_replay_parser(commands)
     interop_parsers(commands)  # import, export
+    analysis_parsers(commands)  # diff, profile
     return parser
 
 

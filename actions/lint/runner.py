@@ -15,6 +15,7 @@ from actions.destinations.loading import load_destination_text
 from actions.engine.config import check_config, is_environment_form
 from actions.errors import Diagnostic, InvalidInputError, Location
 from actions.lint.rules import RULES, Document
+from actions.plans import TrackingPlan, check_document
 from actions.yamlsource import SourceMap, load_yaml
 
 _DISABLE = re.compile(r"#\s*actions:\s*disable-line=([\w,\s-]+)")
@@ -54,10 +55,10 @@ def _locate(diagnostics: Iterable[Diagnostic], source: SourceMap) -> list[Diagno
     ]
 
 
-def lint_file(path: Path) -> list[Diagnostic]:
+def lint_file(path: Path, plan: TrackingPlan | None = None) -> list[Diagnostic]:
     """Every finding of one file. A schema error does not hide the other stages: the parts of
     the file that are valid are still compiled (triggers, mappings, settings) and every rule
-    runs on whatever can be read."""
+    runs on whatever can be read. With a tracking ``plan``, the ``plan-*`` rules too."""
     file = str(path)
     loaded = load_yaml(path.read_bytes(), file)
     text = loaded.source.text
@@ -81,10 +82,17 @@ def lint_file(path: Path) -> list[Diagnostic]:
     for rule in RULES.values():
         if rule.check is not None:
             found.extend(rule.check(document))
-    findings = _suppress(_locate(found, loaded.source), text, loaded.value)
+    if plan is not None:
+        found.extend(check_document(kind, loaded.value, loaded.source, destination, plan))
+    findings = _suppress(_locate(found, loaded.source), text, loaded.value, file)
     if kind == "config":
         hidden = _setting_values(loaded.value, destination, loaded.source)
-        findings = [attrs.evolve(d, hidden=hidden) for d in findings] if hidden else findings
+        findings = [
+            attrs.evolve(d, hidden=hidden)
+            if hidden and (d.location is None or d.location.file == file)
+            else d
+            for d in findings
+        ]
     return findings
 
 
@@ -107,7 +115,11 @@ def _setting_values(data: Any, destination: Any, source: SourceMap) -> tuple[Loc
     return tuple(spans)
 
 
-def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]:
+def _suppress(
+    found: list[Diagnostic], text: str, data: Any, file: str | None = None
+) -> list[Diagnostic]:
+    """Drop ignored findings; a disable-line comment counts for findings of this file (a
+    ``plan-*`` finding may point into the tracking plan)."""
     ignored: set[str] = set()
     if isinstance(data, dict) and isinstance(data.get("x-lint"), dict):
         ignored.update(str(r) for r in data["x-lint"].get("ignore") or [])
@@ -118,7 +130,8 @@ def _suppress(found: list[Diagnostic], text: str, data: Any) -> list[Diagnostic]
         if diagnostic.rule in ignored:
             continue
         location = diagnostic.location
-        if location is not None and 0 < location.line <= len(lines):
+        here = file is None or location is None or location.file in (None, file)
+        if here and location is not None and 0 < location.line <= len(lines):
             match = _DISABLE.search(lines[location.line - 1])
             if match and diagnostic.rule in {r.strip() for r in match.group(1).split(",")}:
                 continue
@@ -148,10 +161,12 @@ class LintResult:
     findings: tuple[Diagnostic, ...]
 
 
-def lint_paths(paths: Sequence[str], ignore: Iterable[str] = ()) -> LintResult:
+def lint_paths(
+    paths: Sequence[str], ignore: Iterable[str] = (), plan: TrackingPlan | None = None
+) -> LintResult:
     skip = set(ignore)
     files = discover(paths)
-    findings = [d for file in files for d in lint_file(file) if d.rule not in skip]
+    findings = [d for file in files for d in lint_file(file, plan) if d.rule not in skip]
     return LintResult(tuple(files), tuple(findings))
 
 

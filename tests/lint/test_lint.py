@@ -11,9 +11,17 @@ import pytest
 
 from actions.errors import Severity
 from actions.lint import REPORTERS, RULES, lint_file
+from actions.plans import TrackingPlan, load_plan
 
 HERE = Path(__file__).parent
 CASES = sorted((HERE / "cases").glob("*.yaml"))
+
+
+def _plan(case: Path) -> TrackingPlan | None:
+    """The tracking plan a case is linted against (plans/<rule>.yaml or .json), if any."""
+    for found in sorted((HERE / "plans").glob(case.stem + ".*")):
+        return load_plan(Path("plans") / found.name)
+    return None
 
 
 def _render(case: Path) -> str:
@@ -24,7 +32,7 @@ def _render(case: Path) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_rule_snapshot(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(HERE)
-    findings = lint_file(Path("cases") / case.name)
+    findings = lint_file(Path("cases") / case.name, _plan(case))
     assert case.stem in {d.rule for d in findings}, [d.rule for d in findings]
     rendered = REPORTERS["text"](findings)
     snapshot = case.with_suffix(".txt")
