@@ -33,7 +33,7 @@ ADVERSARIAL = {
     "110 upcase/downcase steps over 99,000 characters": "{{ t"
     + "|upcase|downcase" * 55
     + "|size }}",
-    "38 split/join steps over 1,000 items": "{{ s" + " | split: ',' | join: ','" * 38 + " }}",
+    "38 split/join pairs over 1,000 items": "{{ s" + " | split: ',' | join: ','" * 38 + " }}",
     "doubling by append (stops at a bound)": "{%assign a='xxxxxxxxxxxxxxxx'%}"
     + "{%assign a=a|append:a%}" * 40
     + "{{a}}",
