@@ -331,7 +331,7 @@ def test_identity_key() -> None:
 
 
 def test_a_million_entries_load_without_stalling(tmp_path: Path) -> None:
-    """A generous bound (docs/privacy.md gives the measured time, from
+    """A generous bound (docs/performance.md gives the measured time, from
     benchmarks/bench_privacy.py)."""
     path = tmp_path / "million.txt"
     with path.open("w", encoding="utf-8") as handle:

@@ -1,0 +1,134 @@
+"""Instructions per event of each side of the engine, mapping and FQL benchmarks, counted by
+callgrind, which no other process on the machine disturbs (wall-clock figures on a shared
+machine move by tens of percent from run to run; instruction counts by well under one).
+
+Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a few minutes)
+
+The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
+function), ``mapping``, ``mapping-hand`` (bench_mapping.py), ``fql``, ``fql-hand``
+(bench_fql.py, all its triggers in turn); all of them by default. One process under callgrind
+sets every side up, then for each side runs a warm-up pass over the events and one counted pass
+between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
+at each call, so each counted pass has its own count.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _events import load_events
+
+
+def side(name: str) -> Callable[[Any], Any]:
+    if name in ("engine", "hand"):
+        import bench_engine
+
+        import actions
+
+        if name == "hand":
+            return bench_engine.hand_written(20)
+        destination = actions.load_destination(bench_engine.PACK)
+        configured = destination.configure(bench_engine.SETTINGS, bench_engine.subscriptions(20))
+        return configured.process
+    if name in ("mapping", "mapping-hand"):
+        import bench_mapping
+
+        from actions.mapping import compile
+
+        if name == "mapping-hand":
+            return bench_mapping.hand_written
+        return compile(bench_mapping.MAPPING).apply
+    if name in ("fql", "fql-hand"):
+        import bench_fql
+
+        from actions import fql
+
+        if name == "fql-hand":
+            predicates = [hand for _, hand in bench_fql.TRIGGERS]
+        else:
+            predicates = [fql.compile(text).matches for text, _ in bench_fql.TRIGGERS]
+
+        def all_triggers(event: Any) -> None:
+            for predicate in predicates:
+                predicate(event)
+
+        return all_triggers
+    raise SystemExit(f"unknown side {name!r}: see the docstring")
+
+
+PAIRS = (("engine", "hand"), ("mapping", "mapping-hand"), ("fql", "fql-hand"))
+SIDES = [name for pair in PAIRS for name in pair]
+
+
+def count(events: int, sides: list[str]) -> dict[str, int]:
+    """Instructions in one pass of each side over ``events`` events, under callgrind."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        run = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--dump-before=getppid",
+                f"--callgrind-out-file={out}",
+                sys.executable,
+                __file__,
+                "--passes",
+                str(events),
+                *sides,
+            ],
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if run.returncode:
+            raise SystemExit(run.stderr[-3000:])
+        totals = {}
+        for part in Path(folder).glob("callgrind.out.*"):
+            found = re.search(r"^totals: (\d+)", part.read_text(errors="replace"), re.M)
+            if found is not None:
+                totals[int(part.name.rsplit(".", 1)[1])] = int(found.group(1))
+    # Part 1 is the setup and the first warm-up; then each side's pass, and the next warm-up.
+    return {name: totals[2 + 2 * index] for index, name in enumerate(sides)}
+
+
+def passes(events: int, sides: list[str]) -> None:
+    """The run callgrind watches: set up, then per side a warm-up and a marked pass."""
+    stream = load_events(events)
+    functions = [side(name) for name in sides]
+    for function in functions:
+        for event in stream:  # a warm-up pass: caches filled, first-call costs paid
+            function(event)
+        os.getppid()  # a mark: callgrind writes its counts here
+        for event in stream:
+            function(event)
+        os.getppid()
+    sys.stdout.flush()
+    os._exit(0)  # no interpreter shutdown after the last mark
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--passes"]:
+        passes(int(sys.argv[2]), sys.argv[3:])
+    events = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    sides = sys.argv[2:] or SIDES
+    counts = count(events, sides)
+    print(f"events: {events}; instructions per event in one pass (callgrind)")
+    for name in sides:
+        print(f"{name:14s} {counts[name] / events:9.0f}")
+    for ours, hand in PAIRS:
+        if ours in counts and hand in counts:
+            print(f"ratio {ours} / {hand}: {counts[ours] / counts[hand]:.3f}x")
+
+
+if __name__ == "__main__":
+    main()
