@@ -187,3 +187,18 @@ def test_a_pack_without_actions_is_a_located_error() -> None:
     messages = [d.message for d in caught.value.diagnostics]
     assert "missing required key 'actions'" in messages
     assert any(d.location is not None for d in caught.value.diagnostics)
+
+
+def test_a_setting_too_deep_or_too_large_to_quote_is_a_type_error() -> None:
+    # Found by benchmarks/fuzz.py: the message quoted the value with repr(), which raised
+    # RecursionError or ValueError (over Python's integer digit limit) inside configure.
+    deep: object = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    destination = actions.load_destination(DEMO)
+    for value, shown in ((deep, "the value is a list"), (10**5000, "a very large integer")):
+        with pytest.raises(actions.DefinitionError) as caught:
+            destination.configure({"api_key": "k", "region": value})
+        [message] = [d.message for d in caught.value.diagnostics]
+        assert shown in message
+        assert len(message) < 200
