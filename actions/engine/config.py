@@ -17,6 +17,7 @@ import attrs
 
 from actions.destinations.loading import (
     DefinitionError,
+    SchemaErrorPaths,
     load_destination,
     resolve,
     schema_intact,
@@ -445,7 +446,7 @@ def check_config(
     problems = schema_problems(data, CONFIG_SCHEMA, source)
     if not isinstance(data, dict):
         return ConfigCheck(None, None, tuple(problems))
-    bad = [p.path for p in problems]
+    bad = SchemaErrorPaths(p.path for p in problems)
     target = data.get("destination")
     if not isinstance(target, str) or not schema_intact(bad, ("destination",)):
         return ConfigCheck(None, None, tuple(problems))

@@ -3,6 +3,7 @@ every problem of a file is reported together."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,17 @@ def test_a_setting_too_deep_or_too_large_to_quote_is_a_type_error() -> None:
         [message] = [d.message for d in caught.value.diagnostics]
         assert shown in message
         assert len(message) < 200
+
+
+@pytest.mark.parametrize("part", ["actions", "settings"])
+def test_a_pack_with_thousands_of_schema_errors_is_refused_quickly(part: str) -> None:
+    # Found by benchmarks/fuzz.py: each part of a pack was checked against every schema error,
+    # so 10,000 bad entries (143 kB) took 30 s; now each part is one look-up.
+    text = actions.load_destination("branch").path.read_text("utf-8")
+    bad = "".join(f"  k{i}: {i}\n" for i in range(10_000))
+    broken = text.replace(f"\n{part}:\n", f"\n{part}:\n{bad}", 1)
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError) as caught:
+        load_destination_text(broken, "branch.yaml")
+    assert time.perf_counter() - start < 5.0  # generous: about 0.5 s here
+    assert len(caught.value.diagnostics) >= 10_000
