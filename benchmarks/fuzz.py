@@ -931,6 +931,24 @@ NON_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"
 
 
 def check_request(report: Report, where: str, record: dict[str, Any], encoding: str | None) -> None:
+    """The request as sent must be valid. A form or query value spelled like NaN or Infinity
+    is one only when it is not text the payload already holds as a string: `idfa=inf` from a
+    string field whose text is "inf" (the event's or a mapping literal's) is that text; a
+    number field holding NaN or Infinity is a float in the payload, checked below."""
+    texts = {
+        item.strip().lower()
+        for item in _text(record.get("payload") or {}).split("\n")
+        if item.strip().lower() in NON_FINITE
+    }
+    stack = [record.get("payload")]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            report.add("invalid", f"{where}: payload has {item}", repr(item))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     body = record.get("body")
     if isinstance(body, str) and body:
         if encoding == "json" or (encoding is None and body[:1] in "[{"):
@@ -942,7 +960,7 @@ def check_request(report: Report, where: str, record: dict[str, Any], encoding: 
                 )
         elif encoding == "form" or encoding is None:
             for key, value in urllib.parse.parse_qsl(body, keep_blank_values=True):
-                if value.strip().lower() in NON_FINITE:
+                if value.strip().lower() in NON_FINITE - texts:
                     report.add("invalid", f"{where}: form body has {value}", f"{key}={value}")
                 elif value[:1] in "[{":
                     try:
@@ -954,7 +972,7 @@ def check_request(report: Report, where: str, record: dict[str, Any], encoding: 
                             f"{key}={value[:300]}",
                         )
     for key, value in (record.get("query") or {}).items():
-        if isinstance(value, str) and value.strip().lower() in NON_FINITE:
+        if isinstance(value, str) and value.strip().lower() in NON_FINITE - texts:
             report.add("invalid", f"{where}: query has {value}", f"{key}={value}")
     for key, value in (record.get("headers") or {}).items():
         if any(c in f"{key}{value}" for c in "\r\n\x00"):
@@ -1052,7 +1070,7 @@ def run_api(case: dict[str, Any], report: Report) -> None:
                             problem.message[:2_000],
                         )
             if outcome.kind == "request":
-                check_request(report, "request", data, getattr(outcome, "encoding", None))
+                check_request(report, "request", outcome.to_dict(payload=True), outcome.encoding)
             check_secrets(report, f"{outcome.kind} outcome", shown, secrets)
     counts = configured.counts
     if (
@@ -1071,7 +1089,7 @@ def run_api(case: dict[str, Any], report: Report) -> None:
             return
         for request in batch.requests:
             data = request.to_dict()
-            check_request(report, "batch request", data, request.encoding)
+            check_request(report, "batch request", request.to_dict(payload=True), request.encoding)
             check_secrets(report, "batch request", repr(request) + _text(data), secrets)
 
 
