@@ -931,24 +931,24 @@ NON_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"
 
 
 def check_request(report: Report, where: str, record: dict[str, Any], encoding: str | None) -> None:
-    """The request as sent must be valid. A form or query value spelled like NaN or Infinity
-    is one only when it is not text the payload already holds as a string: `idfa=inf` from a
-    string field whose text is "inf" (the event's or a mapping literal's) is that text; a
-    number field holding NaN or Infinity is a float in the payload, checked below."""
-    texts = {
-        item.strip().lower()
-        for item in _text(record.get("payload") or {}).split("\n")
-        if item.strip().lower() in NON_FINITE
-    }
+    """The request as sent must be valid. A form or query value spelled like NaN or Infinity,
+    or a form value that starts like JSON, is one only when it is not text the payload holds as
+    a string: `idfa=inf` or `user={{x}}` from a string field is that text (the event's or a
+    mapping literal's); a number field holding NaN or Infinity is a float in the payload,
+    checked here."""
+    strings: set[str] = set()
     stack = [record.get("payload")]
     while stack:
         item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
+        if isinstance(item, str):
+            strings.add(item)
+        elif isinstance(item, float) and not math.isfinite(item):
             report.add("invalid", f"{where}: payload has {item}", repr(item))
         elif isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+    texts = {text.strip().lower() for text in strings} & NON_FINITE
     body = record.get("body")
     if isinstance(body, str) and body:
         if encoding == "json" or (encoding is None and body[:1] in "[{"):
@@ -962,7 +962,7 @@ def check_request(report: Report, where: str, record: dict[str, Any], encoding: 
             for key, value in urllib.parse.parse_qsl(body, keep_blank_values=True):
                 if value.strip().lower() in NON_FINITE - texts:
                     report.add("invalid", f"{where}: form body has {value}", f"{key}={value}")
-                elif value[:1] in "[{":
+                elif value[:1] in "[{" and value not in strings:
                     try:
                         _strict_json(value)
                     except ValueError:
