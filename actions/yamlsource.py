@@ -181,6 +181,8 @@ def _load(text: str, file: str | None) -> LoadedYAML:
         loader = _Loader(text)  # the pure-Python reader checks the characters here
     except yaml.reader.ReaderError as exc:
         return LoadedYAML(None, empty, (_bad_character(exc, text, file, False),))
+    except UnicodeEncodeError as exc:  # libyaml encodes the text: a lone surrogate cannot be
+        return LoadedYAML(None, empty, (_lone_surrogate(text, file, exc.start),))
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -229,11 +231,24 @@ def _bad_character(
     if in_bytes:
         offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
     code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    if 0xD800 <= code <= 0xDFFF:  # the Python reader's word for it
+        return _lone_surrogate(text, file, offset)
     return Diagnostic(
         "yaml-syntax",
         f"the character U+{code:04X} is not allowed in YAML",
         location=_offset_to_location(text, file, offset),
         hint="remove the character (write it as an escape in a double-quoted string)",
+    )
+
+
+def _lone_surrogate(text: str, file: str | None, offset: int) -> Diagnostic:
+    """Text holding a lone surrogate (say, bytes decoded with ``surrogateescape``): it has no
+    UTF-8 form, located at the first such character."""
+    return Diagnostic(
+        "yaml-encoding",
+        f"the character U+{ord(text[offset]):04X} (a lone surrogate) is not valid text",
+        location=_offset_to_location(text, file, offset),
+        hint="save the file as UTF-8, or decode its bytes strictly",
     )
 
 

@@ -72,6 +72,13 @@ def _coerce(kind: str, value: Any) -> Any:
         ("integer", math.inf, (Invalid, "must be an integer, not a number")),
         ("string", 2.5, "2.5"),
         ("string", math.nan, (Invalid, "must be a string or a finite number, not nan")),
+        # found by benchmarks/fuzz.py: an internal error in Branch's browser_fingerprint_id
+        pytest.param(
+            "string",
+            -(10**5000),
+            (Invalid, "must be a string or a number of at most 4,300 digits"),
+            id="string-huge-integer",
+        ),
         ("datetime", math.nan, (Invalid, "must be an ISO 8601 date-time or epoch time")),
     ],
 )

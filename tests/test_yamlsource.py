@@ -257,3 +257,14 @@ def test_the_number_of_values_is_bounded() -> None:
     [problem] = loaded.problems
     assert problem.rule == "yaml-limit"
     assert f"{MAX_YAML_NODES:,}" in problem.message
+
+
+def test_a_lone_surrogate_is_a_located_encoding_problem(composer: str) -> None:
+    # Text from bytes decoded with surrogateescape: libyaml cannot encode it, the Python
+    # reader refuses the character; both say where it is.
+    loaded = load_yaml("a: 1\nb: x\udcff\n", "escaped.yaml")
+    assert loaded.value is None
+    [problem] = loaded.problems
+    assert problem.rule == "yaml-encoding"
+    assert "U+DCFF" in problem.message
+    assert problem.location == Location("escaped.yaml", 2, 5)

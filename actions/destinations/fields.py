@@ -13,7 +13,7 @@ import attrs
 
 from actions.errors import ActionsError
 from actions.jsonvalues import MAX_INTEGER_DIGITS, number_from_text, number_text
-from actions.mapping.values import to_text
+from actions.mapping.values import DirectiveFailure, to_text
 
 # Each pattern is linear on any input: its parts match disjoint characters or fixed widths, so
 # no character can be read two ways (tests/test_linear_time.py). Numbers and e-mail addresses
@@ -171,7 +171,12 @@ def _scalar(kind: str) -> Coercer:
             if isinstance(value, float) and value - value != 0.0:
                 raise Invalid(f"must be a string or a finite number, not {value!r}")
             if isinstance(value, bool | int | float):
-                return to_text(value)
+                try:
+                    return to_text(value)
+                except DirectiveFailure:  # an integer past Python's digit limit has no text
+                    raise Invalid(
+                        f"must be a string or a number of at most {_DIGITS} digits"
+                    ) from None
             raise Invalid(f"must be a string, not {_type_name(value)}")
 
         return string

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -100,15 +100,26 @@ def schema_problems(
     return out
 
 
-def schema_intact(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+class SchemaErrorPaths:
+    """The paths of a document's schema errors, indexed so that asking about one part is quick
+    whatever the number of errors (a pack with 10,000 bad actions has 10,000 of them, and each
+    action is asked about)."""
+
+    def __init__(self, paths: Iterable[DataPath]) -> None:
+        self.paths = frozenset(tuple(p) for p in paths)
+        self.within = frozenset(p[:i] for p in self.paths for i in range(len(p) + 1))
+
+
+def schema_intact(bad: SchemaErrorPaths, prefix: DataPath) -> bool:
     """No schema error (of those at the paths ``bad``) at ``prefix`` or at one of its parents
     (the root aside: a missing top-level key leaves the rest checkable)."""
-    return not any(p and prefix[: len(p)] == p for p in bad)
+    prefix = tuple(prefix)
+    return not any(prefix[:i] in bad.paths for i in range(1, len(prefix) + 1))
 
 
-def schema_valid(bad: Sequence[DataPath], prefix: DataPath) -> bool:
+def schema_valid(bad: SchemaErrorPaths, prefix: DataPath) -> bool:
     """No schema error at ``prefix``, above it or inside it."""
-    return schema_intact(bad, prefix) and not any(p[: len(prefix)] == prefix for p in bad)
+    return schema_intact(bad, prefix) and tuple(prefix) not in bad.within
 
 
 def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
@@ -213,7 +224,7 @@ class _Builder:
         self.problems.extend(problems)
         if not isinstance(data, dict):
             return None
-        bad = [p.path for p in problems]
+        bad = SchemaErrorPaths(p.path for p in problems)
 
         def intact(*prefix: str | int) -> bool:
             return schema_intact(bad, prefix)

@@ -17,6 +17,7 @@ import attrs
 
 from actions.destinations.loading import (
     DefinitionError,
+    SchemaErrorPaths,
     load_destination,
     resolve,
     schema_intact,
@@ -243,6 +244,19 @@ _TYPE_NAMES = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A setting's value as a message quotes it: short text and numbers as written, anything
+    else by its kind (a value nested thousands deep or an integer of 5,000 digits has no
+    bounded ``repr``)."""
+    if isinstance(value, bool | float) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if -(10**30) < value < 10**30 else "a very large integer"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    return "the value"
+
+
 def validate_settings(
     specs: Mapping[str, SettingSpec], given: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -280,7 +294,7 @@ def validate_settings(
                     )
                 )
             continue
-        shown = "the value" if spec.secret else repr(value)
+        shown = "the value" if spec.secret else _shown(value)
         ok = {
             "string": isinstance(value, str),
             "number": isinstance(value, int | float) and not isinstance(value, bool),
@@ -432,7 +446,7 @@ def check_config(
     problems = schema_problems(data, CONFIG_SCHEMA, source)
     if not isinstance(data, dict):
         return ConfigCheck(None, None, tuple(problems))
-    bad = [p.path for p in problems]
+    bad = SchemaErrorPaths(p.path for p in problems)
     target = data.get("destination")
     if not isinstance(target, str) or not schema_intact(bad, ("destination",)):
         return ConfigCheck(None, None, tuple(problems))

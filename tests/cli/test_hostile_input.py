@@ -468,3 +468,12 @@ def test_a_dead_letter_of_hostile_lines_replays_and_keeps_what_fails_again(
     (row,) = _json_lines(again.read_bytes())
     assert row["line"] == 2
     assert base64.b64decode(row["raw_base64"]) == b'{"a": "\xff"}'
+
+
+def test_blank_is_ascii_whitespace_only() -> None:
+    # docs/cli.md: a line of spaces, tabs, CR or form feeds is passed over; a line of other
+    # whitespace is not JSON, so it is a failed line with its number.
+    data = b"\n".join([b" \t\x0c\r", "\u00a0".encode(), "\u2028".encode(), b"\x1c", b""])
+    got = list(read_lines(io.BytesIO(data)))
+    assert [item.number for item in got] == [2, 3, 4]
+    assert all(item.error and "not JSON" in item.error for item in got)

@@ -3,6 +3,7 @@ every problem of a file is reported together."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,32 @@ def test_a_pack_without_actions_is_a_located_error() -> None:
     messages = [d.message for d in caught.value.diagnostics]
     assert "missing required key 'actions'" in messages
     assert any(d.location is not None for d in caught.value.diagnostics)
+
+
+def test_a_setting_too_deep_or_too_large_to_quote_is_a_type_error() -> None:
+    # Found by benchmarks/fuzz.py: the message quoted the value with repr(), which raised
+    # RecursionError or ValueError (over Python's integer digit limit) inside configure.
+    deep: object = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    destination = actions.load_destination(DEMO)
+    for value, shown in ((deep, "the value is a list"), (10**5000, "a very large integer")):
+        with pytest.raises(actions.DefinitionError) as caught:
+            destination.configure({"api_key": "k", "region": value})
+        [message] = [d.message for d in caught.value.diagnostics]
+        assert shown in message
+        assert len(message) < 200
+
+
+@pytest.mark.parametrize("part", ["actions", "settings"])
+def test_a_pack_with_thousands_of_schema_errors_is_refused_quickly(part: str) -> None:
+    # Found by benchmarks/fuzz.py: each part of a pack was checked against every schema error,
+    # so 10,000 bad entries (143 kB) took 30 s; now each part is one look-up.
+    text = actions.load_destination("branch").path.read_text("utf-8")
+    bad = "".join(f"  k{i}: {i}\n" for i in range(10_000))
+    broken = text.replace(f"\n{part}:\n", f"\n{part}:\n{bad}", 1)
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError) as caught:
+        load_destination_text(broken, "branch.yaml")
+    assert time.perf_counter() - start < 5.0  # generous: about 0.5 s here
+    assert len(caught.value.diagnostics) >= 10_000
