@@ -20,6 +20,7 @@ from actions.cli.jsonlines import (
     MAX_LINE_BYTES,
     Line,
     dump,
+    outcome_line,
     parse,
     parse_text,
     read_lines,
@@ -160,16 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 except Exception as exc:  # process never raises; should it, the run goes on
                     outcomes = [_line_failed(line, f"internal error: {type(exc).__name__}")]
             for outcome in outcomes:
-                try:
-                    record = outcome.to_dict(reveal_secrets=args.reveal_secrets)
-                    record["line"] = line.number
-                    data = dump(record)
-                except (ValueError, RecursionError):
-                    outcome = _line_failed(
-                        line,
-                        "gave an outcome JSON cannot hold (NaN, an infinity, or nesting too deep)",
-                    )
-                    data = dump({**outcome.to_dict(), "line": line.number})
+                outcome, data = outcome_line(outcome, line.number, args.reveal_secrets)
                 out.write(data)
                 kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
                 name = getattr(outcome, "subscription", None) or "(destination)"

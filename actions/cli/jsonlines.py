@@ -28,6 +28,8 @@ from typing import IO, Any
 
 import attrs
 
+from actions.engine.outcomes import Failed, Outcome, Problem
+
 MAX_LINE_BYTES = 1 << 20
 MAX_DEPTH = 64
 _BOM = b"\xef\xbb\xbf"
@@ -185,4 +187,27 @@ def dump(record: Any) -> bytes:
         return (json.dumps(record, allow_nan=False) + "\n").encode("ascii")
 
 
-__all__ = ["MAX_DEPTH", "MAX_LINE_BYTES", "Line", "dump", "parse", "parse_text", "read_lines"]
+def outcome_line(outcome: Outcome, number: int, reveal_secrets: bool) -> tuple[Outcome, bytes]:
+    """The output line of one outcome of input line ``number`` (as shown, unless
+    ``reveal_secrets``), and the outcome it stands for: an outcome JSON cannot hold (NaN, an
+    infinity, nesting too deep) is written as a failed outcome of its line instead."""
+    try:
+        record = outcome.to_dict(reveal_secrets=reveal_secrets)
+        record["line"] = number
+        return outcome, dump(record)
+    except (ValueError, RecursionError):
+        message = "gave an outcome JSON cannot hold (NaN, an infinity, or nesting too deep)"
+        failed = Failed((Problem("$", f"line {number} {message}"),))
+        return failed, dump({**failed.to_dict(), "line": number})
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LINE_BYTES",
+    "Line",
+    "dump",
+    "outcome_line",
+    "parse",
+    "parse_text",
+    "read_lines",
+]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from actions.cli.jsonlines import dump, parse
+from actions.cli.jsonlines import MAX_DEPTH, dump, outcome_line, parse, parse_text
 from actions.cli.send import Item, add_send_arguments, run_send
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Filtered, Outcome, Problem
@@ -53,10 +52,11 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"dead letter line {number} is not JSON: {exc.msg}"
+            # Read as `actions run` reads a line (no NaN or Infinity, bounded nesting and
+            # integers): a row's event one level down.
+            record, error = parse_text(line, MAX_DEPTH + 1)
+            if error is not None:
+                yield number, None, f"dead letter line {number} {error}"
                 continue
             if not isinstance(record, dict):
                 yield number, None, f"dead letter line {number} is not a record"
@@ -145,10 +145,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         for number, event, outcomes in items:
             for outcome in outcomes:
+                outcome, data = outcome_line(outcome, number, args.reveal_secrets)
+                out.write(data)
                 kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
-                record = outcome.to_dict(reveal_secrets=args.reveal_secrets)
-                record["line"] = number
-                out.write(dump(record))
                 if dead is not None and isinstance(outcome, Failed):
                     failure = {
                         "line": number,

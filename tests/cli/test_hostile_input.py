@@ -477,3 +477,21 @@ def test_blank_is_ascii_whitespace_only() -> None:
     got = list(read_lines(io.BytesIO(data)))
     assert [item.number for item in got] == [2, 3, 4]
     assert all(item.error and "not JSON" in item.error for item in got)
+
+
+def test_replay_reads_dead_letter_rows_as_run_reads_lines(tmp_path: Path) -> None:
+    """A dead-letter row whose event holds NaN (which Python's json.loads would accept) fails
+    that row, as `actions run` fails such a line; the replay goes on and writes valid JSON."""
+    rows = [
+        '{"line": 1, "event": {"type": "track", "event": "x", "properties": {"revenue": NaN}}}',
+        json.dumps({"line": 2, "event": json.loads(GOOD)}),
+    ]
+    dead = tmp_path / "dead.jsonl"
+    dead.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    again = tmp_path / "again.jsonl"
+    result = actions("replay", str(dead), "--config", "adjust", "--dead-letter", str(again))
+    assert result.returncode == 1, result.stderr
+    outcomes = _json_lines(result.stdout)
+    assert [o["kind"] for o in outcomes] == ["failed", "request"]
+    assert "NaN is not a JSON number" in outcomes[0]["problems"][0]["message"]
+    assert [row["line"] for row in _json_lines(again.read_bytes())] == [1]
