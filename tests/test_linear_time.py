@@ -14,7 +14,7 @@ import pytest
 
 from actions import fql
 from actions.destinations.fields import FieldSpec, Invalid, compile_field
-from actions.fql.functions import FUNCTIONS
+from actions.fql.functions import BUILTIN_FUNCTIONS
 from actions.fql.glob import glob_match
 from actions.fql.parser import MAX_LENGTH as FQL_MAX_LENGTH
 from actions.jsonvalues import number_from_text
@@ -41,7 +41,7 @@ def _field(kind: str, **options: Any) -> Callable[[Any], Any]:
 
 
 def _fql_function(name: str) -> Callable[[Any], Any]:
-    return FUNCTIONS[name].implementation
+    return BUILTIN_FUNCTIONS[name].implementation
 
 
 def _trigger(text: str) -> Callable[[Any], Any]:

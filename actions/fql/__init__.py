@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -32,7 +33,7 @@ from actions.fql.compile import (
 )
 from actions.fql.errors import FQLError, FQLSyntaxError
 from actions.fql.format import format_fql as format
-from actions.fql.functions import FUNCTIONS, register
+from actions.fql.functions import BUILTIN_FUNCTIONS, Function, Functions, function
 from actions.fql.parser import MAX_DEPTH, MAX_LENGTH, parse
 
 
@@ -54,30 +55,52 @@ class Trigger:
     """The trigger holds exactly when each path of ``index`` holds one of its strings, so the
     index alone decides it (``type = "track" and event in ["A", "B"]``)."""
 
+    functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False)
+    """The functions the trigger was compiled with (an environment's)."""
+
     def explain(self, event: object) -> ExplainNode:
         """Each sub-expression with its value on ``event``."""
-        return explain(self.ast, event)
+        return explain(self.ast, event, self.functions)
 
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return (compile, (self.source,))
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self.functions is BUILTIN_FUNCTIONS:
+            return (compile, (self.source,))
+        return (_compile_with, (self.source, dict(self.functions)))
 
 
-def compile(text: str) -> Trigger:
-    """Parse, check and compile ``text``. Raises :class:`FQLSyntaxError`. Cached by text (the
-    1024 most recently used triggers)."""
+def compile(text: str, *, functions: Functions | None = None) -> Trigger:
+    """Parse, check and compile ``text``. Raises :class:`FQLSyntaxError`. ``functions``: the
+    functions it may call (an environment's; the built-ins when None). Triggers over the
+    built-in functions are cached by text (the 1024 most recently used)."""
     if not isinstance(text, str):
         raise FQLSyntaxError(
             f"a trigger must be text, not {type(text).__name__}", source="", offset=0, kind="empty"
         )
-    return _compile(text)
+    if functions is None or functions is BUILTIN_FUNCTIONS:
+        return _compile(text)
+    return _build(text, functions)
 
 
 @lru_cache(maxsize=1024)
 def _compile(text: str) -> Trigger:
+    return _build(text, BUILTIN_FUNCTIONS)
+
+
+def _compile_with(text: str, functions: dict[str, Function]) -> Trigger:
+    return compile(text, functions=MappingProxyType(functions))
+
+
+def _build(text: str, functions: Functions) -> Trigger:
     ast = parse(text)
-    check(ast, text)
+    check(ast, text, functions)
     return Trigger(
-        text, ast, paths_of(ast), index_of(ast), compile_matcher(ast), index_is_exact(ast)
+        text,
+        ast,
+        paths_of(ast),
+        index_of(ast),
+        compile_matcher(ast, functions),
+        index_is_exact(ast),
+        functions,
     )
 
 
@@ -87,18 +110,20 @@ def clear_cache() -> None:
 
 
 __all__ = [
-    "FUNCTIONS",
+    "BUILTIN_FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "ExplainNode",
     "Expr",
     "FQLError",
     "FQLSyntaxError",
+    "Function",
+    "Functions",
     "Trigger",
     "analysis",
     "clear_cache",
     "compile",
     "format",
+    "function",
     "parse",
-    "register",
 ]

@@ -18,10 +18,11 @@ from actions.fql.format import format_fql
 from actions.fql.functions import (
     ANY,
     BOOL,
-    FUNCTIONS,
+    BUILTIN_FUNCTIONS,
     LIST,
     NULL,
     NUMBER,
+    Functions,
     describe_types,
     equal,
     signature,
@@ -32,7 +33,7 @@ from actions.fql.glob import glob_tester
 Fn = Callable[[Any], Any]
 
 
-def static_type(node: Expr) -> int:
+def static_type(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> int:
     """The types ``node`` may evaluate to."""
     if isinstance(node, Literal):
         return type_of(node.value)
@@ -41,20 +42,20 @@ def static_type(node: Expr) -> int:
     if isinstance(node, Path):
         return ANY
     if isinstance(node, Call):
-        function = FUNCTIONS.get(node.name)
+        function = functions.get(node.name)
         return function.returns if function else ANY
     return BOOL
 
 
-def check(node: Expr, source: str) -> None:
+def check(node: Expr, source: str, functions: Functions = BUILTIN_FUNCTIONS) -> None:
     """Raise :class:`FQLSyntaxError` for problems knowable without an event."""
     for current in walk(node):
         if isinstance(current, Call):
-            _check_call(current, source)
+            _check_call(current, source, functions)
         elif isinstance(current, Compare):
-            _check_compare(current, source)
+            _check_compare(current, source, functions)
         elif isinstance(current, In):
-            right = static_type(current.right)
+            right = static_type(current.right, functions)
             if not right & (LIST | NULL):
                 raise FQLSyntaxError(
                     "`in` needs a list on its right",
@@ -66,10 +67,10 @@ def check(node: Expr, source: str) -> None:
                 )
 
 
-def _check_call(node: Call, source: str) -> None:
-    function = FUNCTIONS.get(node.name)
+def _check_call(node: Call, source: str, functions: Functions) -> None:
+    function = functions.get(node.name)
     if function is None:
-        close = difflib.get_close_matches(node.name, list(FUNCTIONS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(node.name, list(functions), n=1, cutoff=0.6)
         raise FQLSyntaxError(
             f"unknown function {node.name!r}",
             source=source,
@@ -78,7 +79,7 @@ def _check_call(node: Call, source: str) -> None:
             kind="unknown-function",
             hint=f"did you mean `{close[0]}`?"
             if close
-            else f"functions: {', '.join(sorted(FUNCTIONS))}",
+            else f"functions: {', '.join(sorted(functions))}",
         )
     if len(node.args) != len(function.params):
         count = len(function.params)
@@ -106,7 +107,7 @@ def _check_call(node: Call, source: str) -> None:
                     hint="globs use * ? [abc] [a-z] [!a] and \\x for a literal x",
                 ) from None
     for arg, allowed in zip(node.args, function.params, strict=True):
-        given = static_type(arg)
+        given = static_type(arg, functions)
         if not given & allowed:
             raise FQLSyntaxError(
                 f"{node.name}() expects {describe_types(allowed)} here, "
@@ -119,8 +120,8 @@ def _check_call(node: Call, source: str) -> None:
             )
 
 
-def _check_compare(node: Compare, source: str) -> None:
-    left, right = static_type(node.left), static_type(node.right)
+def _check_compare(node: Compare, source: str, functions: Functions) -> None:
+    left, right = static_type(node.left, functions), static_type(node.right, functions)
     span = max(1, node.end - node.start)
     if node.op in ("=", "!=") and not left & right:
         hint = None
@@ -352,12 +353,14 @@ def _compile_key_tests_and(tests: list[KeyTest], guard: bool) -> Callable[[Any],
     return both
 
 
-def compile_matcher(node: Expr) -> Callable[[object], bool]:
+def compile_matcher(
+    node: Expr, functions: Functions = BUILTIN_FUNCTIONS
+) -> Callable[[object], bool]:
     """The whole trigger as ``matches``: any object in, a bool out, never raises."""
     fused = _fused(node, guard=True)
     if fused is not None:
         return fused
-    predicate = _truth(node)
+    predicate = _truth(node, functions)
 
     def matches(event: object) -> bool:
         if not isinstance(event, dict):
@@ -381,11 +384,11 @@ def _fused(node: Expr, guard: bool) -> Callable[[Any], bool] | None:
     return None
 
 
-def _is_bool_typed(node: Expr) -> bool:
-    return static_type(node) == BOOL
+def _is_bool_typed(node: Expr, functions: Functions) -> bool:
+    return static_type(node, functions) == BOOL
 
 
-def compile_node(node: Expr) -> Fn:
+def compile_node(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> Fn:
     fused = _fused(node, guard=False)
     if fused is not None:
         return fused
@@ -395,33 +398,33 @@ def compile_node(node: Expr) -> Fn:
     if isinstance(node, Path):
         return getter(node.keys)
     if isinstance(node, ListLiteral):
-        items = tuple(compile_node(i) for i in node.items)
+        items = tuple(compile_node(i, functions) for i in node.items)
         return lambda event: [item(event) for item in items]
     if isinstance(node, Call):
-        return _compile_call(node)
+        return _compile_call(node, functions)
     if isinstance(node, Not):
-        operand = compile_node(node.operand)
-        if _is_bool_typed(node.operand):
+        operand = compile_node(node.operand, functions)
+        if _is_bool_typed(node.operand, functions):
             return lambda event: not operand(event)
         return lambda event: operand(event) is not True
     if isinstance(node, Compare):
-        return _compile_compare(node)
+        return _compile_compare(node, functions)
     if isinstance(node, In):
-        return _compile_in(node)
+        return _compile_in(node, functions)
     if isinstance(node, And | Or):
-        return _compile_logic(node)
+        return _compile_logic(node, functions)
     raise TypeError(node)
 
 
-def _truth(node: Expr) -> Fn:
-    fn = compile_node(node)
-    if _is_bool_typed(node):
+def _truth(node: Expr, functions: Functions) -> Fn:
+    fn = compile_node(node, functions)
+    if _is_bool_typed(node, functions):
         return fn
     return lambda event: fn(event) is True
 
 
-def _compile_logic(node: And | Or) -> Fn:
-    parts = tuple(_truth(o) for o in node.operands)
+def _compile_logic(node: And | Or, functions: Functions) -> Fn:
+    parts = tuple(_truth(o, functions) for o in node.operands)
     if isinstance(node, And):
         if len(parts) == 2:
             a, b = parts
@@ -439,12 +442,12 @@ def _compile_logic(node: And | Or) -> Fn:
     return lambda event: any(p(event) for p in parts)
 
 
-def _compile_compare(node: Compare) -> Fn:
+def _compile_compare(node: Compare, functions: Functions) -> Fn:
     left, right, op = node.left, node.right, node.op
     if isinstance(left, Literal) and not isinstance(right, Literal) and op in ("=", "!="):
         left, right = right, left
     if op in ("=", "!=") and isinstance(right, Literal):
-        read: Callable[[Any], object] = compile_node(left)
+        read: Callable[[Any], object] = compile_node(left, functions)
         literal = right.value
         if isinstance(literal, str):
             text: str = literal
@@ -465,7 +468,7 @@ def _compile_compare(node: Compare) -> Fn:
         if op == "=":
             return eq
         return lambda event: not eq(event)
-    a, b = compile_node(left), compile_node(right)
+    a, b = compile_node(left, functions), compile_node(right, functions)
     if op == "=":
         return lambda event: equal(a(event), b(event))
     if op == "!=":
@@ -493,8 +496,8 @@ def _compile_compare(node: Compare) -> Fn:
     return ordered
 
 
-def _compile_in(node: In) -> Fn:
-    left = compile_node(node.left)
+def _compile_in(node: In, functions: Functions) -> Fn:
+    left = compile_node(node.left, functions)
     right = node.right
     if (
         isinstance(right, ListLiteral)
@@ -508,7 +511,7 @@ def _compile_in(node: In) -> Fn:
             return type(value) is str and value in allowed
 
         return in_strings
-    items = compile_node(right)
+    items = compile_node(right, functions)
 
     def in_list(event: Any) -> bool:
         haystack = items(event)
@@ -520,9 +523,9 @@ def _compile_in(node: In) -> Fn:
     return in_list
 
 
-def _compile_call(node: Call) -> Fn:
-    function = FUNCTIONS[node.name]
-    args = tuple(compile_node(a) for a in node.args)
+def _compile_call(node: Call, functions: Functions) -> Fn:
+    function = functions[node.name]
+    args = tuple(compile_node(a, functions) for a in node.args)
     if (
         node.name == "match"
         and isinstance(node.args[1], Literal)
@@ -636,8 +639,8 @@ class ExplainNode:
         return "\n".join(lines)
 
 
-def explain(node: Expr, event: Any) -> ExplainNode:
-    value = compile_node(node)(event) if isinstance(event, dict) else None
+def explain(node: Expr, event: Any, functions: Functions = BUILTIN_FUNCTIONS) -> ExplainNode:
+    value = compile_node(node, functions)(event) if isinstance(event, dict) else None
     parts: tuple[Expr, ...] = ()
     if isinstance(node, And | Or):
         parts = node.operands
@@ -647,7 +650,7 @@ def explain(node: Expr, event: Any) -> ExplainNode:
         parts = tuple(p for p in (node.left, node.right) if not isinstance(p, Literal))
     elif isinstance(node, Call):
         parts = tuple(a for a in node.args if not isinstance(a, Literal))
-    return ExplainNode(format_fql(node), value, tuple(explain(p, event) for p in parts))
+    return ExplainNode(format_fql(node), value, tuple(explain(p, event, functions) for p in parts))
 
 
 def paths_of(node: Expr) -> frozenset[tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""The FQL function registry. A function is one small typed Python function plus a signature
+"""The built-in FQL functions. A function is one small typed Python function plus a signature
 (the types each argument may have, and the type it returns) used for compile-time checks.
 
     @function("reverse", params=(STRING,), returns=STRING | NULL)
@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -51,14 +53,44 @@ def describe_types(mask: int) -> str:
 
 @attrs.frozen
 class Function:
-    name: str
+    """An FQL function: its implementation and its signature. Calling it calls the
+    implementation."""
+
+    name: str = attrs.field()
     implementation: Callable[..., Any]
     params: tuple[int, ...]
     returns: int
     doc: str = ""
 
+    @name.validator
+    def _check_name(self, attribute: Any, value: str) -> None:
+        if not _NAME.fullmatch(value):
+            raise ActionsError(f"{value!r} is not a valid FQL function name")
 
-FUNCTIONS: dict[str, Function] = {}
+    def __call__(self, *args: Any) -> Any:
+        return self.implementation(*args)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Declared with @function, the module's name for the implementation is this object:
+        # pickle it by that name. Otherwise, by its fields.
+        module = getattr(self.implementation, "__module__", None)
+        name = getattr(self.implementation, "__qualname__", "")
+        if module and _declared(module, name) is self:
+            return (_declared, (module, name))
+        return (Function, (self.name, self.implementation, self.params, self.returns, self.doc))
+
+
+def _declared(module: str, qualname: str) -> Any:
+    value: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    return value
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+Functions = Mapping[str, Function]
+"""The FQL functions a trigger may call, by name (an environment's ``functions``)."""
 
 
 def signature(function: Function) -> str:
@@ -71,35 +103,28 @@ def signature(function: Function) -> str:
     return f"{function.name}({params}) -> {shown(function.returns)}"
 
 
-def register(
-    name: str,
-    implementation: Callable[..., Any],
-    *,
-    params: tuple[int, ...],
-    returns: int,
-    doc: str = "",
-    replace: bool = False,
-) -> Function:
-    """Add an FQL function. ``params`` are the static types each argument may have (a literal
-    of another type is a compile-time error); ``returns`` the types the function may return.
-    The implementation receives JSON values (missing fields as ``None``) and must not raise."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise ActionsError(f"{name!r} is not a valid FQL function name")
-    if name in FUNCTIONS and not replace:
-        raise ActionsError(f"FQL function {name} is already registered")
-    declared = Function(name, implementation, params, returns, doc)
-    FUNCTIONS[name] = declared
-    return declared
-
-
 def function(
     name: str, *, params: tuple[int, ...], returns: int, doc: str = ""
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(implementation: Callable[..., Any]) -> Callable[..., Any]:
-        register(name, implementation, params=params, returns=returns, doc=doc)
-        return implementation
+) -> Callable[[Callable[..., Any]], Function]:
+    """Declare an FQL function. ``params`` are the static types each argument may have (a
+    literal of another type is a compile-time error); ``returns`` the types the function may
+    return. The implementation receives JSON values (missing fields as ``None``) and must not
+    raise. Add it to an environment with ``env.extend(functions=[...])``."""
 
-    return decorate
+    def declare(implementation: Callable[..., Any]) -> Function:
+        return Function(name, implementation, params, returns, doc)
+
+    return declare
+
+
+def functions_table(declared: Iterable[Function]) -> Functions:
+    """An immutable table of ``declared`` by name; a name declared twice is an error."""
+    table: dict[str, Function] = {}
+    for declaration in declared:
+        if declaration.name in table:
+            raise ActionsError(f"FQL function {declaration.name} is declared twice")
+        table[declaration.name] = declaration
+    return MappingProxyType(table)
 
 
 def equal(a: Any, b: Any) -> bool:
@@ -278,3 +303,9 @@ def to_number(value: Any) -> int | float | None:
     if isinstance(value, str):
         return number_from_text(value)
     return None
+
+
+BUILTIN_FUNCTIONS: Functions = functions_table(
+    value for value in tuple(globals().values()) if isinstance(value, Function)
+)
+"""The built-in FQL functions (every declaration of this module)."""

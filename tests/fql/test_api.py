@@ -3,13 +3,19 @@ and user functions in the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import pickle
 from typing import Any
 
 import pytest
 
 from actions import ActionsError, fql
-from actions.fql.functions import FUNCTIONS, NULL, STRING, register
+from actions.fql.functions import (
+    BUILTIN_FUNCTIONS,
+    NULL,
+    STRING,
+    function,
+    functions_table,
+)
 
 INDEXES: list[tuple[str, dict[tuple[str, ...], set[str]]]] = [
     ('type = "track"', {("type",): {"track"}}),
@@ -91,46 +97,52 @@ def test_explain_shows_each_sub_expression_with_its_value() -> None:
     assert fql.compile("type = 'x'").explain(None).value is None
 
 
-@pytest.fixture
-def reverse() -> Iterator[None]:
-    register(
-        "reverse",
-        lambda value: value[::-1] if isinstance(value, str) else None,
-        params=(STRING | NULL,),
-        returns=STRING | NULL,
-        doc="the string reversed",
-    )
-    yield
-    del FUNCTIONS["reverse"]
-    fql.clear_cache()
+@function("reverse", params=(STRING | NULL,), returns=STRING | NULL, doc="the string reversed")
+def reverse(value: Any) -> Any:
+    return value[::-1] if isinstance(value, str) else None
 
 
-@pytest.mark.usefixtures("reverse")
-def test_a_registered_function_is_checked_and_evaluated() -> None:
-    trigger = fql.compile("reverse(event) = 'A redrO'")
+FUNCTIONS_WITH_REVERSE = functions_table([*BUILTIN_FUNCTIONS.values(), reverse])
+
+
+def test_a_declared_function_is_checked_and_evaluated() -> None:
+    trigger = fql.compile("reverse(event) = 'A redrO'", functions=FUNCTIONS_WITH_REVERSE)
     assert trigger.matches({"event": "Order A"}) is True
     assert trigger.matches({"event": 5}) is False
     with pytest.raises(fql.FQLSyntaxError) as caught:
-        fql.compile("reverse(5) = 'x'")
+        fql.compile("reverse(5) = 'x'", functions=FUNCTIONS_WITH_REVERSE)
     assert caught.value.kind == "argument-type"
     assert "reverse(string | null) -> string | null" in (caught.value.hint or "")
-    with pytest.raises(ActionsError, match="already registered"):
-        register("reverse", lambda v: v, params=(STRING,), returns=STRING)
+    with pytest.raises(ActionsError, match="declared twice"):
+        functions_table([*FUNCTIONS_WITH_REVERSE.values(), reverse])
+
+
+def test_a_function_is_known_only_where_it_is_declared() -> None:
+    with pytest.raises(fql.FQLSyntaxError) as caught:
+        fql.compile("reverse(event) = 'x'")
+    assert caught.value.kind == "unknown-function"
+    assert "reverse" not in BUILTIN_FUNCTIONS
+    with pytest.raises(TypeError):
+        BUILTIN_FUNCTIONS["reverse"] = reverse  # type: ignore[index]
+
+
+def test_a_trigger_with_a_declared_function_pickles_with_it() -> None:
+    trigger = fql.compile("reverse(event) = 'x'", functions=FUNCTIONS_WITH_REVERSE)
+    again = pickle.loads(pickle.dumps(trigger))
+    assert again.matches({"event": "x"}) is True
+    assert "reverse" in again.functions
 
 
 @pytest.mark.parametrize("name", ["Reverse", "1x", "a-b", ""])
 def test_function_names_are_plain_words(name: str) -> None:
     with pytest.raises(ActionsError, match="not a valid"):
-        register(name, lambda v: v, params=(STRING,), returns=STRING)
+        function(name, params=(STRING,), returns=STRING)(lambda v: v)
 
 
 def test_a_function_that_raises_fails_closed() -> None:
+    @function("explode", params=(STRING | NULL,), returns=STRING | NULL)
     def explode(value: Any) -> bool:
         raise RuntimeError("boom")
 
-    register("explode", explode, params=(STRING | NULL,), returns=STRING | NULL)
-    try:
-        assert fql.compile("explode(event) = 'x'").matches({"event": "y"}) is False
-    finally:
-        del FUNCTIONS["explode"]
-        fql.clear_cache()
+    functions = functions_table([*BUILTIN_FUNCTIONS.values(), explode])
+    assert fql.compile("explode(event) = 'x'", functions=functions).matches({"event": "y"}) is False

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from actions import fql
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.compile import compile_node
-from actions.fql.functions import FUNCTIONS, equal
+from actions.fql.functions import BUILTIN_FUNCTIONS, equal
 
 keys = st.text(
     alphabet=string.ascii_letters + string.digits + "_ .\\'\"-$é", min_size=1, max_size=6
@@ -202,7 +202,7 @@ def _reference(node: Expr, event: Any) -> Any:
         return value
     if isinstance(node, Call):
         args = [_reference(a, event) for a in node.args]
-        return FUNCTIONS[node.name].implementation(*args)
+        return BUILTIN_FUNCTIONS[node.name].implementation(*args)
     if isinstance(node, Not):
         return _reference(node.operand, event) is not True
     if isinstance(node, Compare):
