@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -16,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from actions._declarations import reduce_declaration
 from actions.errors import ActionsError
 from actions.fql.glob import glob_match
 from actions.jsonvalues import is_finite, number_from_text
@@ -71,20 +71,8 @@ class Function:
         return self.implementation(*args)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Declared with @function, the module's name for the implementation is this object:
-        # pickle it by that name. Otherwise, by its fields.
-        module = getattr(self.implementation, "__module__", None)
-        name = getattr(self.implementation, "__qualname__", "")
-        if module and _declared(module, name) is self:
-            return (_declared, (module, name))
-        return (Function, (self.name, self.implementation, self.params, self.returns, self.doc))
-
-
-def _declared(module: str, qualname: str) -> Any:
-    value: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        value = getattr(value, part, None)
-    return value
+        fields = (self.name, self.implementation, self.params, self.returns, self.doc)
+        return reduce_declaration(self, self.implementation, fields)
 
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -9,28 +9,77 @@ docs/mapping.md.
 
 from __future__ import annotations
 
-from actions.mapping import builtin as _builtin  # registers the built-in directives
-from actions.mapping import hashing as _hashing  # registers @hash
-from actions.mapping import liquid as _liquid  # registers @liquid
+from typing import Any
+
+from actions.errors import DataPath, Diagnostic
+from actions.fql.functions import Functions
+from actions.mapping import compiler
+from actions.mapping.catalog import BUILTIN_DIRECTIVES
 from actions.mapping.compiler import (
     CompiledMapping,
     MappingDataError,
     MappingError,
-    check,
     is_directive,
 )
-from actions.mapping.compiler import compile_mapping as compile
-from actions.mapping.directives import REGISTRY, Kind, Option, OptionError, register_directive
+from actions.mapping.directives import (
+    Directive,
+    Directives,
+    Kind,
+    Option,
+    OptionError,
+    directive,
+    directives_table,
+)
 from actions.mapping.trace import TraceEntry, trace
 from actions.mapping.values import MISSING, DirectiveFailure, MappingFailure
+from actions.yamlsource import SourceMap
 
-del _builtin, _hashing, _liquid
+
+def compile(
+    mapping: Any,
+    *,
+    source: SourceMap | None = None,
+    base_path: DataPath = (),
+    directives: Directives | None = None,
+    functions: Functions | None = None,
+) -> CompiledMapping:
+    """Validate ``mapping`` completely and compile it, with ``directives`` and ``functions``
+    (an environment's; the built-ins when None). Raises :class:`MappingError` listing every
+    problem. The caller's mapping is copied, never changed."""
+    return compiler.compile_mapping(
+        mapping,
+        source=source,
+        base_path=base_path,
+        directives=BUILTIN_DIRECTIVES if directives is None else directives,
+        **({} if functions is None else {"functions": functions}),
+    )
+
+
+def check(
+    mapping: Any,
+    *,
+    source: SourceMap | None = None,
+    base_path: DataPath = (),
+    directives: Directives | None = None,
+    functions: Functions | None = None,
+) -> list[Diagnostic]:
+    """Every problem in ``mapping``, without raising."""
+    return compiler.check(
+        mapping,
+        source=source,
+        base_path=base_path,
+        directives=BUILTIN_DIRECTIVES if directives is None else directives,
+        **({} if functions is None else {"functions": functions}),
+    )
+
 
 __all__ = [
+    "BUILTIN_DIRECTIVES",
     "MISSING",
-    "REGISTRY",
     "CompiledMapping",
+    "Directive",
     "DirectiveFailure",
+    "Directives",
     "Kind",
     "MappingDataError",
     "MappingError",
@@ -40,7 +89,8 @@ __all__ = [
     "TraceEntry",
     "check",
     "compile",
+    "directive",
+    "directives_table",
     "is_directive",
-    "register_directive",
     "trace",
 ]

@@ -6,15 +6,17 @@ import copy
 import difflib
 from collections import Counter
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, json_pointer
+from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
 from actions.mapping.directives import (
-    REGISTRY,
     CompileContext,
     Directive,
+    Directives,
     Kind,
     Option,
     OptionError,
@@ -285,9 +287,17 @@ def is_directive(value: object) -> bool:
 
 
 class Compiler:
-    def __init__(self, source: SourceMap | None, base_path: DataPath) -> None:
+    def __init__(
+        self,
+        source: SourceMap | None,
+        base_path: DataPath,
+        directives: Directives,
+        functions: Functions = BUILTIN_FUNCTIONS,
+    ) -> None:
         self.source = source
         self.base_path = tuple(base_path)
+        self.directives = directives
+        self.functions = functions
         self.diagnostics: list[Diagnostic] = []
         self.paths: set[str] = set()
 
@@ -361,9 +371,9 @@ class Compiler:
         return _const(MISSING)
 
     def directive(self, name: str, argument: Any, path: DataPath, depth: int) -> Evaluator:
-        spec = REGISTRY.get(name)
+        spec = self.directives.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(REGISTRY), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(name, list(self.directives), n=1, cutoff=0.6)
             self.problem(
                 "unknown-directive",
                 f"unknown directive {name}",
@@ -564,7 +574,7 @@ class Compiler:
         from actions import fql
 
         try:
-            return fql.compile(value)
+            return fql.compile(value, functions=self.functions)
         except fql.FQLError as exc:
             offset = getattr(exc, "offset", None)
             self.problem(
@@ -585,6 +595,10 @@ class CompiledMapping:
     mapping: Any
     paths: frozenset[str]
     _evaluate: Evaluator = attrs.field(repr=False, alias="evaluator")
+    directives: Directives = attrs.field(repr=False, kw_only=True)
+    """The directives it was compiled with (an environment's)."""
+    functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False, kw_only=True)
+    """The FQL functions its conditions may call."""
 
     def evaluate(
         self, event: Any, settings: Mapping[str, Any] | None = None
@@ -630,27 +644,51 @@ class CompiledMapping:
 
         return trace(self, event, settings)
 
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        return (compile_mapping, (self.mapping,))
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_recompile, (self.mapping, dict(self.directives), dict(self.functions)))
+
+
+def _recompile(
+    mapping: Any, directives: dict[str, Directive], functions: dict[str, Any]
+) -> CompiledMapping:
+    return compile_mapping(
+        mapping, directives=MappingProxyType(directives), functions=MappingProxyType(functions)
+    )
 
 
 def check(
-    mapping: Any, *, source: SourceMap | None = None, base_path: DataPath = ()
+    mapping: Any,
+    *,
+    source: SourceMap | None = None,
+    base_path: DataPath = (),
+    directives: Directives,
+    functions: Functions = BUILTIN_FUNCTIONS,
 ) -> list[Diagnostic]:
     """Every problem in ``mapping``, without raising."""
-    compiler = Compiler(source, base_path)
+    compiler = Compiler(source, base_path, directives, functions)
     compiler.value(mapping, ())
     return compiler.diagnostics
 
 
 def compile_mapping(
-    mapping: Any, *, source: SourceMap | None = None, base_path: DataPath = ()
+    mapping: Any,
+    *,
+    source: SourceMap | None = None,
+    base_path: DataPath = (),
+    directives: Directives,
+    functions: Functions = BUILTIN_FUNCTIONS,
 ) -> CompiledMapping:
     """Validate ``mapping`` completely and compile it. Raises :class:`MappingError` listing
     every problem. The caller's mapping is copied, never changed."""
     frozen = copy.deepcopy(mapping)
-    compiler = Compiler(source, base_path)
+    compiler = Compiler(source, base_path, directives, functions)
     evaluator = compiler.value(frozen, ())
     if compiler.diagnostics:
         raise MappingError("invalid mapping", compiler.diagnostics)
-    return CompiledMapping(frozen, frozenset(compiler.paths), evaluator)
+    return CompiledMapping(
+        frozen,
+        frozenset(compiler.paths),
+        evaluator,
+        directives=directives,
+        functions=functions,
+    )

@@ -1,4 +1,4 @@
-"""The directive registry.
+"""Directive declarations.
 
 A directive is one small function plus a declaration of its options. The declaration drives both
 validation (types, required options, unknown options, choices, lengths) and compilation (each
@@ -14,12 +14,14 @@ required when running.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import attrs
 
+from actions._declarations import reduce_declaration
 from actions.errors import ActionsError, DataPath
 from actions.mapping.values import MISSING, Evaluator
 
@@ -105,7 +107,11 @@ DirectiveFunction = Callable[[Mapping[str, Any], CompileContext], Evaluator]
 
 @attrs.frozen
 class Directive:
-    name: str
+    """A directive's declaration: its name, its options and the function that compiles it.
+    Declare one with :func:`directive`; add it to an environment with
+    ``env.extend(directives=[...])``."""
+
+    name: str = attrs.field()
     function: DirectiveFunction
     argument: Option | None = None
     options: tuple[Option, ...] = ()
@@ -116,39 +122,27 @@ class Directive:
     directive counts as reading the whole event (for ``CompiledMapping.paths`` and the engine's
     Spec check of the fields a subscription reads)."""
 
+    @name.validator
+    def _check(self, attribute: Any, value: str) -> None:
+        if not _NAME.match(value):
+            raise ActionsError(
+                f"{value!r} is not a valid directive name: use @ and a lowercase letter"
+            )
+        if (self.argument is None) == (not self.options):
+            raise ActionsError(f"{value}: declare either one argument or options")
+
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        fields = attrs.astuple(self, recurse=False)
+        return reduce_declaration(self, self.function, fields)
+
 
 _NAME = re.compile(r"^@[a-z][a-zA-Z0-9]+$")
-REGISTRY: dict[str, Directive] = {}
 
-
-def register_directive(
-    name: str,
-    function: DirectiveFunction,
-    *,
-    argument: Option | None = None,
-    options: tuple[Option, ...] = (),
-    one_of: tuple[str, ...] = (),
-    summary: str = "",
-    replace: bool = False,
-    declares_reads: bool = False,
-) -> Directive:
-    """Add a directive. ``argument`` for a directive whose value is one argument (``@path``);
-    ``options`` for a directive whose value is an object of options (``@replace``); ``one_of``
-    names options of which exactly one must be given."""
-    if not _NAME.match(name):
-        raise ActionsError(f"{name!r} is not a valid directive name: use @ and a lowercase letter")
-    if (argument is None) == (not options):
-        raise ActionsError(f"{name}: declare either one argument or options")
-    if name in REGISTRY and not replace:
-        raise ActionsError(f"directive {name} is already registered")
-    declared = Directive(
-        name, function, argument, tuple(options), tuple(one_of), summary, declares_reads
-    )
-    REGISTRY[name] = declared
-    return declared
+Directives = Mapping[str, Directive]
+"""The directives a mapping may use, by name (an environment's ``directives``)."""
 
 
 def directive(
@@ -159,19 +153,30 @@ def directive(
     one_of: tuple[str, ...] = (),
     summary: str = "",
     declares_reads: bool = False,
-) -> Callable[[DirectiveFunction], DirectiveFunction]:
-    """Decorator form of :func:`register_directive`."""
+) -> Callable[[DirectiveFunction], Directive]:
+    """Declare a directive whose compile function is the decorated one. ``argument`` for a
+    directive whose value is one argument (``@path``); ``options`` for a directive whose value
+    is an object of options (``@replace``); ``one_of`` names options of which exactly one must
+    be given."""
 
-    def decorate(function: DirectiveFunction) -> DirectiveFunction:
-        register_directive(
-            name,
-            function,
-            argument=argument,
-            options=options,
-            one_of=one_of,
-            summary=summary,
-            declares_reads=declares_reads,
+    def declare(function: DirectiveFunction) -> Directive:
+        return Directive(
+            name, function, argument, tuple(options), tuple(one_of), summary, declares_reads
         )
-        return function
 
-    return decorate
+    return declare
+
+
+def directives_table(declared: Iterable[Directive]) -> Directives:
+    """An immutable table of ``declared`` by name; a name declared twice is an error."""
+    table: dict[str, Directive] = {}
+    for declaration in declared:
+        if declaration.name in table:
+            raise ActionsError(f"directive {declaration.name} is declared twice")
+        table[declaration.name] = declaration
+    return MappingProxyType(table)
+
+
+def declared_in(module: ModuleType) -> list[Directive]:
+    """The directives a module declares (its module-level :class:`Directive` values)."""
+    return [value for value in vars(module).values() if isinstance(value, Directive)]

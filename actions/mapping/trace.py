@@ -22,17 +22,22 @@ class TraceEntry:
     failures: tuple[str, ...] = ()
 
 
-def _paths_read(node: Any) -> list[str]:
-    compiler = Compiler(None, ())
+def _again(mapping: CompiledMapping, node: Any) -> CompiledMapping:
+    """``node``, part of ``mapping``, compiled on its own with the same directives."""
+    return compile_mapping(node, directives=mapping.directives, functions=mapping.functions)
+
+
+def _paths_read(node: Any, mapping: CompiledMapping) -> list[str]:
+    compiler = Compiler(None, (), mapping.directives, mapping.functions)
     compiler.value(node, ())
     return sorted(compiler.paths)
 
 
-def describe(node: Any, event: Any, settings: Mapping[str, Any]) -> str:
+def describe(node: Any, event: Any, settings: Mapping[str, Any], mapping: CompiledMapping) -> str:
     """A one-line account of where ``node`` takes its value from for this event."""
     if not is_directive(node):
         if isinstance(node, dict | list):
-            reads = _paths_read(node)
+            reads = _paths_read(node, mapping)
             return "object" + (f" reading {', '.join(reads)}" if reads else "")
         return f"literal {node!r}"
     name: str = next(k for k in node if k.startswith("@"))
@@ -43,20 +48,21 @@ def describe(node: Any, event: Any, settings: Mapping[str, Any]) -> str:
         return f"@template {argument!r}"
     if name == "@coalesce" and isinstance(argument, list):
         for index, candidate in enumerate(argument):
-            value = compile_mapping(candidate).apply(event, settings)
+            value = _again(mapping, candidate).apply(event, settings)
             if value is not MISSING and value is not None:
-                return f"@coalesce candidate {index + 1}: {describe(candidate, event, settings)}"
+                origin = describe(candidate, event, settings, mapping)
+                return f"@coalesce candidate {index + 1}: {origin}"
         return "@coalesce: no candidate had a value"
     if name == "@if" and isinstance(argument, dict):
         condition = {k: v for k, v in argument.items() if k not in ("then", "else")}
-        chose_then = compile_mapping({"@if": {**condition, "then": True, "else": False}}).apply(
+        chose_then = _again(mapping, {"@if": {**condition, "then": True, "else": False}}).apply(
             event, settings
         )
         branch = "then" if chose_then is True else "else"
         if branch not in argument:
             return f"@if: condition {'true' if branch == 'then' else 'false'}, no {branch}"
-        return f"@if {branch}: {describe(argument[branch], event, settings)}"
-    reads = _paths_read(node)
+        return f"@if {branch}: {describe(argument[branch], event, settings, mapping)}"
+    reads = _paths_read(node, mapping)
     return name + (f" of {', '.join(reads)}" if reads else "")
 
 
@@ -69,12 +75,12 @@ def trace(
     items = node.items() if isinstance(node, dict) and not is_directive(node) else [("", node)]
     entries = []
     for key, sub in items:
-        value, failures = compile_mapping(sub).evaluate(event, settings)
+        value, failures = _again(mapping, sub).evaluate(event, settings)
         entries.append(
             TraceEntry(
                 str(key),
                 value,
-                describe(sub, event, settings),
+                describe(sub, event, settings, mapping),
                 tuple(f.message for f in failures),
             )
         )

@@ -29,7 +29,7 @@ from actions.fql.ast import And, Compare, Expr, Literal, Not, Or, walk
 from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
-from actions.mapping import MISSING, REGISTRY, Kind, is_directive
+from actions.mapping import BUILTIN_DIRECTIVES, MISSING, Kind, is_directive
 from actions.mapping import compile as compile_mapping
 from actions.mapping.values import to_text
 from actions.yamlsource import SourceMap, load_yaml
@@ -688,7 +688,7 @@ class _Walker:
 def _options(name: str, argument: Any, where: DataPath) -> list[tuple[DataPath, Any]]:
     """The nested mappings of a directive evaluated on the same data as the directive (relative
     ones, such as ``@transform``'s ``mapping``, are not walked), with their paths."""
-    spec = REGISTRY.get(name)
+    spec = BUILTIN_DIRECTIVES.get(name)
     if spec is None:
         return []
     walked = (Kind.MAPPING, Kind.OBJECT_MAPPING, Kind.STRING_OR_DIRECTIVE)

@@ -2,43 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import pickle
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from actions import ActionsError, mapping
-from actions.mapping import REGISTRY, Option, OptionError, register_directive
+from actions.mapping import (
+    BUILTIN_DIRECTIVES,
+    Option,
+    OptionError,
+    directive,
+    directives_table,
+)
 from actions.mapping.directives import CompileContext
 from actions.mapping.values import MISSING, DirectiveFailure, Evaluator
 
 
-@pytest.fixture
-def upper() -> Iterator[None]:
-    def function(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-        value: Evaluator = args["value"]
+@directive("@upper", argument=Option("value", mapping.Kind.MAPPING))
+def upper(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    value: Evaluator = args["value"]
 
-        def evaluate(root: Any, settings: Any, failures: Any) -> Any:
-            found = value(root, settings, failures)
-            return found.upper() if isinstance(found, str) else found
+    def evaluate(root: Any, settings: Any, failures: Any) -> Any:
+        found = value(root, settings, failures)
+        return found.upper() if isinstance(found, str) else found
 
-        return evaluate
+    return evaluate
 
-    def shout(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-        if not args["text"]:
-            raise OptionError("text", "text must not be empty")
-        text = args["text"].upper() + "!"
-        return lambda root, settings, failures: text
 
-    register_directive("@upper", function, argument=Option("value", mapping.Kind.MAPPING))
-    register_directive(
-        "@shout",
-        shout,
-        options=(Option("text", mapping.Kind.STRING, required=True),),
-        declares_reads=True,
-    )
-    yield
-    del REGISTRY["@upper"], REGISTRY["@shout"]
+@directive(
+    "@shout", options=(Option("text", mapping.Kind.STRING, required=True),), declares_reads=True
+)
+def shout(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+    if not args["text"]:
+        raise OptionError("text", "text must not be empty")
+    text = args["text"].upper() + "!"
+    return lambda root, settings, failures: text
+
+
+DIRECTIVES = directives_table([*BUILTIN_DIRECTIVES.values(), upper, shout])
+
+
+def compile_with_ours(node: Any) -> mapping.CompiledMapping:
+    return mapping.compile(node, directives=DIRECTIVES)
 
 
 @pytest.mark.parametrize(
@@ -61,36 +68,51 @@ def test_paths_read(node: Any, paths: set[str]) -> None:
     assert mapping.compile(node).paths == paths
 
 
-def test_a_user_directive_is_registered_validated_and_compiled(upper: None) -> None:
-    compiled = mapping.compile(
+def test_a_user_directive_is_declared_validated_and_compiled() -> None:
+    compiled = compile_with_ours(
         {"name": {"@upper": {"@path": "$.event"}}, "x": {"@shout": {"text": "hi"}}}
     )
     assert compiled.apply({"event": "Signed Up"}) == {"name": "SIGNED UP", "x": "HI!"}
     with pytest.raises(mapping.MappingError) as error:
-        mapping.compile({"x": {"@shout": {"text": ""}}})
+        compile_with_ours({"x": {"@shout": {"text": ""}}})
     [problem] = error.value.diagnostics
     assert (problem.rule, problem.path) == ("directive-option", ("x", "@shout", "text"))
     with pytest.raises(mapping.MappingError):
-        mapping.compile({"x": {"@shout": {"txt": "a"}}})
+        compile_with_ours({"x": {"@shout": {"txt": "a"}}})
+    # Only where it is declared: the built-in table does not know it.
+    with pytest.raises(mapping.MappingError) as unknown:
+        mapping.compile({"x": {"@shout": {"text": "a"}}})
+    assert unknown.value.diagnostics[0].rule == "unknown-directive"
 
 
-def test_a_user_directive_reads_the_whole_data_unless_it_declares_its_reads(upper: None) -> None:
-    assert mapping.compile({"@upper": {"@path": "$.event"}}).paths == {"$.", "$.event"}
-    assert mapping.compile({"@shout": {"text": "a"}}).paths == frozenset()
+def test_a_mapping_with_a_user_directive_pickles_with_it() -> None:
+    compiled = compile_with_ours({"name": {"@upper": {"@path": "$.event"}}})
+    again = pickle.loads(pickle.dumps(compiled))
+    assert again.apply({"event": "a"}) == {"name": "A"}
+
+
+def test_a_user_directive_reads_the_whole_data_unless_it_declares_its_reads() -> None:
+    assert compile_with_ours({"@upper": {"@path": "$.event"}}).paths == {"$.", "$.event"}
+    assert compile_with_ours({"@shout": {"text": "a"}}).paths == frozenset()
     # Inside an item shape, reads are of the item, not of the event.
     shape = {"@arrayPath": ["$.properties.products", {"n": {"@upper": {"@path": "$.name"}}}]}
-    assert mapping.compile(shape).paths == {"$.properties.products"}
+    assert compile_with_ours(shape).paths == {"$.properties.products"}
 
 
-def test_registration_errors() -> None:
+def test_declaration_errors() -> None:
     def function(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         return lambda root, settings, failures: 1
 
     with pytest.raises(ActionsError, match="not a valid directive name"):
-        register_directive("upper", function, argument=Option("value", mapping.Kind.MAPPING))
-    with pytest.raises(ActionsError, match="already registered"):
-        register_directive("@path", function, argument=Option("value", mapping.Kind.MAPPING))
-    assert all(d.declares_reads for d in REGISTRY.values())
+        directive("upper", argument=Option("value", mapping.Kind.MAPPING))(function)
+    with pytest.raises(ActionsError, match="either one argument or options"):
+        directive("@upper")(function)
+    again = directive("@path", argument=Option("value", mapping.Kind.MAPPING))(function)
+    with pytest.raises(ActionsError, match="declared twice"):
+        directives_table([*BUILTIN_DIRECTIVES.values(), again])
+    with pytest.raises(TypeError):
+        BUILTIN_DIRECTIVES["@x"] = again  # type: ignore[index]
+    assert all(d.declares_reads for d in BUILTIN_DIRECTIVES.values())
 
 
 @pytest.mark.parametrize(

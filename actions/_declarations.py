@@ -1,0 +1,30 @@
+"""Pickling declarations (an FQL function, a directive) by the name they are declared under.
+
+A declaration made with a decorator (``@function``, ``@directive``) takes the place of its
+implementation in its module, so pickle cannot find the implementation by name; it finds the
+declaration instead, by the same name."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+
+def reduce_declaration(
+    declaration: object, implementation: Callable[..., Any], fields: tuple[Any, ...]
+) -> tuple[Any, tuple[Any, ...]]:
+    """``__reduce__`` for ``declaration``: by name when its module holds it under the
+    implementation's name, else by its fields."""
+    module = getattr(implementation, "__module__", None)
+    name = getattr(implementation, "__qualname__", "")
+    if module and _declared(module, name) is declaration:
+        return (_declared, (module, name))
+    return (type(declaration), fields)
+
+
+def _declared(module: str, qualname: str) -> Any:
+    value: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    return value
