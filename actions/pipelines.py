@@ -22,7 +22,9 @@ from actions.destinations.loading import (
     load_destination_text,
     resolve,
 )
-from actions.engine.config import is_environment_form, load_config
+from actions.engine.config import is_environment_form
+from actions.engine.configfile import load_config
+from actions.engine.configure import configure
 from actions.engine.engine import ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Outcome, Request
 from actions.errors import ActionsError
@@ -120,7 +122,8 @@ class DestinationSpec:
     def build(self) -> ConfiguredDestination:
         """Compile (once per worker, partition or process)."""
         destination = load_destination_text(self.definition)
-        return destination.configure(
+        return configure(
+            destination,
             dict(self.settings),
             None if self.subscriptions is None else list(self.subscriptions),
             list(self.filters),

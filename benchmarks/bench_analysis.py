@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def configured(slug: str) -> Any:
     destination = actions.load_destination(slug)
-    return destination.configure(destination.sample_settings())
+    return actions.configure(destination, destination.sample_settings())
 
 
 def rate(events: list[Any], make: Callable[[], Callable[[Any], Any]]) -> float:

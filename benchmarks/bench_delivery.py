@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 
 def requests(count: int) -> list[Request]:
     destination = actions.load_destination("kochava")
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     events = [json.loads(line) for line in sample_events_path().read_text().splitlines()]
     built = [o for e in events for o in configured.process(e) if isinstance(o, Request)]
     return [built[i % len(built)] for i in range(count)]

@@ -118,11 +118,11 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     events = load_events(count)
     destination = actions.load_destination(PACK)
-    engine = destination.configure(SETTINGS, subscriptions(20))
-    full = destination.configure(SETTINGS, subscriptions(20), spec_check="full")
+    engine = actions.configure(destination, SETTINGS, subscriptions(20))
+    full = actions.configure(destination, SETTINGS, subscriptions(20), spec_check="full")
     # The same with the token a secret setting: requests are shown with *** for it.
     secret_text = destination.text.replace("required: true}", "required: true, secret: true}")
-    secret = load_destination_text(secret_text).configure(SETTINGS, subscriptions(20))
+    secret = actions.configure(load_destination_text(secret_text), SETTINGS, subscriptions(20))
     hand = hand_written(20)
     for event in events:
         got = [o.to_dict() for o in engine.process(event) if o.kind == "request"]
@@ -158,7 +158,7 @@ def main() -> None:
     print()
     costs = {}
     for size in (10, 100, 1000):
-        configured = destination.configure(SETTINGS, subscriptions(size))
+        configured = actions.configure(destination, SETTINGS, subscriptions(size))
         costs[size] = measure(configured.process, events)
         print(f"{size:5d} subscriptions: {costs[size]:7.2f} µs/event")
     print(f"1,000 / 10 subscriptions: {costs[1000] / costs[10]:.2f}x (aim <= 3x)")

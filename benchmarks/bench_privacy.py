@@ -58,14 +58,16 @@ def main() -> None:
         subs = subscriptions(20)
         consent = {"categories": ["Advertising"], "absent": "allow"}
         runs = {
-            "engine": destination.configure(SETTINGS, subs),
-            "engine + consent": destination.configure(SETTINGS, subs, consent=consent),
-            "engine + suppress (ids)": destination.configure(SETTINGS, subs, suppress=[str(ids)]),
-            "engine + suppress (hashes)": destination.configure(
-                SETTINGS, subs, suppress=[str(hashes)]
+            "engine": actions.configure(destination, SETTINGS, subs),
+            "engine + consent": actions.configure(destination, SETTINGS, subs, consent=consent),
+            "engine + suppress (ids)": actions.configure(
+                destination, SETTINGS, subs, suppress=[str(ids)]
             ),
-            "engine + both (ids)": destination.configure(
-                SETTINGS, subs, consent=consent, suppress=[str(ids)]
+            "engine + suppress (hashes)": actions.configure(
+                destination, SETTINGS, subs, suppress=[str(hashes)]
+            ),
+            "engine + both (ids)": actions.configure(
+                destination, SETTINGS, subs, consent=consent, suppress=[str(ids)]
             ),
         }
         costs = measure_interleaved({k: v.process for k, v in runs.items()}, events)

@@ -37,7 +37,9 @@ def side(name: str) -> Callable[[Any], Any]:
         if name == "hand":
             return bench_engine.hand_written(20)
         destination = actions.load_destination(bench_engine.PACK)
-        configured = destination.configure(bench_engine.SETTINGS, bench_engine.subscriptions(20))
+        configured = actions.configure(
+            destination, bench_engine.SETTINGS, bench_engine.subscriptions(20)
+        )
         return configured.process
     if name in ("mapping", "mapping-hand"):
         import bench_mapping

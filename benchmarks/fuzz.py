@@ -5,7 +5,8 @@
 
 Three targets, one input case at a time (see docs/fuzzing.md):
 
-- ``api``: ``load_destination(slug).configure(settings, subscriptions, filters).process(event)``
+- ``api``: ``actions.configure(load_destination(slug), settings, subscriptions, filters)``,
+  then ``.process(event)``
   for the shipped packs and a fuzz pack with every field type and format, with random triggers,
   mappings and filters, on the sample events mutated with hostile values.
 - ``loader``: ``load_yaml``, ``load_destination_text`` and ``load_config`` on mutated pack and
@@ -1012,13 +1013,15 @@ def destination(pack: str) -> Any:
 def run_api(case: dict[str, Any], report: Report) -> None:
     import pickle
 
+    import actions
     from actions.errors import ActionsError
 
     secrets = case["secrets"]
     dest = destination(case["pack"])
     report.inputs += 1
     try:
-        configured = dest.configure(
+        configured = actions.configure(
+            dest,
             decode(case["settings"]),
             decode(case["subscriptions"]),
             decode(case["filters"]),
@@ -1112,7 +1115,7 @@ def _text(data: Any) -> str:
 
 def run_loader(case: dict[str, Any], report: Report) -> None:
     from actions.destinations.loading import load_destination_text
-    from actions.engine.config import load_config
+    from actions.engine.configfile import load_config
     from actions.errors import ActionsError
     from actions.yamlsource import load_yaml
 

@@ -126,7 +126,7 @@ def _check_request(request: actions.Request) -> None:
 @given(batch=st.lists(events(), min_size=1, max_size=6))
 def test_every_hostile_event_is_accounted_for(pack: str, batch: list[Any]) -> None:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     for event in batch:
         outcomes = configured.process(event)
         assert outcomes, event
@@ -277,7 +277,7 @@ def test_random_subscriptions_account_for_every_event_and_hide_the_secret(
     if pack in SECRET_KEYS:
         settings_[SECRET_KEYS[pack]] = secret
     try:
-        configured = destination.configure(settings_, subscriptions)
+        configured = actions.configure(destination, settings_, subscriptions)
     except actions.ActionsError as exc:  # a mapping the action's fields reject, say
         message = str(exc)
         configured = None
@@ -344,7 +344,7 @@ def test_an_adversarial_event_does_not_stall_a_pack(
         FUZZ_PACK / "destination.yaml" if pack == "fuzz" else pack
     )
     settings_ = destination.sample_settings() if pack != "fuzz" else {"region": "eu", "token": "t"}
-    configured = destination.configure(settings_, subscriptions)
+    configured = actions.configure(destination, settings_, subscriptions)
     configured.process(event)  # a first call warms what is cached
     best = 1.0
     for _ in range(3):  # the best of three: a busy machine does not fail it

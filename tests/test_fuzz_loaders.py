@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.destinations.loading import load_destination_text
-from actions.engine.config import load_config
+from actions.engine.configfile import load_config
 from actions.errors import ActionsError
 from actions.yamlsource import load_yaml
 

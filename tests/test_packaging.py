@@ -52,7 +52,7 @@ from actions._resources import grammar_path, mappings_dir
 from actions.samples import load_sample_events
 trigger = actions.fql.compile('type = "track" and event = "Order Completed"')
 branch = actions.load_destination("branch")
-configured = branch.configure(branch.sample_settings())
+configured = actions.configure(branch, branch.sample_settings())
 kinds = sorted({o.kind for e in load_sample_events() for o in configured.process(e)})
 print(json.dumps({
     "package": actions.__file__,

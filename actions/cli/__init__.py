@@ -29,10 +29,13 @@ from actions.cli.replay import add_replay_parser
 from actions.cli.send import add_send_arguments, run_send
 from actions.destinations.loading import load_destination
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
-from actions.engine.config import load_config, load_settings
+from actions.engine.config import load_settings
+from actions.engine.configfile import load_config
+from actions.engine.configure import configure
 from actions.engine.engine import SPEC_CHECKS, ConfiguredDestination, SpecCheck
 from actions.engine.outcomes import Failed, Problem
 from actions.engine.privacy import explain as privacy_explain
+from actions.environment import DEFAULT_ENVIRONMENT, Environment
 from actions.errors import ActionsError, InvalidInputError, render_diagnostic
 from actions.interop.cli import add_parsers as interop_parsers
 from actions.samples import sample_events_path
@@ -50,20 +53,24 @@ RUN_EXAMPLES = """examples:
 
 
 def _configure(
-    target: str, settings_file: str | None, spec_check: SpecCheck | None = None
+    target: str,
+    settings_file: str | None,
+    spec_check: SpecCheck | None = None,
+    *,
+    env: Environment = DEFAULT_ENVIRONMENT,
 ) -> ConfiguredDestination:
-    """A destination slug or pack path (with settings), or a config file."""
+    """A destination slug or pack path (with settings), or a config file, in ``env``."""
     path = Path(target)
     if path.is_file() and path.name != "destination.yaml":
         loaded = load_yaml(path.read_bytes(), str(path))
         if isinstance(loaded.value, dict) and "destination" in loaded.value:
-            return load_config(path, spec_check)
-    destination = load_destination(target)
+            return load_config(path, spec_check, env=env)
+    destination = load_destination(target, env=env)
     if settings_file:
         settings = load_settings(settings_file, destination)
     else:
         settings = destination.sample_settings()
-    return destination.configure(settings, spec_check=spec_check or "read")
+    return configure(destination, settings, spec_check=spec_check or "read")
 
 
 def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generator[Line]:
@@ -121,7 +128,7 @@ def _plan_summary(checker: Any, quiet: bool) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    configured = _configure(args.destination, args.settings, args.spec_check)
+    configured = _configure(args.destination, args.settings, args.spec_check, env=args.env)
     lines = _events(args.events, args.max_line_bytes, args.max_depth)
     checker = None
     if args.plan:
@@ -260,7 +267,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    configured = _configure(args.destination, args.settings)
+    configured = _configure(args.destination, args.settings, env=args.env)
     event, error = _explain_event(args.event)
     if error is not None:
         print(f"actions explain: {error}", file=sys.stderr)
@@ -343,13 +350,15 @@ def _positive(text: str) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from actions.errors import Severity
-    from actions.lint import REPORTERS, RULES, lint_paths, render_summary
+    from actions.lint import REPORTERS, render_summary
+    from actions.lint.reporters import render_sarif
 
+    rules = args.env.rules
     if args.explain:
-        rule = RULES.get(args.explain)
+        rule = rules.get(args.explain)
         if rule is None:
             print(
-                f"actions: no lint rule {args.explain!r}; rules: {', '.join(sorted(RULES))}",
+                f"actions: no lint rule {args.explain!r}; rules: {', '.join(sorted(rules))}",
                 file=sys.stderr,
             )
             return EXIT_USAGE
@@ -358,7 +367,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if not args.paths:
         print("actions lint: give at least one file or folder", file=sys.stderr)
         return EXIT_USAGE
-    unknown = [r for r in args.ignore if r not in RULES]
+    unknown = [r for r in args.ignore if r not in rules]
     if unknown:
         print(f"actions: no lint rule {unknown[0]!r}", file=sys.stderr)
         return EXIT_USAGE
@@ -368,12 +377,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
             from actions.plans import load_plan
 
             plan = load_plan(args.plan)
-        result = lint_paths(args.paths, args.ignore, plan)
+        result = args.env.lint(args.paths, args.ignore, plan)
     except FileNotFoundError as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return EXIT_USAGE
     findings = result.findings
-    output = REPORTERS[args.format](findings)
+    if args.format == "sarif":
+        output = render_sarif(findings, rules)
+    else:
+        output = REPORTERS[args.format](findings)
     if output:
         print(output)
     if args.format == "text":  # the other formats stay machine-readable
@@ -389,7 +401,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         if not args.destination:
             print("actions schema settings: name a destination", file=sys.stderr)
             return EXIT_USAGE
-        destination = load_destination(args.destination)
+        destination = load_destination(args.destination, env=args.env)
         schema = settings_schema(destination.slug, destination.settings)
     else:
         schema = {"config": CONFIG_SCHEMA, "fixtures": FIXTURES_SCHEMA}.get(
@@ -558,10 +570,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, env: Environment | None = None) -> int:
+    """Run the command line ``argv`` (``sys.argv[1:]`` when None) in ``env`` (the default
+    environment when None): a project with its own directives, functions or lint rules runs
+    ``actions`` through its own entry point, ``sys.exit(main(env=MY_ENVIRONMENT))``."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.env = DEFAULT_ENVIRONMENT if env is None else env
     except SystemExit as exc:  # --help, or a usage error
         code = int(exc.code or 0) and EXIT_USAGE
         try:

@@ -18,7 +18,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from actions.analysis.diff import RENDERERS, Differ
     from actions.cli import _configure, _events
 
-    differ = Differ(_configure(args.old, args.settings), _configure(args.new, args.settings))
+    differ = Differ(
+        _configure(args.old, args.settings, env=args.env),
+        _configure(args.new, args.settings, env=args.env),
+    )
     lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
     try:
         for line in lines:
@@ -38,7 +41,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from actions.analysis.profile import Profiler, drift, render_text
     from actions.cli import _configure, _events
 
-    profiler = Profiler(_configure(args.config, args.settings))
+    profiler = Profiler(_configure(args.config, args.settings, env=args.env))
     lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
     try:
         for line in lines:

@@ -134,7 +134,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 "the dead letter names no destination: give one with --config (a config file "
                 "or a pack slug)"
             )
-    configured = _configure(args.destination, args.settings)
+    configured = _configure(args.destination, args.settings, env=args.env)
     raws: dict[int, dict[str, Any]] = {}
     items = _replayed(configured, source, raws)
     if args.send:

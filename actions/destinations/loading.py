@@ -32,6 +32,7 @@ from actions.destinations.settingrefs import pack_references, unknown_setting_re
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
+from actions.language import BUILTIN, Language
 from actions.mapping import MappingError
 from actions.mapping import compile as compile_mapping
 from actions.yamlsource import SourceMap, load_yaml
@@ -148,29 +149,42 @@ def resolve(name_or_path: str | Path) -> Path:
     raise ActionsError(f"no destination {str(name_or_path)!r}: give a path or one of: {known}")
 
 
-def load_destination(name_or_path: str | Path) -> Destination:
-    """Load and compile a destination (cached per file and modification time)."""
+def load_destination(name_or_path: str | Path, *, env: Language | None = None) -> Destination:
+    """Load and compile a destination, its mappings and triggers in ``env`` (the built-in
+    language when None). With the built-in language, cached per file and modification
+    time."""
     path = resolve(name_or_path)
-    return _load(path, path.stat().st_mtime_ns)
+    if env is None or env.is_builtin:
+        return _load(path, path.stat().st_mtime_ns)
+    return _read(path, env)
 
 
 @cache
 def _load(path: Path, mtime: int) -> Destination:
+    return _read(path, BUILTIN)
+
+
+def _read(path: Path, env: Language) -> Destination:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ActionsError(f"cannot read destination {path}: {exc.strerror or exc}") from None
-    return load_destination_text(data, str(path), path)
+    return load_destination_text(data, str(path), path, env=env)
 
 
 def load_destination_text(
-    text: str | bytes, file: str | None = None, path: Path | None = None
+    text: str | bytes,
+    file: str | None = None,
+    path: Path | None = None,
+    *,
+    env: Language = BUILTIN,
 ) -> Destination:
-    """Load and compile a pack from its text (or the bytes of its file, which must be UTF-8)."""
+    """Load and compile a pack from its text (or the bytes of its file, which must be UTF-8),
+    its mappings and triggers in ``env``."""
     loaded = load_yaml(text, file)
     if loaded.value is None or any(p.rule == "yaml-syntax" for p in loaded.problems):
         loaded.raise_for_errors(f"destination {file or '<text>'}")
-    builder = _Builder(loaded.source)
+    builder = _Builder(loaded.source, env)
     # A duplicate key or a tag does not stop the pack from being checked: all come together.
     builder.problems.extend(p for p in loaded.problems if p.severity is Severity.ERROR)
     destination = builder.destination(loaded.value, path, loaded.source.text)
@@ -181,13 +195,14 @@ def load_destination_text(
 
 
 class _Builder:
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, env: Language) -> None:
         self.source = source
+        self.env = env
         self.problems: list[Diagnostic] = []
 
     def trigger(self, text: str, path: DataPath) -> Trigger | None:
         try:
-            return compile_trigger(text)
+            return compile_trigger(text, functions=self.env.functions)
         except FQLSyntaxError as exc:
             self.problems.append(
                 Diagnostic(
@@ -204,14 +219,20 @@ class _Builder:
 
     def mapping(self, value: Any, path: DataPath) -> Any:
         try:
-            return compile_mapping(value, source=self.source, base_path=path)
+            return compile_mapping(
+                value,
+                source=self.source,
+                base_path=path,
+                directives=self.env.directives,
+                functions=self.env.functions,
+            )
         except MappingError as exc:
             self.problems.extend(exc.diagnostics)
             return None
 
     def request(self, raw: Mapping[str, Any], path: DataPath) -> RequestSpec | None:
         try:
-            return RequestSpec.compile(raw, source=self.source, path=path)
+            return RequestSpec.compile(raw, source=self.source, path=path, env=self.env)
         except MappingError as exc:
             self.problems.extend(exc.diagnostics)
             return None
@@ -320,6 +341,7 @@ class _Builder:
             definition=data,
             text=text,
             delivery=DEFAULT_DELIVERY.with_overrides(data.get("delivery")),
+            env=self.env,
         )
 
     def unknown_action(self, name: str, actions: Mapping[str, Any], path: DataPath) -> None:

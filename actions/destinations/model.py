@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -14,12 +14,8 @@ from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schem
 from actions.destinations.request import RequestSpec
 from actions.errors import ActionsError
 from actions.fql import Trigger
+from actions.language import BUILTIN, Language
 from actions.mapping import CompiledMapping
-from actions.yamlsource import SourceMap
-
-if TYPE_CHECKING:
-    from actions.engine.config import Subscription
-    from actions.engine.engine import ConfiguredDestination, SpecCheck
 
 
 @attrs.frozen
@@ -173,29 +169,9 @@ class Destination:
     text: str = attrs.field(default="", repr=False)
     delivery: DeliverySettings = DEFAULT_DELIVERY
     """Limits, retries and timeouts for delivering this destination's requests."""
-
-    def configure(
-        self,
-        settings: Mapping[str, Any] | None = None,
-        subscriptions: Sequence[Subscription | Mapping[str, Any]] | None = None,
-        filters: Sequence[Mapping[str, Any]] | None = None,
-        *,
-        source: SourceMap | None = None,
-        spec_check: SpecCheck = "read",
-        consent: Mapping[str, Any] | None = None,
-        suppress: Sequence[str] | None = None,
-    ) -> ConfiguredDestination:
-        """Validate settings, compile subscriptions (``None``: the presets) and filters.
-        ``source`` (the config file's positions) locates every problem in the file.
-        ``spec_check``: ``"read"`` checks every event's envelope and the documented fields
-        each matching subscription reads; ``"full"`` every documented field of every event.
-        ``consent`` (categories, require, absent) and ``suppress`` (suppression list files)
-        are checked per event before the filters (docs/privacy.md)."""
-        from actions.engine.engine import ConfiguredDestination
-
-        return ConfiguredDestination.create(
-            self, settings or {}, subscriptions, filters, source, spec_check, consent, suppress
-        )
+    env: Language = attrs.field(default=BUILTIN, repr=False)
+    """The directives and functions its mappings and triggers were compiled with; configuring
+    it compiles subscriptions with the same ones."""
 
     def classify_response(self, status: int, body: str = "") -> ResponseClass:
         """How to handle the partner's response: the first matching rule, else 2xx success,

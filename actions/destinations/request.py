@@ -10,10 +10,11 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
+from actions import mapping
 from actions.errors import DataPath
 from actions.jsonvalues import compact_json
+from actions.language import BUILTIN, Language
 from actions.mapping import MISSING, CompiledMapping
-from actions.mapping import compile as compile_mapping
 from actions.mapping.values import to_text
 from actions.yamlsource import SourceMap
 
@@ -31,7 +32,7 @@ class BuiltRequest(NamedTuple):
 
 def _compile_url(text: str, source: SourceMap | None, path: DataPath) -> Any:
     # Validate like any @template (errors located in the file), then render with encoding.
-    compile_mapping({"@template": text}, source=source, base_path=path)
+    mapping.compile({"@template": text}, source=source, base_path=path)
     return _url_template(text)
 
 
@@ -96,8 +97,24 @@ class RequestSpec:
 
     @classmethod
     def compile(
-        cls, raw: Mapping[str, Any], *, source: SourceMap | None, path: DataPath
+        cls,
+        raw: Mapping[str, Any],
+        *,
+        source: SourceMap | None,
+        path: DataPath,
+        env: Language = BUILTIN,
     ) -> RequestSpec:
+        """The request part of an action, its templates and mappings compiled in ``env``."""
+
+        def compile_mapping(value: Any, base_path: DataPath) -> CompiledMapping:
+            return mapping.compile(
+                value,
+                source=source,
+                base_path=base_path,
+                directives=env.directives,
+                functions=env.functions,
+            )
+
         body = raw.get("body") or {}
         encoding = body.get("encoding", "json")
         value = body.get("value", {"@path": "$."})
@@ -106,15 +123,10 @@ class RequestSpec:
             url=_compile_url(raw["url"], source, (*path, "url")),
             headers=compile_mapping(
                 {k: _templated(v) for k, v in (raw.get("headers") or {}).items()},
-                source=source,
-                base_path=(*path, "headers"),
+                (*path, "headers"),
             ),
-            query=compile_mapping(
-                raw.get("query") or {}, source=source, base_path=(*path, "query")
-            ),
-            body=None
-            if encoding == "none"
-            else compile_mapping(value, source=source, base_path=(*path, "body", "value")),
+            query=compile_mapping(raw.get("query") or {}, (*path, "query")),
+            body=None if encoding == "none" else compile_mapping(value, (*path, "body", "value")),
             encoding=encoding,
             body_is_payload=value in ({"@path": "$."}, {"@path": "."}, {"@path": ""}),
             headers_read_settings_only=all(

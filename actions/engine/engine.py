@@ -9,7 +9,6 @@ build the request. Nothing raises out of :meth:`process`.
 
 from __future__ import annotations
 
-import difflib
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,13 +17,10 @@ from typing import Any, Literal
 
 import attrs
 
-from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
 from actions.destinations.request import BuiltRequest
-from actions.destinations.settingrefs import unknown_setting_references
-from actions.engine.config import Filter, Subscription, validate_settings
+from actions.engine.config import Filter, Subscription
 from actions.engine.outcomes import (
-    SECRET_PLACEHOLDER,
     EventResult,
     Failed,
     Filtered,
@@ -39,28 +35,22 @@ from actions.engine.pipeline import (
     NOT_UNICODE,
     TOO_MANY_DIGITS,
     Pipeline,
-    compile_pipeline,
 )
 from actions.engine.privacy import (
     Consent,
-    PrivacyError,
     SuppressionList,
     compile_gate,
 )
-from actions.errors import ActionsError, Diagnostic, format_path
-from actions.fql import FQLSyntaxError, Trigger
-from actions.fql import compile as compile_trigger
-from actions.mapping import CompiledMapping, MappingError
-from actions.mapping import compile as compile_mapping
-from actions.mapping.paths import read_keys
+from actions.errors import ActionsError, format_path
+from actions.fql import Trigger
+from actions.language import BUILTIN, Language
+from actions.mapping import CompiledMapping
 from actions.spec import (
     check_envelope,
     check_event,
     envelope_valid,
     event_valid,
-    fields_check,
 )
-from actions.yamlsource import SourceMap
 
 _CACHE_LIMIT = 4096
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
@@ -169,8 +159,16 @@ class ConfiguredDestination:
         spec_check: SpecCheck = "read",
         shown: Mapping[str, Any] | None = None,
         privacy: tuple[Consent | None, SuppressionList | None] = (None, None),
+        *,
+        rebuild: Callable[..., ConfiguredDestination],
+        env: Language = BUILTIN,
     ) -> None:
+        """Made by :func:`actions.configure` (``engine/configure.py``), which compiles the
+        parts; ``rebuild(*plain)`` configures the same destination again (unpickling)."""
         self.destination = destination
+        self.env = env
+        """The directives and functions its subscriptions were compiled with."""
+        self._rebuild = rebuild
         self.consent, self.suppression = privacy
         self._gate = compile_gate(*privacy)
         self._held: dict[str, int] = {}
@@ -202,170 +200,8 @@ class ConfiguredDestination:
         self._outcomes: dict[tuple[str | None, str], int] = {}
         self._name, self._slug = destination.name, destination.slug
 
-    # -- construction --------------------------------------------------------------------------
-
-    @classmethod
-    def create(
-        cls,
-        destination: Destination,
-        settings: Mapping[str, Any],
-        subscriptions: Sequence[Subscription | Mapping[str, Any]] | None,
-        filters: Sequence[Mapping[str, Any]] | None,
-        source: SourceMap | None = None,
-        spec_check: SpecCheck = "read",
-        consent: Consent | Mapping[str, Any] | None = None,
-        suppress: Sequence[str] | None = None,
-    ) -> ConfiguredDestination:
-        values, problems = validate_settings(destination.settings, settings)
-        privacy: tuple[Consent | None, SuppressionList | None] = (None, None)
-        try:
-            privacy = (
-                Consent.from_dict(consent) if isinstance(consent, Mapping) else consent,
-                None if suppress is None else SuppressionList.load(suppress),
-            )
-        except PrivacyError as exc:
-            problems.extend(exc.diagnostics)
-        if spec_check not in SPEC_CHECKS:
-            raise ActionsError(
-                f"spec_check must be one of {', '.join(SPEC_CHECKS)}, not {spec_check!r}"
-            )
-        chosen: list[Subscription] = []
-        if subscriptions is None:
-            chosen = [
-                Subscription(p.name, p.action, p.trigger, dict(p.mapping))
-                for p in destination.presets
-            ]
-        else:
-            for index, item in enumerate(subscriptions):
-                try:
-                    if isinstance(item, Subscription):
-                        chosen.append(item)
-                        continue
-                    action = destination.actions.get(str(item.get("action")))
-                    chosen.append(
-                        Subscription.from_dict(item, action.default_trigger if action else None)
-                    )
-                except DefinitionError as exc:
-                    problems.extend(d.under(("subscriptions", index)) for d in exc.diagnostics)
-        compiled = []
-        shown = _shown_settings(destination, values)
-        for index, subscription in enumerate(chosen):
-            where = ("subscriptions", index)
-            action = destination.actions.get(subscription.action)
-            if action is None:
-                problems.append(
-                    Diagnostic(
-                        "unknown-action",
-                        f"no action {subscription.action!r} in {destination.slug}",
-                        path=(*where, "action"),
-                        hint=f"actions: {', '.join(destination.actions)}",
-                    )
-                )
-                continue
-            fields = {f.name for f in action.fields}
-            for key in subscription.mapping:
-                if key not in fields:
-                    problems.append(
-                        Diagnostic(
-                            "unknown-field",
-                            f"action {action.key!r} has no field {key!r}",
-                            path=(*where, "mapping", key),
-                            hint=_did_you_mean(key, fields),
-                        )
-                    )
-            problems.extend(
-                unknown_setting_references(
-                    subscription.mapping, (*where, "mapping"), destination.settings, source
-                )
-            )
-            try:
-                trigger = compile_trigger(subscription.trigger)
-            except FQLSyntaxError as exc:
-                span = exc.end_column - exc.column
-                at = (
-                    source.locate_in_scalar((*where, "trigger"), exc.offset, span)
-                    if source
-                    else None
-                )
-                problems.append(
-                    Diagnostic(
-                        "fql-syntax",
-                        exc.message,
-                        path=(*where, "trigger"),
-                        location=at,
-                        hint=exc.hint,
-                    )
-                )
-                continue
-            # In the action's field order: the payload, checked in place, keeps it.
-            given = {**action.defaults, **subscription.mapping}
-            merged = {f.name: given[f.name] for f in action.fields if f.name in given}
-            try:
-                mapping = compile_mapping(merged, source=source, base_path=(*where, "mapping"))
-            except MappingError as exc:
-                problems.extend(exc.diagnostics)
-                continue
-            if not subscription.enabled:
-                continue
-            index_key, values_ = _index_entry(trigger)
-            reads = _event_reads(trigger, mapping, action) if spec_check == "read" else ()
-            read_check = fields_check(reads)
-            run = compile_pipeline(
-                subscription.name,
-                action,
-                mapping,
-                read_check,
-                values,
-                shown,
-                _one_call_type(trigger),
-            )
-            compiled.append(
-                _Compiled(
-                    subscription,
-                    action,
-                    trigger,
-                    mapping,
-                    index_key,
-                    values_,
-                    _decided(trigger),
-                    run,
-                )
-            )
-        built_filters = []
-        for index, raw in enumerate(filters or ()):
-            try:
-                built_filters.append(Filter.from_dict(raw, index))
-            except FQLSyntaxError as exc:
-                problems.append(
-                    Diagnostic("fql-syntax", exc.message, path=("filters", index), hint=exc.hint)
-                )
-            except DefinitionError as exc:
-                problems.extend(exc.diagnostics)
-        if problems:
-            raise DefinitionError(f"configuration of {destination.slug}", problems)
-        plain = (
-            destination.text,
-            str(destination.path) if destination.path else None,
-            dict(settings),
-            None if subscriptions is None else [attrs.asdict(s) for s in chosen],
-            [dict(f) for f in filters or ()],
-            spec_check,
-            None if privacy[0] is None else privacy[0].to_dict(),
-            None if suppress is None else [str(path) for path in suppress],
-        )
-        return cls(
-            destination,
-            values,
-            tuple(compiled),
-            tuple(built_filters),
-            plain,
-            spec_check,
-            shown,
-            privacy,
-        )
-
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_restore, self._plain)
+        return (self._rebuild, self._plain)
 
     def __repr__(self) -> str:
         names = [s.subscription.name for s in self._subscriptions]
@@ -636,20 +472,6 @@ class ConfiguredDestination:
         return Request(name, action.key, *built, data, redacted, requests)
 
 
-def _shown_settings(destination: Destination, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The settings as shown, each secret's value replaced by ``***``; None when no secret
-    setting is set (everything is shown as it is)."""
-    secret = [name for name in settings if destination.settings[name].secret]
-    if not secret:
-        return None
-    return {**settings, **dict.fromkeys(secret, SECRET_PLACEHOLDER)}
-
-
-def _did_you_mean(name: str, choices: set[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(sorted(choices))}"
-
-
 def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:
     index = trigger.index
     if ("event",) in index:
@@ -677,45 +499,6 @@ def _decided(trigger: Trigger) -> tuple[tuple[int, frozenset[str]], ...] | None:
 
 
 _Candidates = tuple[tuple[_Compiled, Callable[[object], bool] | None], ...]
-
-
-def _restore(
-    text: str,
-    file: str | None,
-    settings: dict[str, Any],
-    subscriptions: list[dict[str, Any]] | None,
-    filters: list[dict[str, Any]],
-    spec_check: SpecCheck = "read",
-    consent: dict[str, Any] | None = None,
-    suppress: list[str] | None = None,
-) -> ConfiguredDestination:
-    from pathlib import Path
-
-    destination = load_destination_text(text, file, Path(file) if file else None)
-    return destination.configure(
-        settings,
-        subscriptions,
-        filters,
-        spec_check=spec_check,
-        consent=consent,
-        suppress=suppress,
-    )
-
-
-def _event_reads(
-    trigger: Trigger, mapping: CompiledMapping, action: Action
-) -> list[tuple[str | int, ...]]:
-    """Every path of the event one subscription reads: its trigger, its skip rules, its
-    mapping."""
-    reads: list[tuple[str | int, ...]] = [p for p in trigger.paths if p[:1] != ("$settings",)]
-    for rule in action.skip:
-        if rule.when is not None:
-            reads.extend(p for p in rule.when.paths if p[:1] != ("$settings",))
-    for text in mapping.paths:
-        keys = read_keys(text)
-        if keys is not None:
-            reads.append(keys)
-    return reads
 
 
 __all__ = ["SPEC_CHECKS", "BatchResult", "ConfiguredDestination", "Counts", "SpecCheck"]

@@ -722,7 +722,7 @@ def export_segment(config: str | Path, *, format: Format = "api") -> Converted:
     """Segment's subscriptions and destination filters from a config file, as its Public API
     objects (``{"subscriptions": [...], "filters": [...]}``) or as Terraform resources
     (``.tf.json``)."""
-    from actions.engine.config import load_config
+    from actions.engine.configfile import load_config
 
     path = Path(config)
     load_config(path)  # the config must be valid: every problem is raised, located

@@ -1,20 +1,20 @@
 """``actions lint``: static checks of packs and configs, with located findings."""
 
-from actions.lint import plans as _plans  # registers the plan-* rules
-from actions.lint import privacy as _privacy  # registers pii-unhashed and double-hash
+from actions.lint.catalog import BUILTIN_RULES
 from actions.lint.reporters import REPORTERS, render_summary
-from actions.lint.rules import RULES, Rule
+from actions.lint.rules import Rule, Rules, rule, rules_table
 from actions.lint.runner import LintResult, lint, lint_file, lint_paths
 
-del _plans, _privacy
-
 __all__ = [
+    "BUILTIN_RULES",
     "REPORTERS",
-    "RULES",
     "LintResult",
     "Rule",
+    "Rules",
     "lint",
     "lint_file",
     "lint_paths",
     "render_summary",
+    "rule",
+    "rules_table",
 ]

@@ -4,8 +4,7 @@ them once per file when a plan is given. See docs/plans.md."""
 
 from __future__ import annotations
 
-from actions.lint.rules import Rule, register
+from actions.lint.rules import Rule
 from actions.plans.check import PLAN_RULES
 
-for _id, _severity, _summary, _why in PLAN_RULES:
-    register(Rule(_id, _severity, _summary, _why))
+RULES = tuple(Rule(_id, _severity, _summary, _why) for _id, _severity, _summary, _why in PLAN_RULES)

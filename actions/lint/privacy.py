@@ -8,21 +8,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from actions.errors import DataPath, Diagnostic, Severity
-from actions.lint.rules import Document, Rule, _mappings, _subscriptions, register, rule
+from actions.lint.rules import Document, Rule, _mappings, _subscriptions, rule
 from actions.mapping.paths import read_keys
 from actions.mapping.template import placeholders
 
-register(
-    Rule(
-        "suppress-file",
-        Severity.ERROR,
-        "a suppression list file cannot be used",
-        "A config's `suppress:` names files of identifiers to filter out (docs/privacy.md). The "
-        "file cannot be read, is not UTF-8, has an entry longer than 1,000 characters, or the "
-        "files hold more than 10,000,000 entries; the finding names the file and line, never an "
-        "entry. The destination cannot be configured until the list can be read: a list that is "
-        "silently skipped would send the events of users who asked not to be tracked.",
-    )
+SUPPRESS_FILE = Rule(
+    "suppress-file",
+    Severity.ERROR,
+    "a suppression list file cannot be used",
+    "A config's `suppress:` names files of identifiers to filter out (docs/privacy.md). The "
+    "file cannot be read, is not UTF-8, has an entry longer than 1,000 characters, or the "
+    "files hold more than 10,000,000 entries; the finding names the file and line, never an "
+    "entry. The destination cannot be configured until the list can be read: a list that is "
+    "silently skipped would send the events of users who asked not to be tracked.",
 )
 
 PII_KEYS = {

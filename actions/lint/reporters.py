@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from actions import __version__
+from actions._version import __version__
 from actions.errors import Diagnostic, Location, Severity
-from actions.lint.rules import RULES
+from actions.lint.catalog import BUILTIN_RULES
+from actions.lint.rules import Rules
 
 
 def _source_line(file: str | None, line: int, cache: dict[str, list[str]]) -> str:
@@ -113,9 +114,10 @@ def render_github(findings: Sequence[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
-def render_sarif(findings: Sequence[Diagnostic]) -> str:
+def render_sarif(findings: Sequence[Diagnostic], rules: Rules = BUILTIN_RULES) -> str:
+    """SARIF 2.1.0, listing ``rules`` (an environment's) as the tool's rules."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-    rules = [
+    described = [
         {
             "id": rule.id,
             "shortDescription": {"text": rule.summary},
@@ -123,9 +125,9 @@ def render_sarif(findings: Sequence[Diagnostic]) -> str:
             "help": {"text": rule.explanation},
             "defaultConfiguration": {"level": level[rule.severity]},
         }
-        for rule in RULES.values()
+        for rule in rules.values()
     ]
-    index = {rule.id: i for i, rule in enumerate(RULES.values())}
+    index = {rule.id: i for i, rule in enumerate(rules.values())}
     results = []
     for d in findings:
         result: dict[str, object] = {
@@ -151,7 +153,7 @@ def render_sarif(findings: Sequence[Diagnostic]) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "actions", "version": __version__, "rules": rules}},
+                "tool": {"driver": {"name": "actions", "version": __version__, "rules": described}},
                 "results": results,
             }
         ],

@@ -1,17 +1,18 @@
-"""Lint rules: a registry of small functions, each yielding located diagnostics, each with the
-text `actions lint --explain RULE` prints."""
+"""Lint rules: small declared functions, each yielding located diagnostics, each with the text
+`actions lint --explain RULE` prints."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import attrs
 
 from actions.destinations.fields import Invalid, compile_field
 from actions.destinations.model import Destination
-from actions.errors import DataPath, Diagnostic, Severity
+from actions.errors import ActionsError, DataPath, Diagnostic, Severity
 from actions.fql import FQLSyntaxError, analysis
 from actions.fql import compile as compile_trigger
 from actions.fql import parse as parse_trigger
@@ -49,138 +50,159 @@ class Rule:
     check: Check | None = None  # None: the rule's findings come from loading
 
 
-RULES: dict[str, Rule] = {}
-
-
-def register(rule: Rule) -> Rule:
-    RULES[rule.id] = rule
-    return rule
+Rules = Mapping[str, Rule]
+"""The lint rules, by id (an environment's ``rules``)."""
 
 
 def rule(
     rule_id: str, severity: Severity, summary: str, explanation: str
-) -> Callable[[Check], Check]:
-    def decorate(check: Check) -> Check:
-        register(Rule(rule_id, severity, summary, explanation, check))
-        return check
+) -> Callable[[Check], Rule]:
+    """Declare a lint rule whose check is the decorated function."""
 
-    return decorate
+    def declare(check: Check) -> Rule:
+        return Rule(rule_id, severity, summary, explanation, check)
+
+    return declare
+
+
+def rules_table(declared: Iterable[Rule]) -> Rules:
+    """An immutable table of ``declared`` by id, in order; an id declared twice is an error."""
+    table: dict[str, Rule] = {}
+    for declaration in declared:
+        if declaration.id in table:
+            raise ActionsError(f"lint rule {declaration.id} is declared twice")
+        table[declaration.id] = declaration
+    return MappingProxyType(table)
+
+
+def declared_rules(module: ModuleType) -> list[Rule]:
+    """The rules a module declares: its module-level rules and tuples of rules, in order."""
+    found: list[Rule] = []
+    for value in vars(module).values():
+        if isinstance(value, Rule):
+            found.append(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Rule) for v in value):
+            found.extend(value)
+    return found
 
 
 # Findings produced while loading (YAML, schema, FQL, mappings, settings): documented here.
-for _id, _summary, _why in [
-    (
-        "yaml-syntax",
-        "the file is not valid YAML",
-        "A YAML syntax error stops everything else from being checked. Fix the YAML at the line shown (indentation, an unclosed quote or bracket, a `:` inside an unquoted value).",
-    ),
-    (
-        "yaml-encoding",
-        "the file is not UTF-8",
-        "Packs, configs and settings files are read as UTF-8. The finding points at the first byte that is not (a file saved as Latin-1 or UTF-16, or binary data). Save the file as UTF-8.",
-    ),
-    (
-        "yaml-aliases",
-        "the aliases of a document expand to too many values",
-        "Each alias (`*name`) stands for a copy of its anchor's whole value, so a few lines of "
-        "aliases of aliases can stand for billions of values. At most "
-        f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases (docs/format.md, Limits); write "
-        "the values out or use fewer aliases.",
-    ),
-    (
-        "yaml-limit",
-        "the document is too large or nested too deeply",
-        f"A document may have at most {MAX_YAML_BYTES:,} bytes, {MAX_YAML_NODES:,} values and "
-        f"{MAX_YAML_DEPTH} levels of nesting, so that any file loads in well under a second "
-        "(docs/format.md, Limits). Split the file or flatten the structure.",
-    ),
-    (
-        "duplicate-key",
-        "a key appears twice in one mapping",
-        "PyYAML silently keeps the last of two equal keys, so the first is lost without a word. Remove or rename one of them.",
-    ),
-    (
-        "yaml-tag",
-        "a value starts with `!`, which YAML reads as a tag",
-        "In YAML, a plain value starting with `!` is a tag, so `trigger: !contains(event, 'x')` is not the string you wrote. Quote the value: `trigger: \"!contains(event, 'x')\"`.",
-    ),
-    (
-        "schema",
-        "the file does not match the pack or config format",
-        "The key is unknown (often a typo: the hint says which key was meant), a required key is missing, or a value has the wrong type. See docs/format.md or `actions schema`.",
-    ),
-    (
-        "fql-syntax",
-        "a trigger or condition is not valid FQL",
-        "A trigger that does not compile never matches anything. The caret points at the offending token inside the YAML string; the hint says how to fix it (for example `=` instead of `==`). See docs/fql.md.",
-    ),
-    (
-        "unknown-directive",
-        "a mapping uses a directive that does not exist",
-        "Directives are @path, @template, @if, @case, @replace, @arrayPath, @merge, @transform, @flatten, @json, @excludeWhenNull, @literal, @coalesce, @lookup, @omit, @convert, @hash. The hint suggests the closest one.",
-    ),
-    (
-        "directive-option",
-        "a directive option is unknown, missing or has a bad value",
-        "Each directive declares its options; an unknown option is usually a typo, and a missing required option means the directive cannot run. See docs/mapping.md.",
-    ),
-    (
-        "directive-type",
-        "a directive's option has the wrong type",
-        'For example `@path: 5` (a path is text) or `@case: "lower"` (options are an object). See docs/mapping.md.',
-    ),
-    (
-        "mixed-directive",
-        "an object mixes a directive with other keys",
-        "An object with an @-key is a directive and may hold nothing else (but `_metadata`). Put raw keys and each directive in their own objects.",
-    ),
-    (
-        "limit",
-        "a value exceeds a safety limit",
-        "Mappings, templates and patterns are bounded so that no input can make the engine slow or unbounded. Simplify the value.",
-    ),
-    (
-        "unknown-action",
-        "a subscription names an action the destination does not have",
-        "A subscription must run one of the destination's actions; with an unknown action nothing can be sent. Use one of the actions the hint lists (often the name has a typo).",
-    ),
-    (
-        "unknown-field",
-        "a mapping gives a field the action does not have",
-        "The action has no field with this name, so its mapping would be silently ignored. Check the spelling against the action's fields, which the hint lists.",
-    ),
-    (
-        "unknown-setting",
-        "a setting the destination does not have",
-        "The destination does not have this setting, so its value would be ignored; usually it is a typo of a setting the hint lists. Fix the name or remove it.",
-    ),
-    (
-        "unknown-setting-reference",
-        "a mapping or request reads a setting the destination does not have",
-        "`$settings.NAME` in a mapping, a template or a request reads a setting; a name the destination does not declare (usually a typo, which the hint corrects) reads nothing, so every event would fail. Packs are refused when they load and configs when they are configured.",
-    ),
-    (
-        "missing-setting",
-        "a required setting has no value",
-        "The destination cannot build a valid request without this setting, so every event would fail. Give it a value.",
-    ),
-    (
-        "setting-type",
-        "a setting has the wrong type",
-        'Settings are typed in the pack (string, number, integer, boolean, object); a quoted `"true"` is text, not a boolean. Give a value of the declared type.',
-    ),
-    (
-        "setting-choice",
-        "a setting is not one of its allowed values",
-        "This setting only accepts the values the pack lists (its `choices`); any other value would make the destination misbehave. Use one of the listed values.",
-    ),
-    (
-        "duplicate-setting-value",
-        "two keys of a table setting share one value",
-        "Some tables must map each key to its own value: Adjust requires one Segment event name per event token, so two names mapped to one token is an error.",
-    ),
-]:
-    register(Rule(_id, Severity.ERROR, _summary, _why))
+LOADING_RULES = tuple(
+    Rule(_id, Severity.ERROR, _summary, _why)
+    for _id, _summary, _why in [
+        (
+            "yaml-syntax",
+            "the file is not valid YAML",
+            "A YAML syntax error stops everything else from being checked. Fix the YAML at the line shown (indentation, an unclosed quote or bracket, a `:` inside an unquoted value).",
+        ),
+        (
+            "yaml-encoding",
+            "the file is not UTF-8",
+            "Packs, configs and settings files are read as UTF-8. The finding points at the first byte that is not (a file saved as Latin-1 or UTF-16, or binary data). Save the file as UTF-8.",
+        ),
+        (
+            "yaml-aliases",
+            "the aliases of a document expand to too many values",
+            "Each alias (`*name`) stands for a copy of its anchor's whole value, so a few lines of "
+            "aliases of aliases can stand for billions of values. At most "
+            f"{MAX_YAML_ALIAS_NODES:,} values may come from aliases (docs/format.md, Limits); write "
+            "the values out or use fewer aliases.",
+        ),
+        (
+            "yaml-limit",
+            "the document is too large or nested too deeply",
+            f"A document may have at most {MAX_YAML_BYTES:,} bytes, {MAX_YAML_NODES:,} values and "
+            f"{MAX_YAML_DEPTH} levels of nesting, so that any file loads in well under a second "
+            "(docs/format.md, Limits). Split the file or flatten the structure.",
+        ),
+        (
+            "duplicate-key",
+            "a key appears twice in one mapping",
+            "PyYAML silently keeps the last of two equal keys, so the first is lost without a word. Remove or rename one of them.",
+        ),
+        (
+            "yaml-tag",
+            "a value starts with `!`, which YAML reads as a tag",
+            "In YAML, a plain value starting with `!` is a tag, so `trigger: !contains(event, 'x')` is not the string you wrote. Quote the value: `trigger: \"!contains(event, 'x')\"`.",
+        ),
+        (
+            "schema",
+            "the file does not match the pack or config format",
+            "The key is unknown (often a typo: the hint says which key was meant), a required key is missing, or a value has the wrong type. See docs/format.md or `actions schema`.",
+        ),
+        (
+            "fql-syntax",
+            "a trigger or condition is not valid FQL",
+            "A trigger that does not compile never matches anything. The caret points at the offending token inside the YAML string; the hint says how to fix it (for example `=` instead of `==`). See docs/fql.md.",
+        ),
+        (
+            "unknown-directive",
+            "a mapping uses a directive that does not exist",
+            "Directives are @path, @template, @if, @case, @replace, @arrayPath, @merge, @transform, @flatten, @json, @excludeWhenNull, @literal, @coalesce, @lookup, @omit, @convert, @hash. The hint suggests the closest one.",
+        ),
+        (
+            "directive-option",
+            "a directive option is unknown, missing or has a bad value",
+            "Each directive declares its options; an unknown option is usually a typo, and a missing required option means the directive cannot run. See docs/mapping.md.",
+        ),
+        (
+            "directive-type",
+            "a directive's option has the wrong type",
+            'For example `@path: 5` (a path is text) or `@case: "lower"` (options are an object). See docs/mapping.md.',
+        ),
+        (
+            "mixed-directive",
+            "an object mixes a directive with other keys",
+            "An object with an @-key is a directive and may hold nothing else (but `_metadata`). Put raw keys and each directive in their own objects.",
+        ),
+        (
+            "limit",
+            "a value exceeds a safety limit",
+            "Mappings, templates and patterns are bounded so that no input can make the engine slow or unbounded. Simplify the value.",
+        ),
+        (
+            "unknown-action",
+            "a subscription names an action the destination does not have",
+            "A subscription must run one of the destination's actions; with an unknown action nothing can be sent. Use one of the actions the hint lists (often the name has a typo).",
+        ),
+        (
+            "unknown-field",
+            "a mapping gives a field the action does not have",
+            "The action has no field with this name, so its mapping would be silently ignored. Check the spelling against the action's fields, which the hint lists.",
+        ),
+        (
+            "unknown-setting",
+            "a setting the destination does not have",
+            "The destination does not have this setting, so its value would be ignored; usually it is a typo of a setting the hint lists. Fix the name or remove it.",
+        ),
+        (
+            "unknown-setting-reference",
+            "a mapping or request reads a setting the destination does not have",
+            "`$settings.NAME` in a mapping, a template or a request reads a setting; a name the destination does not declare (usually a typo, which the hint corrects) reads nothing, so every event would fail. Packs are refused when they load and configs when they are configured.",
+        ),
+        (
+            "missing-setting",
+            "a required setting has no value",
+            "The destination cannot build a valid request without this setting, so every event would fail. Give it a value.",
+        ),
+        (
+            "setting-type",
+            "a setting has the wrong type",
+            'Settings are typed in the pack (string, number, integer, boolean, object); a quoted `"true"` is text, not a boolean. Give a value of the declared type.',
+        ),
+        (
+            "setting-choice",
+            "a setting is not one of its allowed values",
+            "This setting only accepts the values the pack lists (its `choices`); any other value would make the destination misbehave. Use one of the listed values.",
+        ),
+        (
+            "duplicate-setting-value",
+            "two keys of a table setting share one value",
+            "Some tables must map each key to its own value: Adjust requires one Segment event name per event token, so two names mapped to one token is an error.",
+        ),
+    ]
+)
+"""Rules whose findings come from loading (YAML, schema, FQL, mappings, settings)."""
 
 
 def _triggers(doc: Document) -> Iterator[tuple[DataPath, str]]:

@@ -12,9 +12,12 @@ from typing import Any
 import attrs
 
 from actions.destinations.loading import load_destination_text
-from actions.engine.config import check_config, is_environment_form
+from actions.engine.config import is_environment_form
+from actions.engine.configfile import check_config
 from actions.errors import Diagnostic, InvalidInputError, Location
-from actions.lint.rules import RULES, Document
+from actions.language import BUILTIN, Language
+from actions.lint.catalog import BUILTIN_RULES
+from actions.lint.rules import Document, Rules
 from actions.plans import TrackingPlan, check_document
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -55,10 +58,17 @@ def _locate(diagnostics: Iterable[Diagnostic], source: SourceMap) -> list[Diagno
     ]
 
 
-def lint_file(path: Path, plan: TrackingPlan | None = None) -> list[Diagnostic]:
+def lint_file(
+    path: Path,
+    plan: TrackingPlan | None = None,
+    *,
+    rules: Rules = BUILTIN_RULES,
+    env: Language = BUILTIN,
+) -> list[Diagnostic]:
     """Every finding of one file. A schema error does not hide the other stages: the parts of
-    the file that are valid are still compiled (triggers, mappings, settings) and every rule
-    runs on whatever can be read. With a tracking ``plan``, the ``plan-*`` rules too."""
+    the file that are valid are still compiled (triggers, mappings, settings) with ``env``'s
+    directives and functions, and every one of ``rules`` runs on whatever can be read. With a
+    tracking ``plan``, the ``plan-*`` rules too."""
     file = str(path)
     loaded = load_yaml(path.read_bytes(), file)
     text = loaded.source.text
@@ -69,17 +79,17 @@ def lint_file(path: Path, plan: TrackingPlan | None = None) -> list[Diagnostic]:
     destination = None
     if kind == "destination":
         try:
-            destination = load_destination_text(text, file, path.resolve())
+            destination = load_destination_text(text, file, path.resolve(), env=env)
         except InvalidInputError as exc:
             found.extend(exc.diagnostics)
     else:
-        checked = check_config(loaded.value, loaded.source, path.parent)
+        checked = check_config(loaded.value, loaded.source, path.parent, env=env)
         # A setting read from an environment variable is read where the destination runs,
         # not where its config is linted.
         found.extend(d for d in checked.problems if d.rule != "setting-env")
         destination = checked.destination
     document = Document(file, kind, loaded.value, loaded.source, destination)
-    for rule in RULES.values():
+    for rule in rules.values():
         if rule.check is not None:
             found.extend(rule.check(document))
     if plan is not None:
@@ -162,13 +172,29 @@ class LintResult:
 
 
 def lint_paths(
-    paths: Sequence[str], ignore: Iterable[str] = (), plan: TrackingPlan | None = None
+    paths: Sequence[str],
+    ignore: Iterable[str] = (),
+    plan: TrackingPlan | None = None,
+    *,
+    rules: Rules = BUILTIN_RULES,
+    env: Language = BUILTIN,
 ) -> LintResult:
     skip = set(ignore)
     files = discover(paths)
-    findings = [d for file in files for d in lint_file(file, plan) if d.rule not in skip]
+    findings = [
+        d
+        for file in files
+        for d in lint_file(file, plan, rules=rules, env=env)
+        if d.rule not in skip
+    ]
     return LintResult(tuple(files), tuple(findings))
 
 
-def lint(paths: Sequence[str], ignore: Iterable[str] = ()) -> list[Diagnostic]:
-    return list(lint_paths(paths, ignore).findings)
+def lint(
+    paths: Sequence[str],
+    ignore: Iterable[str] = (),
+    *,
+    rules: Rules = BUILTIN_RULES,
+    env: Language = BUILTIN,
+) -> list[Diagnostic]:
+    return list(lint_paths(paths, ignore, rules=rules, env=env).findings)

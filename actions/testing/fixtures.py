@@ -11,7 +11,8 @@ import attrs
 import yaml
 
 from actions.destinations.loading import DefinitionError, load_destination, resolve
-from actions.engine.config import check_config
+from actions.engine.configfile import check_config
+from actions.engine.configure import configure
 from actions.engine.engine import ConfiguredDestination
 from actions.errors import Diagnostic
 from actions.testing.assertions import diff, failures
@@ -86,7 +87,7 @@ def load_fixture_file(path: Path, destination: str | None = None) -> FixtureFile
     settings = {**pack.sample_settings(), **(data.get("settings") or {})}
     subscriptions = data.get("subscriptions")
     filters = data.get("filters")
-    configured = pack.configure(settings, subscriptions, filters, source=loaded.source)
+    configured = configure(pack, settings, subscriptions, filters, source=loaded.source)
     own = subscriptions is not None or filters is not None
     return FixtureFile(path, data, configured, loaded.source if own else None)
 

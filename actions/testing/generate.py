@@ -25,7 +25,8 @@ import attrs
 
 from actions._resources import mappings_dir
 from actions.destinations.loading import DefinitionError, load_destination
-from actions.engine.config import check_config
+from actions.engine.configfile import check_config
+from actions.engine.configure import configure
 from actions.engine.engine import ConfiguredDestination
 from actions.fql import parse as parse_fql
 from actions.fql.ast import And, Expr, ListLiteral, Literal, Not, Or, walk
@@ -462,7 +463,7 @@ def generate_suite(target: str, output: str | Path) -> tuple[Path, list[Generate
         stem = path.stem
     else:
         destination = load_destination(target)
-        configured = destination.configure(destination.sample_settings())
+        configured = configure(destination, destination.sample_settings())
         shipped = destination.path is not None and destination.path.parent.parent == mappings_dir()
         where = (
             destination.slug

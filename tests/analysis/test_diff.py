@@ -12,7 +12,7 @@ import pytest
 
 from actions.analysis import Differ
 from actions.cli import main
-from actions.engine.config import load_config
+from actions.engine.configfile import load_config
 from actions.samples import load_sample_events
 
 CONFIGS = Path(__file__).parent / "configs"

@@ -16,7 +16,7 @@ from actions.analysis import Profiler
 from actions.analysis.html import render_html
 from actions.analysis.profile import MAX_NAMES, OTHER_NAMES
 from actions.cli import main
-from actions.engine.config import load_config
+from actions.engine.configfile import load_config
 from actions.samples import load_sample_events
 
 CONFIG = Path(__file__).parent / "configs" / "profile.yaml"

@@ -406,7 +406,7 @@ class _Unwritable:
 def test_an_outcome_that_cannot_be_written_is_a_failed_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "_configure", lambda *_: _Unwritable())
+    monkeypatch.setattr(cli, "_configure", lambda *_, **__: _Unwritable())
     events, out = tmp_path / "events.jsonl", tmp_path / "out.jsonl"
     makes = ["nan", "inf", "cycle", "raise", "1.5"]
     events.write_text("".join(json.dumps({"make": m}) + "\n" for m in makes))

@@ -33,7 +33,7 @@ def events(count: int) -> list[dict[str, Any]]:
 
 def requests(pack: str, count: int) -> list[Request]:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     built = []
     for event in events(count):
         for outcome in configured.process(event):

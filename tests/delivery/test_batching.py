@@ -27,7 +27,7 @@ FAST = RetryPolicy(max_attempts=3, max_elapsed=30.0, base=0.01, cap=0.05)
 
 def configured() -> ConfiguredDestination:
     destination = actions.load_destination(PACK)
-    return destination.configure(destination.sample_settings())
+    return actions.configure(destination, destination.sample_settings())
 
 
 def requests(count: int) -> list[Request]:
@@ -141,7 +141,7 @@ def test_a_whole_batch_failure_retries_every_item(partners: PartnerServer) -> No
 
 def test_requests_of_other_actions_are_not_batched(partners: PartnerServer) -> None:
     kochava = actions.load_destination("kochava")
-    target = kochava.configure(kochava.sample_settings())
+    target = actions.configure(kochava, kochava.sample_settings())
     reqs = [o for e in events(3) for o in target.process(e) if isinstance(o, Request)]
 
     async def main() -> list[DeliveryResult]:
@@ -235,7 +235,7 @@ def test_the_engines_batch_request_checks_what_it_is_given() -> None:
     with pytest.raises(actions.ActionsError, match="at least one"):
         target.batch_request([])
     kochava = actions.load_destination("kochava")
-    other = kochava.configure(kochava.sample_settings())
+    other = actions.configure(kochava, kochava.sample_settings())
     (single,) = [o for o in other.process(events(1)[0]) if isinstance(o, Request)]
     with pytest.raises(actions.ActionsError, match="does not batch"):
         other.batch_request([single])

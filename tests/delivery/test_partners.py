@@ -21,6 +21,7 @@ import pytest
 import yaml
 from partners import Fault, PartnerProcess, PartnerServer, request_key, strict_json
 
+import actions
 from actions import load_destination
 from actions.engine.outcomes import Request
 
@@ -279,7 +280,7 @@ def test_the_packs_requests_for_their_fixtures_are_accepted(
     folder = ROOT / "mappings" / slug
     settings = yaml.safe_load((folder / "settings.sample.yaml").read_text(encoding="utf-8"))
     cases = yaml.safe_load((folder / "fixtures" / "events.yaml").read_text(encoding="utf-8"))
-    configured = load_destination(slug).configure(settings)
+    configured = actions.configure(load_destination(slug), settings)
     requests = [
         outcome
         for result in configured.stream([case["event"] for case in cases["cases"]])

@@ -12,7 +12,9 @@ from actions.engine.outcomes import Request
 
 def with_token(token: str) -> Request:
     destination = actions.load_destination("adjust")
-    configured = destination.configure({**destination.sample_settings(), "s2s_token": token})
+    configured = actions.configure(
+        destination, {**destination.sample_settings(), "s2s_token": token}
+    )
     (request,) = [o for o in configured.process(events(1)[0]) if isinstance(o, Request)]
     return request
 

@@ -254,7 +254,9 @@ def test_the_ledger_skips_what_an_earlier_run_had_answered(tmp_path: Path) -> No
 
 def adjust_with_token(token: str) -> Request:
     destination = actions.load_destination("adjust")
-    configured = destination.configure({**destination.sample_settings(), "s2s_token": token})
+    configured = actions.configure(
+        destination, {**destination.sample_settings(), "s2s_token": token}
+    )
     (event,) = events(1)
     (request,) = [o for o in configured.process(event) if isinstance(o, Request)]
     return request

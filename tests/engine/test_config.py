@@ -10,7 +10,8 @@ import pytest
 
 import actions
 from actions.destinations.loading import load_destination_text
-from actions.engine.config import load_config, load_settings
+from actions.engine.config import load_settings
+from actions.engine.configfile import load_config
 from actions.errors import InvalidInputError
 
 HERE = Path(__file__).parent
@@ -86,7 +87,7 @@ def test_an_unknown_setting_reference_in_a_subscription_is_refused(tmp_path: Pat
         "mapping": {"name": {"@template": "{{$settings.regoin}}-{{$settings.region}}"}},
     }
     with pytest.raises(actions.DefinitionError) as caught:
-        destination.configure({"api_key": "k"}, [subscription])
+        actions.configure(destination, {"api_key": "k"}, [subscription])
     [problem] = caught.value.diagnostics
     assert problem.rule == "unknown-setting-reference"
     assert problem.data_path == "$.subscriptions[0].mapping.name['@template']"
@@ -107,7 +108,7 @@ def test_an_unknown_setting_reference_in_a_subscription_is_refused(tmp_path: Pat
 def test_a_number_for_a_text_setting_is_an_error_that_keeps_secrets() -> None:
     destination = actions.load_destination(DEMO)
     with pytest.raises(actions.DefinitionError) as caught:
-        destination.configure({"api_key": 982451653, "region": 7})
+        actions.configure(destination, {"api_key": 982451653, "region": 7})
     messages = {d.data_path: (d.rule, d.message, d.hint) for d in caught.value.diagnostics}
     rule, message, hint = messages["$.settings.api_key"]
     assert rule == "setting-type"
@@ -199,7 +200,7 @@ def test_a_setting_too_deep_or_too_large_to_quote_is_a_type_error() -> None:
     destination = actions.load_destination(DEMO)
     for value, shown in ((deep, "the value is a list"), (10**5000, "a very large integer")):
         with pytest.raises(actions.DefinitionError) as caught:
-            destination.configure({"api_key": "k", "region": value})
+            actions.configure(destination, {"api_key": "k", "region": value})
         [message] = [d.message for d in caught.value.diagnostics]
         assert shown in message
         assert len(message) < 200

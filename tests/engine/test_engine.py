@@ -21,7 +21,7 @@ SETTINGS = {"api_key": "sekret-123", "tokens": {"Order Completed": "tok-oc"}}
 
 @pytest.fixture(scope="module")
 def demo() -> actions.ConfiguredDestination:
-    return actions.load_destination(DEMO).configure(SETTINGS)
+    return actions.configure(actions.load_destination(DEMO), SETTINGS)
 
 
 def _stream() -> list[Any]:
@@ -45,7 +45,7 @@ def _stream() -> list[Any]:
 
 
 def test_counts_always_add_up(demo: actions.ConfiguredDestination) -> None:
-    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
     events = _stream()
     for seen, result in enumerate(configured.stream(events), start=1):
         counts = configured.counts
@@ -67,7 +67,7 @@ def test_counts_match_the_outcomes_event_by_event() -> None:
         {"name": "orders", "action": "track", "trigger": "event = 'Order Completed'"},
         {"name": "identifies", "action": "identify", "trigger": "type = 'identify'"},
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     status_totals = dict.fromkeys(["delivered", "filtered", "skipped", "failed"], 0)
     per: dict[str, dict[str, int]] = {}
     requests = 0
@@ -114,7 +114,7 @@ spec_like = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(json_values | spec_like)
 def test_random_events_never_raise(event: Any) -> None:
-    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
     outcomes = configured.process(event)
     assert outcomes
     for outcome in outcomes:
@@ -127,7 +127,7 @@ def test_random_events_never_raise(event: Any) -> None:
 
 def test_an_unhashable_event_name_is_dispatched_without_the_index() -> None:
     # Not a track, so its "event" is not checked by the envelope: a list reaches dispatch.
-    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
     event = {"type": "identify", "userId": "u", "event": ["x"], "traits": {"email": "a@b.c"}}
     want = [o.to_dict() for o in configured.process({**event, "event": "x"})]
     for _ in range(2):  # uncached, then with the type's cache filled
@@ -143,7 +143,7 @@ def test_pickle_round_trip_behaves_the_same(demo: actions.ConfiguredDestination)
 
 
 def test_pickle_keeps_the_spec_check() -> None:
-    strict = actions.load_destination(DEMO).configure(SETTINGS, spec_check="full")
+    strict = actions.configure(actions.load_destination(DEMO), SETTINGS, spec_check="full")
     clone = pickle.loads(pickle.dumps(strict))
     assert clone.spec_check == "full"
     event = {"type": "page", "userId": "u1", "context": {"screen": {"density": "high"}}}
@@ -153,8 +153,8 @@ def test_pickle_keeps_the_spec_check() -> None:
 
 def test_spec_check_read_and_full_agree_on_spec_valid_events() -> None:
     destination = actions.load_destination(DEMO)
-    read = destination.configure(SETTINGS)
-    full = destination.configure(SETTINGS, spec_check="full")
+    read = actions.configure(destination, SETTINGS)
+    full = actions.configure(destination, SETTINGS, spec_check="full")
     for event in load_sample_events():
         assert [o.to_dict() for o in read.process(event)] == [
             o.to_dict() for o in full.process(event)
@@ -168,7 +168,7 @@ def test_a_dynamic_path_counts_as_reading_the_whole_event() -> None:
         "action": "track",
         "mapping": {"text": {"@path": {"@template": "properties.{{properties.field}}"}}},
     }
-    configured = destination.configure(SETTINGS, [subscription])
+    configured = actions.configure(destination, SETTINGS, [subscription])
     event = {
         "type": "track",
         "event": "Order Completed",
@@ -183,14 +183,14 @@ def test_a_dynamic_path_counts_as_reading_the_whole_event() -> None:
 
 def test_spec_check_must_be_read_or_full() -> None:
     with pytest.raises(actions.ActionsError, match="spec_check must be one of read, full"):
-        actions.load_destination(DEMO).configure(SETTINGS, spec_check="some")  # type: ignore[arg-type]
+        actions.configure(actions.load_destination(DEMO), SETTINGS, spec_check="some")  # type: ignore[arg-type]
 
 
 def test_threads_share_one_destination() -> None:
-    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
     events = load_sample_events()
     expected = [[o.to_dict() for o in configured.process(e)] for e in events]
-    configured = actions.load_destination(DEMO).configure(SETTINGS)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
     errors: list[str] = []
 
     def work() -> None:
@@ -217,7 +217,7 @@ def test_several_subscriptions_give_requests_in_configuration_order() -> None:
         {"name": "off", "action": "track", "trigger": "type = 'track'", "enabled": False},
         {"name": "never", "action": "identify", "trigger": "type = 'identify'"},
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     event = {
         "type": "track",
         "event": "Order Completed",
@@ -243,7 +243,7 @@ def test_dispatch_index_gives_the_same_outcomes_as_checking_every_trigger() -> N
         {"name": "any", "action": "track", "trigger": "properties.revenue > 10"},
         {"name": "typed", "action": "identify", "trigger": "type in ['identify', 'group']"},
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     for event in load_sample_events():
         got = [getattr(o, "subscription", None) for o in configured.process(event)]
         want = [
@@ -295,7 +295,7 @@ def test_dispatch_matches_every_trigger_evaluated_in_turn(
         {"name": f"s{i}", "action": "track", "trigger": trigger}
         for i, trigger in enumerate(triggers)
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     for event in events:
         if event["type"] == "track" and "event" not in event:
             event = {**event, "event": "C"}
@@ -315,7 +315,8 @@ def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
     assert "sekret-123" not in repr(demo)
     assert demo.settings_view["api_key"] == "***"
     # A mapping that reads a secret into a field that then fails: the message quotes the value.
-    leaky = actions.load_destination(DEMO).configure(
+    leaky = actions.configure(
+        actions.load_destination(DEMO),
         SETTINGS,
         [
             {
@@ -331,14 +332,18 @@ def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
     assert "sekret-123" not in repr(failed) + str(failed.to_dict())
     assert "'***'" in failed.to_dict()["problems"][0]["message"]
     with pytest.raises(actions.DefinitionError) as caught:
-        actions.load_destination(DEMO).configure({"api_key": {"token": "sekret-in-a-dict"}})
+        actions.configure(
+            actions.load_destination(DEMO), {"api_key": {"token": "sekret-in-a-dict"}}
+        )
     assert "sekret-in-a-dict" not in str(caught.value)
 
 
 def test_settings_are_validated() -> None:
     destination = actions.load_destination(DEMO)
     with pytest.raises(actions.DefinitionError) as caught:
-        destination.configure({"region": "mars", "tokens": {"A": "t", "B": "t"}, "surprise": 1})
+        actions.configure(
+            destination, {"region": "mars", "tokens": {"A": "t", "B": "t"}, "surprise": 1}
+        )
     rules = sorted(d.rule for d in caught.value.diagnostics)
     assert rules == [
         "duplicate-setting-value",
@@ -351,7 +356,8 @@ def test_settings_are_validated() -> None:
 def test_configuration_problems_are_collected() -> None:
     destination = actions.load_destination(DEMO)
     with pytest.raises(actions.DefinitionError) as caught:
-        destination.configure(
+        actions.configure(
+            destination,
             SETTINGS,
             [
                 {"action": "trak", "trigger": "type = 'track'"},
@@ -487,7 +493,7 @@ def test_every_accepted_payload_matches_the_actions_json_schema(pack: str) -> No
 
     destination = actions.load_destination(pack)
     settings = SETTINGS if pack == str(DEMO) else destination.sample_settings()
-    configured = destination.configure(settings)
+    configured = actions.configure(destination, settings)
     validators = {
         key: jsonschema.Draft7Validator(
             action.json_schema(), format_checker=jsonschema.FormatChecker()
@@ -667,7 +673,7 @@ def test_a_url_rendered_once_per_configuration_equals_one_rendered_per_request(u
 
 def test_settings_are_taken_as_they_are_when_configured() -> None:
     settings = {"api_key": "k", "tokens": {"Order Completed": "tok-oc"}}
-    configured = actions.load_destination(DEMO).configure(settings)
+    configured = actions.configure(actions.load_destination(DEMO), settings)
     settings["tokens"]["Order Completed"] = "changed"
     event = {
         "type": "track",

@@ -15,8 +15,8 @@ import actions
 HERE = Path(__file__).parent
 GOLDEN = yaml.safe_load((HERE / "golden.yaml").read_text(encoding="utf-8"))
 DESTINATION = actions.load_destination(HERE / GOLDEN["destination"])
-CONFIGURED = DESTINATION.configure(GOLDEN["settings"])
-FULL = DESTINATION.configure(GOLDEN["settings"], spec_check="full")
+CONFIGURED = actions.configure(DESTINATION, GOLDEN["settings"])
+FULL = actions.configure(DESTINATION, GOLDEN["settings"], spec_check="full")
 
 
 @pytest.mark.parametrize("case", GOLDEN["cases"], ids=[c["name"] for c in GOLDEN["cases"]])

@@ -61,7 +61,9 @@ def test_a_hostile_event_is_an_outcome_not_an_exception(
     pack: str, spec_check: SpecCheck, make: Callable[[], Any], message: str | None
 ) -> None:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings(), spec_check=spec_check)
+    configured = actions.configure(
+        destination, destination.sample_settings(), spec_check=spec_check
+    )
     outcomes = configured.process(make())
     assert outcomes
     for outcome in outcomes:
@@ -78,7 +80,7 @@ def test_a_hostile_event_is_an_outcome_not_an_exception(
 
 def test_the_clear_messages() -> None:
     destination = actions.load_destination("adjust")
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     deep = configured.process(_deep(DEEP))
     assert (
         deep[0]
@@ -99,7 +101,7 @@ def test_a_defect_is_reported_by_kind_and_place_never_by_its_text() -> None:
     """An exception's text may quote the event or a secret setting: a defect's problem names
     the exception's type and where it was raised, and nothing of its message."""
     destination = actions.load_destination("adjust")
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     event = _event(properties={"revenue": 5, "currency": "USD", "note": "private-note-77"})
 
     def defect(event: Any) -> Any:

@@ -31,7 +31,9 @@ def _event(user: str, index: int = 0, **extra: Any) -> dict[str, Any]:
 
 
 def _configure(filters: list[dict[str, Any]]) -> actions.ConfiguredDestination:
-    return actions.load_destination(DEMO).configure({"api_key": "k"}, SUBSCRIPTIONS, filters)
+    return actions.configure(
+        actions.load_destination(DEMO), {"api_key": "k"}, SUBSCRIPTIONS, filters
+    )
 
 
 def test_the_share_kept_is_close_to_the_percentage() -> None:

@@ -71,7 +71,7 @@ EVENT: dict[str, Any] = {
 
 
 def configure(token: str) -> actions.ConfiguredDestination:
-    return load_destination_text(PACK).configure({"token": token})
+    return actions.configure(load_destination_text(PACK), {"token": token})
 
 
 def encodings(secret: str) -> set[str]:
@@ -159,7 +159,7 @@ def test_a_short_secret_in_a_failure_mangles_nothing() -> None:
 
 def test_no_secret_set_shows_the_request_as_it_is() -> None:
     destination = load_destination_text(PACK.replace("required: true, secret: true", ""))
-    configured = destination.configure({"token": "tok"})
+    configured = actions.configure(destination, {"token": "tok"})
     [request] = configured.process(EVENT)
     assert request.shown is request
     assert request.to_dict() == request.to_dict(reveal_secrets=True)
@@ -169,7 +169,8 @@ def test_batch_requests_are_shown_from_shown_payloads(tmp_path: Any) -> None:
     from pathlib import Path
 
     demo = Path(__file__).parent / "packs" / "demo"
-    configured = actions.load_destination(demo).configure(
+    configured = actions.configure(
+        actions.load_destination(demo),
         {"api_key": "k"},
         [
             {
@@ -201,7 +202,7 @@ def test_a_placeholder_that_is_not_valid_where_it_goes_is_shown_as_stars() -> No
         'note: {type: number, default: {"@convert": {to: number, '
         'value: {"@path": "$settings.token"}}}}',
     )
-    configured = load_destination_text(pack).configure({"token": "42"})
+    configured = actions.configure(load_destination_text(pack), {"token": "42"})
     [request] = configured.process(EVENT)
     assert request.to_dict(reveal_secrets=True, payload=True)["payload"]["note"] == 42
     shown = request.to_dict(payload=True)

@@ -70,7 +70,7 @@ def configure(pack: str, secret: str, subscriptions: Any = None) -> actions.Conf
     values = {**destination.sample_settings(), **dict.fromkeys(marked, secret)}
     if pack == "adjust":
         values["event_tokens"] = {"Order Completed": "oc1", "Signed Up": "su1"}
-    return destination.configure(values, subscriptions)
+    return actions.configure(destination, values, subscriptions)
 
 
 def forms(secret: str) -> set[str]:

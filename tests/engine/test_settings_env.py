@@ -36,7 +36,7 @@ def authorization(configured: actions.ConfiguredDestination) -> str:
 
 def test_a_setting_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACTIONS_TEST_S2S", TOKEN)
-    configured = actions.load_destination("adjust").configure(SETTINGS)
+    configured = actions.configure(actions.load_destination("adjust"), SETTINGS)
     assert authorization(configured) == f"Bearer {TOKEN}"
     [request] = configured.process(EVENT)
     assert TOKEN not in repr(request) + str(request.to_dict())
@@ -53,7 +53,7 @@ def test_an_unset_variable_is_a_located_error(
 ) -> None:
     monkeypatch.delenv("ACTIONS_TEST_S2S", raising=False)
     with pytest.raises(actions.DefinitionError) as caught:
-        actions.load_destination("adjust").configure(SETTINGS)
+        actions.configure(actions.load_destination("adjust"), SETTINGS)
     [problem] = caught.value.diagnostics
     assert problem.rule == "setting-env"
     assert problem.path == ("settings", "s2s_token", "env")
@@ -87,7 +87,7 @@ def test_values_take_the_setting_type(
 ) -> None:
     monkeypatch.setenv("ACTIONS_TEST_VALUE", text)
     destination = _one_setting(kind)
-    configured = destination.configure({"value": {"env": "ACTIONS_TEST_VALUE"}})
+    configured = actions.configure(destination, {"value": {"env": "ACTIONS_TEST_VALUE"}})
     assert configured._settings["value"] == value
 
 
@@ -99,7 +99,7 @@ def test_a_value_of_the_wrong_type_is_not_shown(
 ) -> None:
     monkeypatch.setenv("ACTIONS_TEST_VALUE", text)
     with pytest.raises(actions.DefinitionError) as caught:
-        _one_setting(kind).configure({"value": {"env": "ACTIONS_TEST_VALUE"}})
+        actions.configure(_one_setting(kind), {"value": {"env": "ACTIONS_TEST_VALUE"}})
     [problem] = caught.value.diagnostics
     assert problem.rule == "setting-env"
     assert "ACTIONS_TEST_VALUE" in problem.message
@@ -107,8 +107,8 @@ def test_a_value_of_the_wrong_type_is_not_shown(
 
 
 def test_object_settings_take_env_as_a_key() -> None:
-    configured = actions.load_destination("adjust").configure(
-        {"app_token": "a", "event_tokens": {"env": "TOKEN"}}
+    configured = actions.configure(
+        actions.load_destination("adjust"), {"app_token": "a", "event_tokens": {"env": "TOKEN"}}
     )
     assert configured._settings["event_tokens"] == {"env": "TOKEN"}
 

@@ -23,7 +23,7 @@ BAD: list[Any] = [None, 7, "text", {"type": "nope"}, {"type": "track", "userId":
 
 def _expected(pack: str, events: list[Any]) -> tuple[list[str], int, dict[str, int]]:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     requests: list[str] = []
     failed = 0
     for event in events:

@@ -223,7 +223,7 @@ def test_the_dofn_ships_plain_data_and_makes_its_sender_in_setup(
 
 def test_requests_with_secrets_pickle_with_their_shown_form() -> None:
     destination = actions.load_destination("adjust")
-    configured = destination.configure(SETTINGS)
+    configured = actions.configure(destination, SETTINGS)
     event = _events(1)[0]
     (request,) = [o for o in configured.process(event) if isinstance(o, actions.Request)]
     clone = pickle.loads(cloudpickle.dumps(request))

@@ -32,7 +32,7 @@ def test_every_shipped_pack_is_covered() -> None:
 @pytest.mark.parametrize("dumps", [pickle.dumps, cloudpickle.dumps], ids=["pickle", "cloudpickle"])
 def test_configured_pack_round_trips(pack: str, dumps: Callable[[Any], bytes]) -> None:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     before = _outcomes(configured)
     clone = pickle.loads(dumps(configured))
     assert _outcomes(clone) == before

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from actions.errors import Severity
-from actions.lint import REPORTERS, RULES, lint_file
+from actions.lint import BUILTIN_RULES as RULES
+from actions.lint import REPORTERS, lint_file
 from actions.plans import TrackingPlan, load_plan
 
 HERE = Path(__file__).parent

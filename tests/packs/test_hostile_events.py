@@ -136,7 +136,7 @@ def configured() -> dict[str, actions.ConfiguredDestination]:
     out = {}
     for slug in PACKS:
         destination = actions.load_destination(slug)
-        out[slug] = destination.configure(destination.sample_settings())
+        out[slug] = actions.configure(destination, destination.sample_settings())
     return out
 
 

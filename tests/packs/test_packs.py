@@ -43,7 +43,7 @@ def _fixtures() -> list[Any]:
 @pytest.mark.parametrize(("pack", "settings", "case"), _fixtures())
 def test_golden_fixture(pack: str, settings: dict[str, Any], case: dict[str, Any]) -> None:
     destination = actions.load_destination(pack)
-    configured = destination.configure({**destination.sample_settings(), **settings})
+    configured = actions.configure(destination, {**destination.sample_settings(), **settings})
     got = [o.to_dict() for o in configured.process(case["event"])]
     if got != case["expected"]:
         want_text = json.dumps(
@@ -80,7 +80,7 @@ def test_published_schema_files_are_current() -> None:
 @pytest.mark.parametrize("pack", PACKS)
 def test_every_preset_fires_on_the_sample_stream(pack: str) -> None:
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     fired = {
         outcome.subscription
         for event in load_sample_events()
@@ -93,8 +93,9 @@ def test_every_preset_fires_on_the_sample_stream(pack: str) -> None:
 def test_adjust_rejects_two_names_for_one_token() -> None:
     adjust = actions.load_destination("adjust")
     with pytest.raises(actions.DefinitionError) as caught:
-        adjust.configure(
-            {"app_token": "a", "event_tokens": {"Order Completed": "abc", "Purchase": "abc"}}
+        actions.configure(
+            adjust,
+            {"app_token": "a", "event_tokens": {"Order Completed": "abc", "Purchase": "abc"}},
         )
     [problem] = caught.value.diagnostics
     assert problem.rule == "duplicate-setting-value"
@@ -179,7 +180,7 @@ def test_configured_packs_pickle(pack: str) -> None:
     import pickle
 
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     clone = pickle.loads(pickle.dumps(configured))
     for event in load_sample_events():
         assert [o.to_dict() for o in clone.process(event)] == [
@@ -262,8 +263,8 @@ def test_kochava_standard_names_table_is_the_packs() -> None:
     documented = dict(re.findall(r"^\| ([A-Z][^|]*?) \| `([^`]+)` \|$", section, re.MULTILINE))
     assert documented == pack["x-standard-names"]
     kochava = actions.load_destination("kochava")
-    on = kochava.configure({**kochava.sample_settings(), "standard_event_names": True})
-    off = kochava.configure(kochava.sample_settings())
+    on = actions.configure(kochava, {**kochava.sample_settings(), "standard_event_names": True})
+    off = actions.configure(kochava, kochava.sample_settings())
     event = next(e for e in load_sample_events() if e.get("event") == "Order Completed")
     names = [
         json.loads(str(o.to_dict()["body"]))["data"]["event_name"]

@@ -49,7 +49,7 @@ def event(**changes: Any) -> dict[str, Any]:
 
 
 def configure(**options: Any) -> Any:
-    return actions.load_destination(PACK).configure(SETTINGS, **options)
+    return actions.configure(actions.load_destination(PACK), SETTINGS, **options)
 
 
 def hmac_hex(key: str, text: str) -> str:
@@ -80,7 +80,7 @@ def test_hmac_key_from_a_secret_setting_is_never_shown() -> None:
 
 
 def test_a_missing_key_fails_the_field_without_showing_anything() -> None:
-    configured = actions.load_destination(PACK).configure({"api_key": "k-123"})
+    configured = actions.configure(actions.load_destination(PACK), {"api_key": "k-123"})
     (outcome,) = configured.process(event())
     assert outcome.kind == "failed"
     assert "the key gives no text" in json.dumps(outcome.to_dict())

@@ -92,7 +92,7 @@ def test_generated_suite_of_each_pack_passes_and_covers_90_percent(
     _, _, generated = generate_suite(pack, tmp_path / "again")
     assert not set(generated.not_reachable()) & generated.hit
     destination = actions.load_destination(pack)
-    configured = destination.configure(destination.sample_settings())
+    configured = actions.configure(destination, destination.sample_settings())
     recorder = generated.recorder(configured)
     for event in load_sample_events():
         recorder.observe(event, configured.process(event))
@@ -112,7 +112,7 @@ def test_generated_suite_of_a_config_matches_and_just_misses_each_trigger(
     out, cases, coverage = generate_suite(str(config), tmp_path / "generated")
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert data["config"] == "../config.yaml"
-    configured = actions.engine.config.load_config(config)
+    configured = actions.engine.configfile.load_config(config)
     for name in ("Big orders", "New app screens", "Identify"):
         sent = [c for c in cases if any(o.get("subscription") == name for o in c.expected)]
         missed = [c for c in cases if c.name.startswith(f"{name}: just misses")]
