@@ -240,7 +240,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not args.output:
             print("actions test --generate: give --output DIR", file=sys.stderr)
             return EXIT_USAGE
-        path, cases, coverage = generate_suite(args.generate, args.output)
+        path, cases, coverage = generate_suite(args.generate, args.output, env=args.env)
         print(f"wrote {path}: {len(cases)} cases, coverage {coverage.percent}%")
         return EXIT_OK
     if not args.paths:
@@ -253,6 +253,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         update=args.update,
         coverage=args.coverage or args.min_coverage is not None,
         coverage_json=args.coverage_json,
+        env=args.env,
     )
     if run.failed:
         return EXIT_FINDINGS

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from actions._declarations import reduce_declaration
 from actions.destinations.fields import Invalid, compile_field
 from actions.destinations.model import Destination
 from actions.errors import ActionsError, DataPath, Diagnostic, Severity
@@ -48,6 +49,12 @@ class Rule:
     summary: str
     explanation: str
     check: Check | None = None  # None: the rule's findings come from loading
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        fields = (self.id, self.severity, self.summary, self.explanation, self.check)
+        if self.check is None:
+            return (Rule, fields)
+        return reduce_declaration(self, self.check, fields)
 
 
 Rules = Mapping[str, Rule]

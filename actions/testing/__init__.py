@@ -14,6 +14,7 @@ from typing import TextIO
 
 import attrs
 
+from actions.language import Language
 from actions.testing.coverage import Coverage
 from actions.testing.fixtures import fixture_files, load_fixture_file, run_file, update_file
 
@@ -35,18 +36,20 @@ def run_tests(
     update: bool = False,
     coverage: bool = False,
     coverage_json: str | None = None,
+    env: Language | None = None,
 ) -> TestRun:
     """Run (or with ``update``, rewrite the expected outcomes of) the fixture files under
-    ``paths``, printing failures with their diffs and a summary to ``out``."""
+    ``paths``, printing failures with their diffs and a summary to ``out``. Packs and configs
+    are loaded in ``env`` (the built-in language when None)."""
     recorded = Coverage() if coverage or coverage_json else None
     passed = failed = 0
     for file in fixture_files(paths):
-        fixture = load_fixture_file(file, destination)
+        fixture = load_fixture_file(file, destination, env=env)
         if update:
             changed = update_file(fixture)
             if changed:
                 print(changed, file=out)
-            fixture = load_fixture_file(file, destination)
+            fixture = load_fixture_file(file, destination, env=env)
         for result, _ in run_file(fixture, recorded):
             if result.passed:
                 passed += 1

@@ -29,7 +29,8 @@ from actions.fql.ast import And, Compare, Expr, Literal, Not, Or, walk
 from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
-from actions.mapping import BUILTIN_DIRECTIVES, MISSING, Kind, is_directive
+from actions.language import BUILTIN, Language
+from actions.mapping import MISSING, CompiledMapping, Kind, is_directive
 from actions.mapping import compile as compile_mapping
 from actions.mapping.values import to_text
 from actions.yamlsource import SourceMap, load_yaml
@@ -323,7 +324,12 @@ class _Recorder:
                     )
                 )
                 walker = _Walker(
-                    f"{label} {field}", field_source, fallback, compiled.trigger.ast, self.settings
+                    f"{label} {field}",
+                    field_source,
+                    fallback,
+                    compiled.trigger.ast,
+                    self.settings,
+                    configured.env,
                 )
                 walker.register(node, field_path)
                 for item in walker.items:
@@ -423,8 +429,10 @@ class _Walker:
         fallback: str,
         trigger: Expr | None = None,
         settings: Mapping[str, Any] | None = None,
+        env: Language = BUILTIN,
     ) -> None:
         self.label = label
+        self.env = env
         self.source = source
         self.fallback = fallback
         self.trigger = trigger
@@ -448,6 +456,9 @@ class _Walker:
         self._by_node[(path, key)] = item
         (self.unreachable if self._blocked else self.items).append(item)
         self.nodes[item] = (node, key, extra)
+
+    def _compile(self, node: Any) -> CompiledMapping:
+        return compile_mapping(node, directives=self.env.directives, functions=self.env.functions)
 
     def register(self, node: Any, path: DataPath, known: tuple[Expr, ...] = ()) -> None:
         """Register the branches of ``node`` (at ``path``); ``known``: conditions that hold
@@ -506,7 +517,7 @@ class _Walker:
             self._add(where, "default", "@lookup not in the table (default)", node)
         else:
             self._add(where, "reached", f"{name} reached", node)
-        for option_path, value in _options(name, argument, where):
+        for option_path, value in _options(self.env, name, argument, where):
             self.register(value, option_path, known)
 
     def _reachable(
@@ -534,7 +545,7 @@ class _Walker:
             if isinstance(operand, dict) and isinstance(operand.get("@path"), str):
                 text = operand["@path"]
                 if text.startswith("$settings.") or text == "$settings":
-                    value = compile_mapping(operand).apply({}, self.settings)
+                    value = self._compile(operand).apply({}, self.settings)
                     present = value is not MISSING and value is not None
                     if key == "blank":
                         present = present and value != ""
@@ -572,7 +583,7 @@ class _Walker:
             return False
         if not node["@path"].startswith("$settings."):
             return False
-        value = compile_mapping(node).apply({}, self.settings)
+        value = self._compile(node).apply({}, self.settings)
         return value is MISSING or value is None
 
     # -- observation -----------------------------------------------------------------------------
@@ -584,7 +595,7 @@ class _Walker:
         key = (id(node if owner is None else owner), owner is None)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = (compile_mapping(node), node if owner is None else owner)
+            found = self._compiled[key] = (self._compile(node), node if owner is None else owner)
         return found[0].apply(root, settings)
 
     def observe(
@@ -673,7 +684,7 @@ class _Walker:
                 for item in items[:MAX_ITEMS_WALKED]:
                     self._observe(argument[1], (*where, 1), item, settings, mark, depth + 1)
             return
-        for option_path, value in _options(name, argument, where):
+        for option_path, value in _options(self.env, name, argument, where):
             self._observe(value, option_path, root, settings, mark, depth + 1)
 
     def _hit(self, path: DataPath, mark: Any) -> Any:
@@ -685,10 +696,12 @@ class _Walker:
         return record
 
 
-def _options(name: str, argument: Any, where: DataPath) -> list[tuple[DataPath, Any]]:
+def _options(
+    env: Language, name: str, argument: Any, where: DataPath
+) -> list[tuple[DataPath, Any]]:
     """The nested mappings of a directive evaluated on the same data as the directive (relative
     ones, such as ``@transform``'s ``mapping``, are not walked), with their paths."""
-    spec = BUILTIN_DIRECTIVES.get(name)
+    spec = env.directives.get(name)
     if spec is None:
         return []
     walked = (Kind.MAPPING, Kind.OBJECT_MAPPING, Kind.STRING_OR_DIRECTIVE)

@@ -15,6 +15,7 @@ from actions.engine.configfile import check_config
 from actions.engine.configure import configure
 from actions.engine.engine import ConfiguredDestination
 from actions.errors import Diagnostic
+from actions.language import Language
 from actions.testing.assertions import diff, failures
 from actions.testing.coverage import Coverage
 from actions.yamlsource import SourceMap, load_yaml
@@ -63,8 +64,11 @@ def _relative(file: Path, target: str) -> str | Path:
     return candidate if candidate.exists() else target
 
 
-def load_fixture_file(path: Path, destination: str | None = None) -> FixtureFile:
-    """Load ``path`` and configure what it tests. ``destination`` overrides its pack."""
+def load_fixture_file(
+    path: Path, destination: str | None = None, *, env: Language | None = None
+) -> FixtureFile:
+    """Load ``path`` and configure what it tests, in ``env``. ``destination`` overrides its
+    pack."""
     loaded = load_yaml(path.read_bytes(), str(path))
     loaded.raise_for_errors(f"fixture {path}")
     data = loaded.value
@@ -78,12 +82,14 @@ def load_fixture_file(path: Path, destination: str | None = None) -> FixtureFile
         file = Path(_relative(path, config))
         config_loaded = load_yaml(file.read_bytes(), str(file))
         config_loaded.raise_for_errors(f"config {file}")
-        checked = check_config(config_loaded.value, config_loaded.source, file.parent)
+        checked = check_config(config_loaded.value, config_loaded.source, file.parent, env=env)
         if checked.problems or checked.configured is None:
             raise DefinitionError(f"config {file}", list(checked.problems))
         return FixtureFile(path, data, checked.configured, config_loaded.source)
     target = destination or data.get("destination") or path.parent.parent
-    pack = load_destination(target if isinstance(target, Path) else _relative(path, str(target)))
+    pack = load_destination(
+        target if isinstance(target, Path) else _relative(path, str(target)), env=env
+    )
     settings = {**pack.sample_settings(), **(data.get("settings") or {})}
     subscriptions = data.get("subscriptions")
     filters = data.get("filters")

@@ -34,6 +34,7 @@ from actions.fql.ast import Path as FQLPath
 from actions.fql.compile import compile_node
 from actions.fql.format import format_fql
 from actions.fql.glob import _bracket as bracket
+from actions.language import Language
 from actions.samples import load_sample_events
 from actions.testing.coverage import Coverage, Item, _Recorder
 from actions.testing.fixtures import write_fixture
@@ -443,9 +444,12 @@ def generate(
     return cases, generator.coverage
 
 
-def generate_suite(target: str, output: str | Path) -> tuple[Path, list[GeneratedCase], Coverage]:
+def generate_suite(
+    target: str, output: str | Path, *, env: Language | None = None
+) -> tuple[Path, list[GeneratedCase], Coverage]:
     """Write the generated fixture file for ``target`` (a config file, or a pack: slug, folder
-    or destination.yaml, with its sample settings and presets) into folder ``output``."""
+    or destination.yaml, with its sample settings and presets, loaded in ``env``) into folder
+    ``output``."""
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     path = Path(target)
@@ -455,14 +459,14 @@ def generate_suite(target: str, output: str | Path) -> tuple[Path, list[Generate
     if path.is_file() and path.name != "destination.yaml" and _is_config(path):
         loaded = load_yaml(path.read_bytes(), str(path))
         loaded.raise_for_errors(f"config {path}")
-        checked = check_config(loaded.value, loaded.source, path.parent)
+        checked = check_config(loaded.value, loaded.source, path.parent, env=env)
         if checked.problems or checked.configured is None:
             raise DefinitionError(f"config {path}", list(checked.problems))
         configured, source = checked.configured, loaded.source
         data: dict[str, Any] = {"config": os.path.relpath(path.resolve(), folder.resolve())}
         stem = path.stem
     else:
-        destination = load_destination(target)
+        destination = load_destination(target, env=env)
         configured = configure(destination, destination.sample_settings())
         shipped = destination.path is not None and destination.path.parent.parent == mappings_dir()
         where = (
