@@ -28,5 +28,12 @@ def mappings_dir() -> Path:
     return resource_dir("mappings")
 
 
+def pack_slugs(folder: Path | None = None) -> tuple[str, ...]:
+    """The packs in ``folder`` (default: the shipped ``mappings``), sorted: the name of each
+    subfolder that holds a ``destination.yaml``. A pack dropped into the folder is found."""
+    root = mappings_dir() if folder is None else folder
+    return tuple(sorted(p.name for p in root.iterdir() if (p / "destination.yaml").is_file()))
+
+
 def samples_dir() -> Path:
     return _PACKAGE / "samples"

@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import actions
+from actions._resources import pack_slugs
 from actions.samples import load_sample_events
 
 SAMPLES = load_sample_events()
-PACKS = ("adjust", "branch", "kochava")
+PACKS = pack_slugs()  # every pack under mappings/
 SECRET_KEYS = {"adjust": "s2s_token", "branch": "branch_secret"}
 
 PATHS = (

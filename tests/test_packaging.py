@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from actions._resources import pack_slugs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -34,7 +36,8 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "actions/py.typed" in names
     assert "actions/grammars/fql.lark" in names
     assert "actions/samples/events.jsonl" in names
-    for pack in ("adjust", "kochava", "branch"):
+    assert "actions/spec/fields.json" in names
+    for pack in pack_slugs():
         assert f"actions/mappings/{pack}/destination.yaml" in names
     assert not any(name.startswith(("grammars/", "mappings/", "tests/")) for name in names)
 
@@ -80,7 +83,7 @@ print(json.dumps({
     assert found["matches"] is True
     assert found["kinds"] == ["filtered", "request", "skipped"]
     command = subprocess.run(
-        [str(env_dir / "bin" / "actions"), "test", "adjust", "kochava", "branch"],
+        [str(env_dir / "bin" / "actions"), "test", *pack_slugs()],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -1,7 +1,8 @@
 """The Segment Spec: what a well-formed event looks like, and a check for it.
 
-Declarative tables (:data:`COMMON`, :data:`PER_TYPE`, :data:`REQUIRED`) describe the common
-fields and each call type. From them come both the published JSON Schema (:func:`event_schema`,
+Declarative tables (:data:`COMMON`, :data:`PER_TYPE`, :data:`REQUIRED`), read at import from
+the data file ``fields.json`` next to this module and checked there, describe the common fields
+and each call type. From them come both the published JSON Schema (:func:`event_schema`,
 draft-07) and a fast checker that walks only the fields an event has. Valid events are proven
 valid by the fast checker alone; when it finds a problem, the JSON Schema validator (built once
 per process) decides and explains it. The two are checked against each other by the tests.
@@ -10,236 +11,136 @@ per process) decides and explains it. The two are checked against each other by 
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import attrs
 import jsonschema
 
-from actions.errors import DataPath, format_path
+from actions.errors import ActionsError, DataPath, format_path
 from actions.jsonvalues import type_name
 
-CALL_TYPES = ("track", "identify", "page", "screen", "group", "alias")
+FIELDS_FILE = Path(__file__).with_name("fields.json")
+"""The Spec's field tables, as data: the common fields, each call type's own and required
+fields, and the documented names used for suggestions (see the file's ``$comment``)."""
 
-
-_CONTEXT: dict[str, Any] = {
-    "active": "boolean",
-    "channel": "string",
-    "app": {"name": "string", "version": "string", "build": "string", "namespace": "string"},
-    "campaign": {
-        "name": "string",
-        "source": "string",
-        "medium": "string",
-        "term": "string",
-        "content": "string",
-    },
-    "device": {
-        "id": "string",
-        "advertisingId": "string",
-        "adTrackingEnabled": "boolean",
-        "manufacturer": "string",
-        "model": "string",
-        "name": "string",
-        "type": "string",
-        "token": "string",
-    },
-    "ip": "string",
-    "library": {"name": "string", "version": "string"},
-    "locale": "string",
-    "location": {
-        "city": "string",
-        "country": "string",
-        "latitude": "number",
-        "longitude": "number",
-        "region": "string",
-        "speed": "number",
-    },
-    "network": {
-        "bluetooth": "boolean",
-        "carrier": "string",
-        "cellular": "boolean",
-        "wifi": "boolean",
-    },
-    "os": {"name": "string", "version": "string"},
-    "page": {
-        "path": "string",
-        "referrer": "string",
-        "search": "string",
-        "title": "string",
-        "url": "string",
-    },
-    "referrer": "object",
-    "screen": {"density": "number", "height": "number", "width": "number"},
-    "groupId": "string",
-    "timezone": "string",
-    "traits": "object",
-    "userAgent": "string",
-    "userAgentData": "object",
+_EXACT_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+    "string|null": frozenset({str, type(None)}),
+    "string|number": frozenset({str, int, float}),
 }
+"""The types a field may have, and the Python types of each (for the fast checks)."""
+_TYPES = tuple(_EXACT_TYPES)
+_PARTS = ("call_types", "common", "per_type", "required", "documented", "context_extras")
 
-COMMON: dict[str, Any] = {
-    "type": "string",
-    "messageId": "string",
-    "userId": "string|null",
-    "anonymousId": "string|null",
-    "timestamp": "string",
-    "originalTimestamp": "string",
-    "sentAt": "string",
-    "receivedAt": "string",
-    "version": "string|number",
-    "context": _CONTEXT,
-    "integrations": "object",
-}
 
-PER_TYPE: dict[str, dict[str, Any]] = {
-    "track": {"event": "string", "properties": "object"},
-    "identify": {"traits": "object"},
-    "page": {"name": "string", "category": "string", "properties": "object"},
-    "screen": {"name": "string", "category": "string", "properties": "object"},
-    "group": {"groupId": "string|number", "traits": "object"},
-    "alias": {"previousId": "string|number"},
-}
+def _names(value: Any, where: str, problems: list[str]) -> list[str]:
+    """A list of distinct non-empty strings (else a problem, and no names)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        problems.append(f"{where}: must be a list of names (non-empty strings)")
+        return []
+    if len(set(value)) != len(value):
+        twice = sorted({v for v in value if value.count(v) > 1})
+        problems.append(f"{where}: names listed twice: {', '.join(twice)}")
+    return value
 
+
+def _check_table(table: Any, where: str, problems: list[str]) -> None:
+    if not isinstance(table, dict) or not table:
+        problems.append(f"{where}: must be an object of fields")
+        return
+    for key, kind in table.items():
+        if isinstance(kind, dict):
+            _check_table(kind, f"{where}.{key}", problems)
+        elif kind not in _TYPES:
+            problems.append(
+                f"{where}.{key}: {kind!r} is not a type: use one of {', '.join(_TYPES)}"
+            )
+
+
+def _per_call(data: dict[str, Any], part: str, calls: list[str], problems: list[str]) -> bool:
+    value = data.get(part)
+    if not isinstance(value, dict) or list(value) != calls:
+        problems.append(f"$.{part}: must have one entry per call type, in order: {calls}")
+        return False
+    return True
+
+
+def _check_fields(data: Any) -> list[str]:
+    """Every problem of the field tables, each with its JSON path; empty when they are sound."""
+    if not isinstance(data, dict):
+        return ["$: must be an object"]
+    problems: list[str] = []
+    parts = [k for k in data if not k.startswith("$")]
+    if parts != list(_PARTS):
+        problems.append(f"$: must hold {', '.join(_PARTS)} (in this order), not {parts}")
+        return problems
+    calls = _names(data["call_types"], "$.call_types", problems)
+    _check_table(data["common"], "$.common", problems)
+    _names(data["context_extras"], "$.context_extras", problems)
+    common = data["common"] if isinstance(data["common"], dict) else {}
+    if not calls or not all(_per_call(data, p, calls, problems) for p in _PARTS[2:5]):
+        return problems
+    for call in calls:
+        own = data["per_type"][call]
+        _check_table(own, f"$.per_type.{call}", problems)
+        fields = {**common, **own} if isinstance(own, dict) else common
+        if isinstance(own, dict) and set(own) & set(common):
+            problems.append(f"$.per_type.{call}: also common: {sorted(set(own) & set(common))}")
+        for name in _names(data["required"][call], f"$.required.{call}", problems):
+            if name not in fields:
+                problems.append(f"$.required.{call}: {name!r} is not a field of {call}")
+        documented = data["documented"][call]
+        if not isinstance(documented, dict):
+            problems.append(f"$.documented.{call}: must be an object of field: names")
+            continue
+        for field, names in documented.items():
+            _names(names, f"$.documented.{call}.{field}", problems)
+            if fields.get(field) != "object":
+                problems.append(f"$.documented.{call}: {field!r} is not an object field of {call}")
+    return problems
+
+
+def _load_fields(text: bytes | str, file: str) -> dict[str, Any]:
+    """The field tables from the JSON text of :data:`FIELDS_FILE`; every problem is raised at
+    once, located in the file."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ActionsError(f"{file}: not JSON: {exc}") from None
+    problems = _check_fields(data)
+    if problems:
+        raise ActionsError(
+            f"{file}: the Spec field tables are not sound:\n  " + "\n  ".join(problems)
+        )
+    return cast(dict[str, Any], data)
+
+
+_FIELDS = _load_fields(FIELDS_FILE.read_bytes(), str(FIELDS_FILE))
+
+CALL_TYPES: tuple[str, ...] = tuple(_FIELDS["call_types"])
+COMMON: dict[str, Any] = _FIELDS["common"]
+_CONTEXT: dict[str, Any] = COMMON["context"]
+PER_TYPE: dict[str, dict[str, Any]] = _FIELDS["per_type"]
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "track": ("event",),
-    "identify": (),
-    "page": (),
-    "screen": (),
-    "group": ("groupId",),
-    "alias": ("previousId", "userId"),
+    call: tuple(names) for call, names in _FIELDS["required"].items()
 }
-
 # Documented properties and traits, for "did you mean" suggestions (not enforced: the Spec is
-# open). Track properties: the reserved ones, the Ecommerce and Mobile specs, and the partners'
-# guides (browser_fingerprint_id for Branch, credits for custom events).
-_TRACK_PROPERTIES = (
-    "revenue",
-    "currency",
-    "value",
-    "description",
-    "browser_fingerprint_id",
-    "credits",
-    "plan",
-    "period",
-    "trial",
-    "level",
-    "method",
-    "total",
-    "subtotal",
-    "shipping",
-    "tax",
-    "discount",
-    "coupon",
-    "coupon_id",
-    "coupon_name",
-    "order_id",
-    "checkout_id",
-    "cart_id",
-    "affiliation",
-    "products",
-    "product_id",
-    "sku",
-    "category",
-    "name",
-    "brand",
-    "variant",
-    "price",
-    "quantity",
-    "position",
-    "url",
-    "image_url",
-    "query",
-    "list_id",
-    "filters",
-    "sorts",
-    "promotion_id",
-    "creative",
-    "wishlist_id",
-    "wishlist_name",
-    "version",
-    "build",
-    "from_background",
-    "referring_application",
-    "previous_version",
-    "previous_build",
-    "provider",
-    "campaign",
-    "campaign.name",
-    "campaign.source",
-    "campaign.medium",
-    "campaign.content",
-    "campaign.ad_group",
-    "campaign.ad_creative",
-)
-_PAGE_PROPERTIES = ("name", "path", "referrer", "search", "title", "url", "keywords")
-_USER_TRAITS = (
-    "address",
-    "address.city",
-    "address.country",
-    "address.postalCode",
-    "address.state",
-    "address.street",
-    "age",
-    "avatar",
-    "birthday",
-    "company",
-    "createdAt",
-    "description",
-    "email",
-    "firstName",
-    "gender",
-    "id",
-    "lastName",
-    "name",
-    "phone",
-    "title",
-    "username",
-    "website",
-)
-_GROUP_TRAITS = (
-    "address",
-    "avatar",
-    "createdAt",
-    "description",
-    "email",
-    "employees",
-    "id",
-    "industry",
-    "name",
-    "phone",
-    "plan",
-    "website",
-)
-# Documented by the mobile specs and the partners' guides (Apple Search Ads attribution, ATT:
-# `trackingStatus` as text, `attTrackingStatus` as Apple's number 0-3; `adid`, Adjust's own
-# device id, which the Adjust pack's install callback stores and its events send back).
-_CONTEXT_EXTRAS = (
-    "campaign.provider",
-    "campaign.ad_group",
-    "campaign.ad_creative",
-    "campaign.click_date",
-    "campaign.conversion_date",
-    "campaign.id",
-    "campaign.ad_group_id",
-    "device.trackingStatus",
-    "device.attTrackingStatus",
-    "device.adid",
-    "referrer.id",
-    "referrer.link",
-    "referrer.name",
-    "referrer.type",
-    "referrer.url",
-)
+# open), and the context paths documented by the mobile specs and the partners' guides.
 _DOCUMENTED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "track": (("properties", _TRACK_PROPERTIES),),
-    "identify": (("traits", _USER_TRAITS),),
-    "page": (("properties", _PAGE_PROPERTIES),),
-    "screen": (("properties", ("name",)),),
-    "group": (("traits", _GROUP_TRAITS),),
-    "alias": (),
+    call: tuple((field, tuple(names)) for field, names in table.items())
+    for call, table in _FIELDS["documented"].items()
 }
+_USER_TRAITS: tuple[str, ...] = dict(_DOCUMENTED["identify"])["traits"]
+_CONTEXT_EXTRAS: tuple[str, ...] = tuple(_FIELDS["context_extras"])
 
 
 @attrs.frozen
@@ -311,17 +212,6 @@ def event_schema() -> dict[str, Any]:
 def _validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(event_schema())
     return cls(event_schema())
-
-
-_EXACT_TYPES: dict[str, frozenset[type]] = {
-    "string": frozenset({str}),
-    "number": frozenset({int, float}),
-    "boolean": frozenset({bool}),
-    "object": frozenset({dict}),
-    "array": frozenset({list}),
-    "string|null": frozenset({str, type(None)}),
-    "string|number": frozenset({str, int, float}),
-}
 
 
 def _compile_table(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:

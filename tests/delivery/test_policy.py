@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import actions
+from actions._resources import pack_slugs
 from actions.delivery import DeliverySettings, RetryPolicy, TokenBucket, parse_retry_after
 from actions.destinations.loading import load_destination_text
 from actions.errors import ActionsError
@@ -83,7 +84,7 @@ def test_a_rate_of_zero_is_no_limit() -> None:
 
 
 def test_every_pack_declares_its_delivery_settings() -> None:
-    for pack in ("adjust", "kochava", "branch"):
+    for pack in pack_slugs():
         delivery = actions.load_destination(pack).delivery
         assert delivery.concurrency >= 1
         assert delivery.rate > 0

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import actions
+from actions._resources import pack_slugs
 from actions.samples import load_sample_events
 
 HERE = Path(__file__).parent
@@ -487,7 +488,7 @@ def test_response_classification() -> None:
     assert destination.classify_response(408).kind == "retry"
 
 
-@pytest.mark.parametrize("pack", ["adjust", "kochava", "branch", str(DEMO)])
+@pytest.mark.parametrize("pack", [*pack_slugs(), str(DEMO)])
 def test_every_accepted_payload_matches_the_actions_json_schema(pack: str) -> None:
     import jsonschema
 

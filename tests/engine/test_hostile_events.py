@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import actions
+from actions._resources import pack_slugs
 from actions.engine.engine import SpecCheck
 
 
@@ -53,7 +54,7 @@ CASES: list[tuple[str, Callable[[], Any], str | None]] = [
 
 
 @pytest.mark.parametrize("spec_check", ["read", "full"])
-@pytest.mark.parametrize("pack", ["adjust", "kochava", "branch"])
+@pytest.mark.parametrize("pack", pack_slugs())
 @pytest.mark.parametrize(
     ("make", "message"), [(m, s) for _, m, s in CASES], ids=[n for n, _, _ in CASES]
 )

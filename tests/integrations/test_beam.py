@@ -14,6 +14,7 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 import actions
+from actions._resources import pack_slugs
 from actions.beam import NAMESPACE, ActionsTransform, ProcessEvents
 from actions.pipelines import DestinationSpec
 from actions.samples import load_sample_events
@@ -42,7 +43,7 @@ def _counter(result: Any, name: str) -> int:
     return sum(c.committed for c in found)
 
 
-@pytest.mark.parametrize("pack", ["branch", "adjust", "kochava"])
+@pytest.mark.parametrize("pack", pack_slugs())
 def test_every_event_is_accounted_for(pack: str) -> None:
     events: list[Any] = load_sample_events() + BAD
     want_requests, want_failed, counts = _expected(pack, events)

@@ -12,11 +12,11 @@ import cloudpickle
 import pytest
 
 import actions
-from actions._resources import mappings_dir
+from actions._resources import pack_slugs
 from actions.pipelines import DestinationSpec
 from actions.samples import load_sample_events
 
-SHIPPED = sorted(p.name for p in mappings_dir().iterdir() if (p / "destination.yaml").is_file())
+SHIPPED = pack_slugs()
 EVENTS: list[Any] = [*load_sample_events(), None, {"type": "track"}, {"type": "nope"}]
 
 

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 import actions
 from actions import Request
+from actions._resources import pack_slugs
 from actions.samples import load_sample_events
 
-PACKS = ("adjust", "kochava", "branch")
+PACKS = pack_slugs()  # every pack under mappings/
 SAMPLES = load_sample_events()
 
 

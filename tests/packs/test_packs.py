@@ -14,19 +14,21 @@ import pytest
 import yaml
 
 import actions
-from actions._resources import mappings_dir
+from actions._resources import mappings_dir, pack_slugs
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.samples import load_sample_events
 from actions.spec import check_event
 
-PACKS = ("adjust", "kochava", "branch")
+# Every pack under mappings/ (a folder with a destination.yaml): a new pack is tested as it lands.
+PACKS = pack_slugs()
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def _fixtures() -> list[Any]:
+def _fixtures(folder: Path | None = None) -> list[Any]:
     params = []
-    for pack in PACKS:
-        for file in sorted((mappings_dir() / pack / "fixtures").glob("*.yaml")):
+    root = mappings_dir() if folder is None else folder
+    for pack in pack_slugs(root):
+        for file in sorted((root / pack / "fixtures").glob("*.yaml")):
             fixture = yaml.safe_load(file.read_text(encoding="utf-8"))
             for case in fixture["cases"]:
                 params.append(
@@ -53,6 +55,31 @@ def test_golden_fixture(pack: str, settings: dict[str, Any], case: dict[str, Any
         pytest.fail(
             "\n".join(difflib.unified_diff(want_text, got_text, "expected", "got", lineterm=""))
         )
+
+
+def test_the_shipped_packs_are_found() -> None:
+    assert {"adjust", "branch", "kochava"} <= set(PACKS)
+
+
+def test_a_pack_dropped_into_the_folder_is_found_and_its_fixtures_run(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(mappings_dir() / "kochava", tmp_path / "kochava")
+    shutil.copytree(mappings_dir() / "branch", tmp_path / "newpartner")
+    (tmp_path / "notes").mkdir()  # a folder without a destination.yaml is not a pack
+    (tmp_path / "README.md").write_text("not a pack", encoding="utf-8")
+    assert pack_slugs(tmp_path) == ("kochava", "newpartner")
+    ids = [param.id for param in _fixtures(tmp_path)]
+    branch = [param.id for param in _fixtures() if param.id.startswith("branch:")]
+    assert [i for i in ids if i.startswith("newpartner:")] == [
+        "newpartner:" + i.split(":", 1)[1] for i in branch
+    ]
+    assert any(i.startswith("kochava:") for i in ids)
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_pack_has_a_docs_page(pack: str) -> None:
+    assert (ROOT / "docs" / "packs" / f"{pack}.md").is_file(), f"write docs/packs/{pack}.md"
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -212,7 +239,9 @@ def test_every_shipped_yaml_file_names_its_schema() -> None:
     )
 
 
-@pytest.mark.parametrize("pack", ["adjust", "kochava"])
+@pytest.mark.parametrize(
+    "pack", [p for p in PACKS if "install_attributed" in actions.load_destination(p).inbound]
+)
 def test_documented_callback_url_feeds_the_inbound_mapping(pack: str) -> None:
     """The callback URL a user pastes into the partner's dashboard (docs/packs/<pack>.md) uses
     only keys the inbound mapping reads, and every key it reads that the mapping needs; with

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import actions
+from actions._resources import pack_slugs
 from actions.cli import main
 from actions.fql import compile as compile_fql
 from actions.fql import parse as parse_fql
@@ -27,7 +28,7 @@ from actions.testing.generate import apply_way, generate_suite, glob_example, wa
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RUNS = yaml.safe_load((HERE / "runs.yaml").read_text(encoding="utf-8"))
-PACKS = ("adjust", "kochava", "branch")
+PACKS = pack_slugs()  # every pack under mappings/
 
 
 def _arg(value: str) -> str:
