@@ -7,8 +7,9 @@
 
 :func:`parse` gives an immutable syntax tree, :func:`format` prints it back canonically, and
 :func:`compile` turns text into a :class:`Trigger` whose :meth:`Trigger.matches` is a plain
-Python closure. A trigger that does not compile raises :class:`FQLSyntaxError`; a compiled
-trigger never raises and never matches anything that is not an object. See docs/fql.md.
+Python function generated from the tree. A trigger that does not compile raises
+:class:`FQLSyntaxError`; a compiled trigger never raises and never matches anything that is
+not an object. See docs/fql.md.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Trigger:
     """A compiled trigger. Immutable, thread-safe, and pickles (by its text).
 
     ``matches(event)`` is True when the event satisfies the trigger; it never raises and is
-    False for anything that is not a dict. It is the compiled closure itself (no method call
+    False for anything that is not a dict. It is the generated function itself (no method call
     in between), which is what keeps a trigger close to a hand-written predicate."""
 
     source: str
@@ -57,6 +58,10 @@ class Trigger:
 
     functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False)
     """The functions the trigger was compiled with (an environment's)."""
+
+    source_code: str = attrs.field(default="", repr=False)
+    """The Python source ``matches`` was compiled from, for reading (see docs/fql.md, Speed).
+    It holds none of the trigger's text: every value is a constant bound by name."""
 
     def explain(self, event: object) -> ExplainNode:
         """Each sub-expression with its value on ``event``."""
@@ -93,14 +98,16 @@ def _compile_with(text: str, functions: dict[str, Function]) -> Trigger:
 def _build(text: str, functions: Functions) -> Trigger:
     ast = parse(text)
     check(ast, text, functions)
+    matches, source_code = compile_matcher(ast, functions)
     return Trigger(
         text,
         ast,
         paths_of(ast),
         index_of(ast),
-        compile_matcher(ast, functions),
+        matches,
         index_is_exact(ast),
         functions,
+        source_code,
     )
 
 

@@ -5,9 +5,62 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from actions.fql.ast import And, Compare, Expr, Literal, Not, Or, Path, walk
-from actions.fql.compile import KeyTest, index_of, key_test
+import attrs
+
+from actions.fql.ast import And, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.compile import index_of
 from actions.fql.parser import parse
+
+# A "key test": one path compared with constants, the commonest shape of a trigger.
+# ``in`` mode: the value is one of a set of strings; ``is`` mode: the value is null, true or
+# false. ``positive`` is False for the negated forms (`!=`, `!`).
+
+
+@attrs.frozen
+class KeyTest:
+    keys: tuple[str, ...]
+    mode: str  # "in" or "is"
+    constant: frozenset[str] | bool | None
+    positive: bool
+
+
+def key_test(node: Expr) -> KeyTest | None:
+    """``node`` as a key test, when it is one."""
+    if isinstance(node, Compare) and node.op in ("=", "!="):
+        for path, literal in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(path, Path) and isinstance(literal, Literal):
+                value = literal.value
+                positive = node.op == "="
+                if isinstance(value, str):
+                    return KeyTest(path.keys, "in", frozenset({value}), positive)
+                if value is None or isinstance(value, bool):
+                    return KeyTest(path.keys, "is", value, positive)
+        return None
+    if (
+        isinstance(node, In)
+        and isinstance(node.left, Path)
+        and isinstance(node.right, ListLiteral)
+        and node.right.items
+        and all(isinstance(i, Literal) and isinstance(i.value, str) for i in node.right.items)
+    ):
+        strings = frozenset(i.value for i in node.right.items if isinstance(i, Literal))
+        return KeyTest(node.left.keys, "in", strings, True)  # type: ignore[arg-type]
+    if isinstance(node, Not):
+        inner = key_test(node.operand)
+        return attrs.evolve(inner, positive=not inner.positive) if inner else None
+    if isinstance(node, Or):
+        tests = [key_test(o) for o in node.operands]
+        first = tests[0]
+        if first is None or first.mode != "in" or not first.positive:
+            return None
+        union: frozenset[str] = frozenset()
+        for test in tests:
+            if test is None or test.keys != first.keys or test.mode != "in" or not test.positive:
+                return None
+            assert isinstance(test.constant, frozenset)
+            union |= test.constant
+        return KeyTest(first.keys, "in", union, True)
+    return None
 
 
 def _facts(node: Expr) -> list[tuple[tuple[str, ...], str, object]]:

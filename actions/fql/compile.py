@@ -1,4 +1,5 @@
-"""Syntax tree to a predicate: plain Python closures over pre-split key tuples.
+"""Syntax tree to a predicate: static checks, the dispatch index, explain, and the compiled
+backend (generated Python source, :mod:`actions.fql.codegen`).
 
 Static checks happen here, once: unknown functions, arity, literal argument types, and
 comparisons whose result is known to be meaningless (a boolean compared with a string)."""
@@ -6,13 +7,13 @@ comparisons whose result is known to be meaningless (a boolean compared with a s
 from __future__ import annotations
 
 import difflib
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.codegen import trigger_function
 from actions.fql.errors import FQLSyntaxError
 from actions.fql.format import format_fql
 from actions.fql.functions import (
@@ -24,11 +25,11 @@ from actions.fql.functions import (
     NUMBER,
     Functions,
     describe_types,
-    equal,
     signature,
     type_of,
 )
 from actions.fql.glob import glob_tester
+from actions.fql.reference import evaluate
 
 Fn = Callable[[Any], Any]
 
@@ -151,411 +152,21 @@ def _check_compare(node: Compare, source: str, functions: Functions) -> None:
         )
 
 
-# -- closures -----------------------------------------------------------------------------------
-
-
-def getter(keys: tuple[str, ...]) -> Fn:
-    """Read a path; missing (or a non-object on the way) is None. A digit key on a list reads
-    that position."""
-    if any(k.isdigit() for k in keys[1:]):
-
-        def get(event: Any) -> Any:
-            value = event
-            for key in keys:
-                if isinstance(value, dict):
-                    value = value.get(key)
-                elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-                    value = value[int(key)]
-                else:
-                    return None
-            return value
-
-        return get
-    if len(keys) == 1:
-        (k1,) = keys
-        return lambda event: event.get(k1)
-    if len(keys) == 2:
-        k1, k2 = keys
-
-        def get2(event: Any) -> Any:
-            value = event.get(k1)
-            return value.get(k2) if isinstance(value, dict) else None
-
-        return get2
-    if len(keys) == 3:
-        k1, k2, k3 = keys
-
-        def get3(event: Any) -> Any:
-            value = event.get(k1)
-            if isinstance(value, dict):
-                value = value.get(k2)
-                if isinstance(value, dict):
-                    return value.get(k3)
-            return None
-
-        return get3
-
-    def get_any(event: Any) -> Any:
-        value = event
-        for key in keys:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(key)
-        return value
-
-    return get_any
-
-
-# A "key test": one path compared with constants, the commonest shape of a trigger.
-# ``in`` mode: the value is one of a set of strings; ``is`` mode: the value is null, true or
-# false. ``positive`` is False for the negated forms (`!=`, `!`).
-
-
-@attrs.frozen
-class KeyTest:
-    keys: tuple[str, ...]
-    mode: str  # "in" or "is"
-    constant: frozenset[str] | bool | None
-    positive: bool
-
-
-def key_test(node: Expr) -> KeyTest | None:
-    """``node`` as a key test, when it is one."""
-    if isinstance(node, Compare) and node.op in ("=", "!="):
-        for path, literal in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(path, Path) and isinstance(literal, Literal):
-                value = literal.value
-                positive = node.op == "="
-                if isinstance(value, str):
-                    return KeyTest(path.keys, "in", frozenset({value}), positive)
-                if value is None or isinstance(value, bool):
-                    return KeyTest(path.keys, "is", value, positive)
-        return None
-    if (
-        isinstance(node, In)
-        and isinstance(node.left, Path)
-        and isinstance(node.right, ListLiteral)
-        and node.right.items
-        and all(isinstance(i, Literal) and isinstance(i.value, str) for i in node.right.items)
-    ):
-        strings = frozenset(i.value for i in node.right.items if isinstance(i, Literal))
-        return KeyTest(node.left.keys, "in", strings, True)  # type: ignore[arg-type]
-    if isinstance(node, Not):
-        inner = key_test(node.operand)
-        return attrs.evolve(inner, positive=not inner.positive) if inner else None
-    if isinstance(node, Or):
-        tests = [key_test(o) for o in node.operands]
-        first = tests[0]
-        if first is None or first.mode != "in" or not first.positive:
-            return None
-        union: frozenset[str] = frozenset()
-        for test in tests:
-            if test is None or test.keys != first.keys or test.mode != "in" or not test.positive:
-                return None
-            assert isinstance(test.constant, frozenset)
-            union |= test.constant
-        return KeyTest(first.keys, "in", union, True)
-    return None
-
-
-def _compile_key_test(test: KeyTest, guard: bool) -> Callable[[Any], bool]:
-    """The key test as one closure; with ``guard`` it also accepts any object (False unless a
-    dict), so it can serve directly as ``Trigger.matches``."""
-    constant = test.constant
-    positive = test.positive
-    single = len(test.keys) == 1 and not test.keys[0].isdigit()
-    (k1,) = test.keys if single else ("",)
-    read = getter(test.keys)
-    if test.mode == "in":
-        strings = constant
-        assert isinstance(strings, frozenset)
-        if single and positive and guard:  # the commonest trigger of all: `type = "track"`
-
-            def in_key_matches(event: Any) -> bool:
-                if isinstance(event, dict):
-                    try:
-                        return event.get(k1) in strings
-                    except TypeError:  # an unhashable value (a list or an object) is no string
-                        return False
-                return False
-
-            return in_key_matches
-        if single:
-
-            def in_key(event: Any) -> bool:
-                if guard and not isinstance(event, dict):
-                    return False
-                try:
-                    return (event.get(k1) in strings) is positive
-                except TypeError:  # an unhashable value (a list or an object) is no string
-                    return not positive
-
-            return in_key
-
-        def in_path(event: Any) -> bool:
-            if guard and not isinstance(event, dict):
-                return False
-            try:
-                return (read(event) in strings) is positive
-            except TypeError:
-                return not positive
-
-        return in_path
-    if single and guard:  # `userId != null`, `context.device.adTrackingEnabled = true`
-        if positive:
-
-            def is_key_matches(event: Any) -> bool:
-                return isinstance(event, dict) and event.get(k1) is constant
-
-            return is_key_matches
-
-        def is_not_key_matches(event: Any) -> bool:
-            return isinstance(event, dict) and event.get(k1) is not constant
-
-        return is_not_key_matches
-    if single:
-
-        def is_key(event: Any) -> bool:
-            if guard and not isinstance(event, dict):
-                return False
-            return (event.get(k1) is constant) is positive
-
-        return is_key
-
-    def is_path(event: Any) -> bool:
-        if guard and not isinstance(event, dict):
-            return False
-        return (read(event) is constant) is positive
-
-    return is_path
-
-
-def _compile_key_tests_and(tests: list[KeyTest], guard: bool) -> Callable[[Any], bool] | None:
-    """`a = 'x' and b in ['y', 'z']` over top-level keys, as one closure."""
-    if len(tests) != 2 or not all(
-        t.mode == "in" and t.positive and len(t.keys) == 1 and not t.keys[0].isdigit()
-        for t in tests
-    ):
-        return None
-    (k1,), (k2,) = tests[0].keys, tests[1].keys
-    s1, s2 = tests[0].constant, tests[1].constant
-    assert isinstance(s1, frozenset)
-    assert isinstance(s2, frozenset)
-
-    def both(event: Any) -> bool:
-        if guard and not isinstance(event, dict):
-            return False
-        try:
-            return event.get(k1) in s1 and event.get(k2) in s2
-        except TypeError:  # one conjunct reads a list or an object: not a string, so false
-            return False
-
-    return both
+# -- the compiled backend --------------------------------------------------------------------
 
 
 def compile_matcher(
     node: Expr, functions: Functions = BUILTIN_FUNCTIONS
-) -> Callable[[object], bool]:
-    """The whole trigger as ``matches``: any object in, a bool out, never raises."""
-    fused = _fused(node, guard=True)
-    if fused is not None:
-        return fused
-    predicate = _truth(node, functions)
-
-    def matches(event: object) -> bool:
-        if not isinstance(event, dict):
-            return False
-        try:
-            return predicate(event) is True
-        except Exception:  # a function on odd data, or a pathologically deep value: fail closed
-            return False
-
-    return matches
-
-
-def _fused(node: Expr, guard: bool) -> Callable[[Any], bool] | None:
-    test = key_test(node)
-    if test is not None:
-        return _compile_key_test(test, guard)
-    if isinstance(node, And):
-        tests = [key_test(o) for o in node.operands]
-        if all(t is not None for t in tests):
-            return _compile_key_tests_and([t for t in tests if t is not None], guard)
-    return None
-
-
-def _is_bool_typed(node: Expr, functions: Functions) -> bool:
-    return static_type(node, functions) == BOOL
+) -> tuple[Callable[[object], bool], str]:
+    """The whole trigger as ``matches`` (any object in, a bool out, never raises), and the
+    generated source it was compiled from (see :mod:`actions.fql.codegen`)."""
+    return trigger_function(node, functions)
 
 
 def compile_node(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> Fn:
-    fused = _fused(node, guard=False)
-    if fused is not None:
-        return fused
-    if isinstance(node, Literal):
-        value = node.value
-        return lambda event: value
-    if isinstance(node, Path):
-        return getter(node.keys)
-    if isinstance(node, ListLiteral):
-        items = tuple(compile_node(i, functions) for i in node.items)
-        return lambda event: [item(event) for item in items]
-    if isinstance(node, Call):
-        return _compile_call(node, functions)
-    if isinstance(node, Not):
-        operand = compile_node(node.operand, functions)
-        if _is_bool_typed(node.operand, functions):
-            return lambda event: not operand(event)
-        return lambda event: operand(event) is not True
-    if isinstance(node, Compare):
-        return _compile_compare(node, functions)
-    if isinstance(node, In):
-        return _compile_in(node, functions)
-    if isinstance(node, And | Or):
-        return _compile_logic(node, functions)
-    raise TypeError(node)
-
-
-def _truth(node: Expr, functions: Functions) -> Fn:
-    fn = compile_node(node, functions)
-    if _is_bool_typed(node, functions):
-        return fn
-    return lambda event: fn(event) is True
-
-
-def _compile_logic(node: And | Or, functions: Functions) -> Fn:
-    parts = tuple(_truth(o, functions) for o in node.operands)
-    if isinstance(node, And):
-        if len(parts) == 2:
-            a, b = parts
-            return lambda event: a(event) and b(event)
-        if len(parts) == 3:
-            a, b, c = parts
-            return lambda event: a(event) and b(event) and c(event)
-        return lambda event: all(p(event) for p in parts)
-    if len(parts) == 2:
-        a, b = parts
-        return lambda event: a(event) or b(event)
-    if len(parts) == 3:
-        a, b, c = parts
-        return lambda event: a(event) or b(event) or c(event)
-    return lambda event: any(p(event) for p in parts)
-
-
-def _compile_compare(node: Compare, functions: Functions) -> Fn:
-    left, right, op = node.left, node.right, node.op
-    if isinstance(left, Literal) and not isinstance(right, Literal) and op in ("=", "!="):
-        left, right = right, left
-    if op in ("=", "!=") and isinstance(right, Literal):
-        read: Callable[[Any], object] = compile_node(left, functions)
-        literal = right.value
-        if isinstance(literal, str):
-            text: str = literal
-
-            def eq(event: Any) -> bool:
-                return text == read(event)
-        elif literal is None or isinstance(literal, bool):
-
-            def eq(event: Any) -> bool:
-                return read(event) is literal
-        else:
-            number = literal
-
-            def eq(event: Any) -> bool:
-                value = read(event)
-                return type(value) in (int, float) and value == number
-
-        if op == "=":
-            return eq
-        return lambda event: not eq(event)
-    a, b = compile_node(left, functions), compile_node(right, functions)
-    if op == "=":
-        return lambda event: equal(a(event), b(event))
-    if op == "!=":
-        return lambda event: not equal(a(event), b(event))
-    compare: Callable[[Any, Any], Any] = {
-        "<": operator.lt,
-        "<=": operator.le,
-        ">": operator.gt,
-        ">=": operator.ge,
-    }[op]
-    if isinstance(right, Literal) and type(right.value) in (int, float):
-        bound = right.value
-        read = a
-
-        def ordered_literal(event: Any) -> bool:
-            value = read(event)
-            return type(value) in (int, float) and bool(compare(value, bound))
-
-        return ordered_literal
-
-    def ordered(event: Any) -> bool:
-        x, y = a(event), b(event)
-        return type(x) in (int, float) and type(y) in (int, float) and bool(compare(x, y))
-
-    return ordered
-
-
-def _compile_in(node: In, functions: Functions) -> Fn:
-    left = compile_node(node.left, functions)
-    right = node.right
-    if (
-        isinstance(right, ListLiteral)
-        and right.items
-        and all(isinstance(i, Literal) and isinstance(i.value, str) for i in right.items)
-    ):
-        allowed = frozenset(i.value for i in right.items if isinstance(i, Literal))
-
-        def in_strings(event: Any) -> bool:
-            value = left(event)
-            return type(value) is str and value in allowed
-
-        return in_strings
-    items = compile_node(right, functions)
-
-    def in_list(event: Any) -> bool:
-        haystack = items(event)
-        if not isinstance(haystack, list):
-            return False
-        value = left(event)
-        return any(equal(value, item) for item in haystack)
-
-    return in_list
-
-
-def _compile_call(node: Call, functions: Functions) -> Fn:
-    function = functions[node.name]
-    args = tuple(compile_node(a, functions) for a in node.args)
-    if (
-        node.name == "match"
-        and isinstance(node.args[1], Literal)
-        and isinstance(node.args[1].value, str)
-    ):
-        test = glob_tester(node.args[1].value)
-        subject = node.args[0]
-        if isinstance(subject, Path) and len(subject.keys) == 1:
-            (key,) = subject.keys
-
-            def match_key(event: Any) -> bool:
-                value = event.get(key)
-                return isinstance(value, str) and test(value)
-
-            return match_key
-        read = args[0]
-
-        def match_literal(event: Any) -> bool:
-            value = read(event)
-            return isinstance(value, str) and test(value)
-
-        return match_literal
-    implementation = function.implementation
-    if len(args) == 1:
-        (only,) = args
-        return lambda event: implementation(only(event))
-    if len(args) == 2:
-        first, second = args
-        return lambda event: implementation(first(event), second(event))
-    return lambda event: implementation(*(a(event) for a in args))
+    """The value of ``node`` on an event, as the reference evaluator computes it (for tools
+    that evaluate parts of a trigger; raises what a function raises)."""
+    return lambda event: evaluate(node, event, functions)
 
 
 # -- dispatch index -----------------------------------------------------------------------------
@@ -640,7 +251,8 @@ class ExplainNode:
 
 
 def explain(node: Expr, event: Any, functions: Functions = BUILTIN_FUNCTIONS) -> ExplainNode:
-    value = compile_node(node, functions)(event) if isinstance(event, dict) else None
+    """``node`` and its parts, each with its value on ``event`` (by the reference evaluator)."""
+    value = evaluate(node, event, functions) if isinstance(event, dict) else None
     parts: tuple[Expr, ...] = ()
     if isinstance(node, And | Or):
         parts = node.operands

@@ -223,24 +223,43 @@ def glob_match(pattern: str, value: str) -> bool:
 _SPECIAL = frozenset("*?[\\")
 
 
-def glob_tester(pattern: str) -> Callable[[str], bool]:
-    """A test of whole strings against ``pattern``, as cheap as the pattern allows: plain text
-    is ``==``, ``abc*`` a prefix test, ``*abc`` a suffix test, ``*abc*`` a substring test, and
-    anything else a compiled :class:`Glob`. Raises ValueError for a bad pattern."""
+def glob_plan(pattern: str) -> tuple[str, str]:
+    """The cheapest test that means the same as ``pattern``: ``("equals", text)``,
+    ``("prefix", text)`` for ``abc*``, ``("suffix", text)`` for ``*abc``, ``("contains", text)``
+    for ``*abc*``, ``("any", "")`` for ``*``, or ``("glob", pattern)``. Raises ValueError for a
+    bad pattern."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValueError(f"glob pattern longer than {MAX_PATTERN_LENGTH} characters")
     core = pattern.strip("*")
-    if not _SPECIAL & set(core):
-        leading, trailing = pattern.startswith("*"), pattern.endswith("*") and core != ""
-        if not pattern:
-            return "".__eq__
-        if not core:
-            return lambda value: True
-        if leading and trailing:
-            return lambda value: core in value
-        if leading:
-            return lambda value: value.endswith(core)
-        if pattern.endswith("*"):
-            return lambda value: value.startswith(core)
-        return core.__eq__
-    return Glob(pattern).matches
+    if _SPECIAL & set(core):
+        compile_glob(pattern)  # raises for a bad pattern
+        return ("glob", pattern)
+    if not pattern:
+        return ("equals", "")
+    if not core:
+        return ("any", "")
+    leading, trailing = pattern.startswith("*"), pattern.endswith("*")
+    if leading and trailing:
+        return ("contains", core)
+    if leading:
+        return ("suffix", core)
+    if trailing:
+        return ("prefix", core)
+    return ("equals", core)
+
+
+def glob_tester(pattern: str) -> Callable[[str], bool]:
+    """A test of whole strings against ``pattern``, as cheap as :func:`glob_plan` allows.
+    Raises ValueError for a bad pattern."""
+    kind, text = glob_plan(pattern)
+    if kind == "equals":
+        return text.__eq__
+    if kind == "any":
+        return lambda value: True
+    if kind == "contains":
+        return lambda value: text in value
+    if kind == "suffix":
+        return lambda value: value.endswith(text)
+    if kind == "prefix":
+        return lambda value: value.startswith(text)
+    return compile_glob(pattern).matches

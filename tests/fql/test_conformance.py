@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from actions import fql
+from actions.fql import reference
 
 HERE = Path(__file__).parent / "conformance"
 
@@ -39,6 +40,7 @@ def test_case(event: Any, trigger: str, expected: Any) -> None:
         return
     compiled = fql.compile(trigger)
     assert compiled.matches(event) is expected, compiled.explain(event).render()
+    assert reference.matches(compiled.ast, event) is expected
     # The canonical text means the same thing.
     again = fql.compile(fql.format(compiled.ast))
     assert again.ast == compiled.ast
