@@ -77,8 +77,10 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     def apart(event: Any) -> tuple[Named, Named]:
         return _named(run_old(event)), _named(run_new(event))
 
-    old_plain, new_plain = old.__reduce__()[1], new.__reduce__()[1]
-    # (text, file, settings, subscriptions, filters, spec_check, consent, suppress)
+    # What each pickles as: the function that rebuilds it, and its plain configuration (the
+    # pack's text and file, settings, subscriptions, filters, Spec check, consent, suppression).
+    restore, old_plain = old.__reduce__()
+    new_plain = new.__reduce__()[1]
     rest = _fingerprint([*old_plain[:3], *old_plain[4:]])
     if rest is None or rest != _fingerprint([*new_plain[:3], *new_plain[4:]]):
         return apart
@@ -103,14 +105,7 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     union += [attrs.evolve(s, name=s.name + _OLD) for s in before if s.name not in shared]
     union += [attrs.evolve(s, name=s.name + _NEW) for s in after if s.name not in shared]
     try:
-        both = old.destination.configure(
-            old_plain[2],
-            union,
-            old_plain[4],
-            spec_check=old_plain[5],
-            consent=old_plain[6],
-            suppress=old_plain[7],
-        )
+        both = restore(*old_plain[:3], [attrs.asdict(s) for s in union], *old_plain[4:])
     except DefinitionError:
         return apart
     return _split(both.process, apart)

@@ -6,7 +6,8 @@ subscription takes; per subscription, its outcomes and its skip and failure reas
 path a subscription reads (trigger, skip rules, mapping over the action's defaults), among the
 events the subscription took, how many lack it (absent or null) and how many hold a type the
 field it feeds cannot take; the keys seen under ``properties`` and ``traits`` per event name.
-The paths are compiled once into key tuples; the per-event work is plain dict look-ups.
+The paths are compiled once into a tree of keys per subscription; the per-event work is
+plain dict look-ups, one per distinct prefix of the paths.
 
 Bounds (what keeps memory flat): at most :data:`MAX_NAMES` event names (more are counted under
 ``(other names)``), :data:`MAX_KEYS` keys per name, :data:`MAX_REASONS` reasons per
@@ -70,7 +71,8 @@ class _Reads:
 
     The paths are compiled into a tree of their keys, read in one pass per event: each distinct
     prefix (``context``, ``context.device``) is read once, from its parent's value, into a slot
-    of a list kept for the purpose (no allocation per event)."""
+    of a list kept for the purpose (no allocation per event; it holds what it read of the last
+    event until the next)."""
 
     __slots__ = ("counts", "paths", "plan", "slots")
 
@@ -116,7 +118,6 @@ class _Reads:
                     and json_type(value) not in accepts
                 ):
                     counts[1] += 1
-        values[0] = None  # keep no event past its turn
 
 
 def _reads_of(compiled: Any) -> _Reads:
