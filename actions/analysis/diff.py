@@ -8,16 +8,24 @@ added, removed and changed (the URL and headers as ``(url)`` and ``(header NAME)
 are compared as they are and shown as shown (each secret setting ``***``), so no secret reaches
 the report: a change only a secret makes is reported as ``(secret) changed``.
 :meth:`Differ.report` gives the JSON form that the renderers print.
+
+Work both sides share is done once (see :func:`sides`): when OLD and NEW are one pack with the
+same settings, filters, Spec check and privacy checks, each subscription that is the same in both
+(name, action, trigger, mapping) runs once per event and its outcome counts for both sides; only
+the subscriptions that differ run for each side. Two identical configs run the engine once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import attrs
+
+from actions.destinations.loading import DefinitionError
 from actions.engine.engine import ConfiguredDestination
-from actions.engine.outcomes import Outcome
+from actions.engine.outcomes import Filtered, Outcome
 
 EXAMPLES = 3
 """Examples kept per change (per kind change, per field and change)."""
@@ -27,6 +35,110 @@ DESTINATION = "(destination)"
 """The name for outcomes of no subscription (no subscription matched, a filter, consent)."""
 ABSENT = "(none)"
 """The kind on the side where a subscription gave no outcome for the event."""
+NO_MATCH = Filtered("no enabled subscription matched the event")
+"""The engine's outcome for an event no subscription takes (a side whose own subscriptions all
+passed an event over, when the other side's took it)."""
+
+Named = list[tuple[str, Outcome]]
+"""One side's outcomes for an event, each with the name it is reported under."""
+Sides = Callable[[Any], tuple[Named, Named]]
+"""Both sides' outcomes for an event (the same list twice when the sides cannot differ)."""
+_OLD, _NEW = "\x00(old)", "\x00(new)"
+"""Suffixes of the names a subscription that differs runs under, in the shared destination."""
+
+
+def _fingerprint(value: Any) -> str | None:
+    """Text equal for two values only when they are equal in type, value and order (``1`` and
+    ``1.0``, ``{a, b}`` and ``{b, a}`` differ), or None when there is none."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _named(outcomes: Sequence[Outcome]) -> Named:
+    return [(o.subscription or DESTINATION, o) for o in outcomes]
+
+
+def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
+    """A function giving each side's outcomes for an event, doing shared work once.
+
+    When both are configured from one pack (the same text and file) with the same settings,
+    filters, Spec check and privacy checks, every step before the subscriptions (the Spec
+    check of the envelope, ``integrations``, consent and suppression, filters, dispatch) gives
+    the same result on both sides, and so does each subscription that is the same in both.
+    Identical configs run once (the same outcomes are both sides'); otherwise one destination
+    holds the shared subscriptions once and each differing one under a name of its side, and
+    its outcomes are split by side. An event that destination fails as a whole (the Spec check,
+    or a defect in one subscription, which fails every outcome of the event) is run on each
+    side alone, as it would have been. Anything else runs each side on its own."""
+    run_old, run_new = old.process, new.process
+
+    def apart(event: Any) -> tuple[Named, Named]:
+        return _named(run_old(event)), _named(run_new(event))
+
+    # What each pickles as: the function that rebuilds it, and its plain configuration (the
+    # pack's text and file, settings, subscriptions, filters, Spec check, consent, suppression).
+    restore, old_plain = old.__reduce__()
+    new_plain = new.__reduce__()[1]
+    rest = _fingerprint([*old_plain[:3], *old_plain[4:]])
+    if rest is None or rest != _fingerprint([*new_plain[:3], *new_plain[4:]]):
+        return apart
+    before, after = old.subscriptions, new.subscriptions
+    if _fingerprint([attrs.astuple(s) for s in before]) == _fingerprint(
+        [attrs.astuple(s) for s in after]
+    ):
+
+        def once(event: Any) -> tuple[Named, Named]:
+            named = _named(run_old(event))
+            return named, named
+
+        return once
+    names = [s.name for s in before] + [s.name for s in after]
+    if len({s.name for s in before}) < len(before) or len({s.name for s in after}) < len(after):
+        return apart  # a name twice on one side: outcomes are told apart by position
+    if any(_OLD in name or _NEW in name for name in names):
+        return apart
+    theirs = {s.name: _fingerprint(attrs.astuple(s)) for s in after}
+    shared = {s.name for s in before if theirs.get(s.name) == _fingerprint(attrs.astuple(s))}
+    union = [s for s in before if s.name in shared]
+    union += [attrs.evolve(s, name=s.name + _OLD) for s in before if s.name not in shared]
+    union += [attrs.evolve(s, name=s.name + _NEW) for s in after if s.name not in shared]
+    try:
+        both = restore(*old_plain[:3], [attrs.asdict(s) for s in union], *old_plain[4:])
+    except DefinitionError:
+        return apart
+    return _split(both.process, apart)
+
+
+def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
+    """Both sides' outcomes from the shared destination's (see :func:`sides`)."""
+    cut = len(_OLD)
+    no_match: Named = [(DESTINATION, NO_MATCH)]
+
+    def together(event: Any) -> tuple[Named, Named]:
+        outcomes = run(event)
+        first = outcomes[0]
+        if first.subscription is None:  # the event's only outcome, before any subscription
+            if first.kind == "failed":
+                return apart(event)  # the Spec check, or a defect: as each side alone
+            named: Named = [(DESTINATION, first)]
+            return named, named
+        old_side: Named = []
+        new_side: Named = []
+        for outcome in outcomes:
+            name = outcome.subscription or DESTINATION
+            if name[-cut:] == _OLD:
+                old_side.append((name[:-cut], outcome))
+            elif name[-cut:] == _NEW:
+                new_side.append((name[:-cut], outcome))
+            else:
+                pair = (name, outcome)
+                old_side.append(pair)
+                new_side.append(pair)
+        return old_side or no_match, new_side or no_match
+
+    return together
 
 
 def _shown(value: Any) -> str:
@@ -34,10 +146,9 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
-def _by_subscription(outcomes: list[Outcome]) -> dict[str, Outcome]:
+def _by_subscription(outcomes: Named) -> dict[str, Outcome]:
     found: dict[str, Outcome] = {}
-    for outcome in outcomes:
-        name = outcome.subscription or DESTINATION
+    for name, outcome in outcomes:
         key, n = name, 1
         while key in found:  # several outcomes of one subscription: keep each
             n += 1
@@ -66,28 +177,47 @@ class Differ:
     """Accumulates the differences of two configured destinations, one event at a time."""
 
     def __init__(self, old: ConfiguredDestination, new: ConfiguredDestination) -> None:
-        self._old = old.process
-        self._new = new.process
+        """``old`` and ``new`` are run as :func:`sides` says: work both share is done once
+        (by a destination configured for the purpose), so their own ``counts`` may not move."""
+        self._sides = sides(old, new)
         self.events = 0
         self.changed = 0
         self.unreadable = 0
         self._subscriptions: dict[str, _Subscription] = {}
 
+    def _stats(self, name: str) -> _Subscription:
+        stats = self._subscriptions.get(name)
+        if stats is None:
+            stats = self._subscriptions[name] = _Subscription()
+        return stats
+
+    def _same(self, name: str, kind: str) -> None:
+        stats = self._stats(name)
+        stats.before[kind] = stats.before.get(kind, 0) + 1
+        stats.after[kind] = stats.after.get(kind, 0) + 1
+
     def add(self, line: int, event: Any) -> bool:
         """Run both sides on one event; True when its outcomes differ."""
         self.events += 1
-        old_outcomes, new_outcomes = self._old(event), self._new(event)
+        old_outcomes, new_outcomes = self._sides(event)
+        if old_outcomes is new_outcomes:  # the same outcomes: counted, nothing to compare
+            if len(old_outcomes) == 1:
+                name, outcome = old_outcomes[0]
+                self._same(name, outcome.kind)
+            else:
+                for name, outcome in _by_subscription(old_outcomes).items():
+                    self._same(name, outcome.kind)
+            return False
         if len(old_outcomes) == 1 and len(new_outcomes) == 1:  # the common case, no dicts
-            first, second = old_outcomes[0], new_outcomes[0]
-            name = first.subscription or DESTINATION
-            if name == (second.subscription or DESTINATION) and first.kind == second.kind:
-                stats = self._subscriptions.get(name)
-                if stats is None:
-                    stats = self._subscriptions[name] = _Subscription()
+            (name, first), (other, second) = old_outcomes[0], new_outcomes[0]
+            if name == other and first.kind == second.kind:
+                stats = self._stats(name)
                 kind = first.kind
                 stats.before[kind] = stats.before.get(kind, 0) + 1
                 stats.after[kind] = stats.after.get(kind, 0) + 1
-                if kind == "request":
+                if first is second:
+                    differs = False
+                elif kind == "request":
                     differs = self._fields(stats, line, first, second)
                 elif _reason(first) != _reason(second):
                     differs = True
@@ -105,9 +235,10 @@ class Differ:
         differs = False
         for name in before.keys() | after.keys():
             old, new = before.get(name), after.get(name)
-            stats = self._subscriptions.get(name)
-            if stats is None:
-                stats = self._subscriptions[name] = _Subscription()
+            if old is new and old is not None:  # one outcome, shared by both sides
+                self._same(name, old.kind)
+                continue
+            stats = self._stats(name)
             old_kind = old.kind if old is not None else ABSENT
             new_kind = new.kind if new is not None else ABSENT
             if old is not None:

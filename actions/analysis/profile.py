@@ -6,7 +6,8 @@ subscription takes; per subscription, its outcomes and its skip and failure reas
 path a subscription reads (trigger, skip rules, mapping over the action's defaults), among the
 events the subscription took, how many lack it (absent or null) and how many hold a type the
 field it feeds cannot take; the keys seen under ``properties`` and ``traits`` per event name.
-The paths are compiled once into key tuples; the per-event work is plain dict look-ups.
+The paths are compiled once into a tree of keys per subscription; the per-event work is
+plain dict look-ups, one per distinct prefix of the paths.
 
 Bounds (what keeps memory flat): at most :data:`MAX_NAMES` event names (more are counted under
 ``(other names)``), :data:`MAX_KEYS` keys per name, :data:`MAX_REASONS` reasons per
@@ -16,7 +17,7 @@ characters. :func:`drift` compares a profile with an earlier one (``--baseline``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from actions.engine.engine import ConfiguredDestination
@@ -44,68 +45,79 @@ def _text(value: object) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
-def _get(event: Any, keys: Keys) -> Any:
-    value = event
-    for key in keys:
-        if isinstance(value, dict):
-            value = value.get(key)
-        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
-            value = value[key]
-        else:
-            return None
-        if value is None:
-            return None
-    return value
+def _step(value: Any, key: str | int) -> Any:
+    """``value[key]`` as a path reads it: a key of an object, an index (from either end) of an
+    array; None for anything else."""
+    if isinstance(value, dict):
+        return value.get(key)
+    if isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+        return value[key]
+    return None
 
 
-_LOOKUP_ERRORS = (KeyError, TypeError, IndexError)
-
-
-def getter(keys: Keys) -> Callable[[Any], Any]:
-    """A function that reads ``keys`` from an event: the value, or None when it is absent
-    (compiled once: up to three plain string keys are read by indexing)."""
-    if all(isinstance(k, str) for k in keys) and 1 <= len(keys) <= 3:
-        if len(keys) == 1:
-            (a,) = keys
-
-            def one(event: Any) -> Any:
-                return event.get(a) if type(event) is dict else None
-
-            return one
-        if len(keys) == 2:
-            a, b = keys
-
-            def two(event: Any) -> Any:
-                try:
-                    return event[a][b]  # a string or list indexed by a string: TypeError
-                except _LOOKUP_ERRORS:
-                    return None
-
-            return two
-        a, b, c = keys
-
-        def three(event: Any) -> Any:
-            try:
-                return event[a][b][c]
-            except _LOOKUP_ERRORS:
-                return None
-
-        return three
-    return lambda event: _get(event, keys)
+_JSON_TYPES: dict[str, type] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
 
 
 class _Reads:
-    """One subscription's compiled read paths: (dotted text, keys, accepted JSON types)."""
+    """One subscription's compiled read paths: (dotted text, keys, accepted JSON types), and
+    their counts (missing, wrong type).
 
-    __slots__ = ("checks", "counts", "paths")
+    The paths are compiled into a tree of their keys, read in one pass per event: each distinct
+    prefix (``context``, ``context.device``) is read once, from its parent's value, into a slot
+    of a list kept for the purpose (no allocation per event; it holds what it read of the last
+    event until the next)."""
+
+    __slots__ = ("counts", "paths", "plan", "slots")
 
     def __init__(self, paths: list[tuple[str, Keys, frozenset[str] | None]]) -> None:
         self.paths = paths
         self.counts = [[0, 0] for _ in paths]  # missing, wrong type
-        self.checks = tuple(
-            (getter(keys), accepts, counts)
-            for (_, keys, accepts), counts in zip(paths, self.counts, strict=True)
-        )
+        index: dict[Keys, int] = {(): 0}
+        steps: list[list[Any]] = []
+        for (_, keys, accepts), counts in zip(paths, self.counts, strict=True):
+            for depth in range(1, len(keys) + 1):
+                if keys[:depth] not in index:
+                    index[keys[:depth]] = len(index)
+                    slot = index[keys[:depth]]
+                    steps.append(
+                        [slot, index[keys[: depth - 1]], keys[depth - 1], None, None, None]
+                    )
+            step = steps[index[keys] - 1]
+            step[3] = counts
+            if accepts is not None:  # the exact Python types of the accepted JSON types
+                step[4] = accepts
+                step[5] = frozenset(_JSON_TYPES[t] for t in accepts if t in _JSON_TYPES)
+        # (slot, parent slot, key, counts or None, accepted types or None, their Python types)
+        self.plan = tuple((s, p, k, c, a, f) for s, p, k, c, a, f in steps)
+        self.slots: list[Any] = [None] * len(index)
+
+    def check(self, event: Any) -> None:
+        """Count the paths ``event`` lacks (absent or null) or holds with a wrong type."""
+        values = self.slots
+        values[0] = event
+        for slot, parent, key, counts, accepts, exact in self.plan:
+            value = values[parent]
+            if type(value) is dict:
+                value = value.get(key)
+            elif value is not None:
+                value = _step(value, key)
+            values[slot] = value
+            if counts is not None:
+                if value is None:
+                    counts[0] += 1
+                elif (
+                    accepts is not None
+                    and type(value) not in exact
+                    and json_type(value) not in accepts
+                ):
+                    counts[1] += 1
 
 
 def _reads_of(compiled: Any) -> _Reads:
@@ -178,14 +190,10 @@ class Profiler:
                     self._unrouted[name] = self._unrouted.get(name, 0) + 1
                     continue
                 self._reason(sub, f"{kind}: {reason}")
-            reads = self._reads.get(sub)
-            if reads is not None and kind != "filtered":
-                for get, accepts, counts in reads.checks:
-                    value = get(event)
-                    if value is None:
-                        counts[0] += 1
-                    elif accepts is not None and json_type(value) not in accepts:
-                        counts[1] += 1
+            if kind != "filtered":
+                reads = self._reads.get(sub)
+                if reads is not None:
+                    reads.check(event)
 
     def _see_keys(self, name: str, event: dict[str, Any]) -> None:
         values = event.get("properties")

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,9 +73,15 @@ def _configure(
     return configure(destination, settings, spec_check=spec_check or "read")
 
 
-def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generator[Line]:
+def _events(
+    source: str | None,
+    max_line_bytes: int,
+    max_depth: int,
+    read: Callable[[IO[bytes], int, int], Iterator[Line]] = read_lines,
+) -> Generator[Line]:
     """Each non-blank line of the events (a file, ``-`` for stdin, or the samples), read as
-    bytes with bounds (see :mod:`actions.cli.jsonlines`): a bad line carries its error."""
+    bytes with bounds (see :mod:`actions.cli.jsonlines`) by ``read``: a bad line carries its
+    error."""
     handle: IO[bytes]
     if source in (None, ""):
         handle = sample_events_path().open("rb")
@@ -85,7 +91,7 @@ def _events(source: str | None, max_line_bytes: int, max_depth: int) -> Generato
     else:
         handle = Path(source).open("rb")  # noqa: SIM115 - closed below
     try:
-        yield from read_lines(handle, max_line_bytes, max_depth)
+        yield from read(handle, max_line_bytes, max_depth)
     finally:
         if source != "-":
             handle.close()

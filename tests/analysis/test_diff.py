@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
+import actions
 from actions.analysis import Differ
+from actions.analysis.diff import _named
 from actions.cli import main
 from actions.engine.configfile import load_config
 from actions.samples import load_sample_events
@@ -97,3 +100,96 @@ def _peak(n: int) -> int:
 def test_memory_stays_flat() -> None:
     small, large = _peak(400), _peak(2000)
     assert large < small * 1.25 + 20_000, (small, large)
+
+
+# -- shared work: each side's report is what running it alone gives ----------------------------
+
+
+def _kochava(*changes: dict[str, Any], settings: dict[str, Any] | None = None) -> Any:
+    """Kochava's presets with ``changes`` (a subscription by name: replaced, or added; with
+    ``drop``: removed)."""
+    destination = actions.load_destination("kochava")
+    subs = [
+        attrs.asdict(s)
+        for s in actions.configure(destination, destination.sample_settings()).subscriptions
+    ]
+    for change in changes:
+        subs = [s for s in subs if s["name"] != change["name"]]
+        if not change.get("drop"):
+            subs.append(change)
+    return actions.configure(
+        destination, {**destination.sample_settings(), **(settings or {})}, subs
+    )
+
+
+def _apart(old: Any, new: Any, events: list[Any]) -> dict[str, Any]:
+    """The report of running each side on its own, outcome by outcome."""
+    differ = Differ(old, new)
+    differ._sides = lambda event: (_named(old.process(event)), _named(new.process(event)))
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    return differ.report()
+
+
+def _events() -> list[Any]:
+    samples = load_sample_events()
+    odd: list[Any] = [
+        {"type": "track"},  # fails the Spec check
+        {"type": "track", "event": "Order Completed", "integrations": {"All": False}},
+        {**samples[0], "integrations": {"Kochava": False}},
+        {"type": "track", "event": 5, "userId": "u", "messageId": "m"},
+        "not an object",
+    ]
+    return samples + odd
+
+
+SCREEN = {"name": "Screens", "action": "send_event", "trigger": 'type = "screen"'}
+CHANGES: dict[str, tuple[Any, ...]] = {
+    "a mapping": ({**SCREEN, "mapping": {"currency": "EUR"}},),
+    "a trigger": ({**SCREEN, "trigger": 'type = "screen" and name = "Home"'},),
+    "one gone, one new": (
+        {"name": "Installs", "drop": True},
+        {"name": "Pages", "action": "send_event", "trigger": 'type = "page"'},
+    ),
+    "one turned off": ({**SCREEN, "enabled": False},),
+    "a field that fails": ({**SCREEN, "mapping": {"usertime": "soon"}},),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_changed_subscriptions_alone_run_twice(change: str) -> None:
+    old, new = _kochava(), _kochava(*CHANGES[change])
+    events = _events()
+    shared = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        shared.add(line, event)
+    assert shared.report() == _apart(_kochava(), _kochava(*CHANGES[change]), events)
+    assert shared.report()["changed"] > 0
+    # One destination holding both sides ran, each shared subscription once; each side ran
+    # on its own only the events that fail before any subscription (the Spec check).
+    assert old.counts.events == old.counts.failed == new.counts.events == new.counts.failed == 4
+
+
+def test_identical_configs_run_once() -> None:
+    old, new = _kochava(), _kochava()
+    events = _events()
+    differ = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    assert differ.report() == _apart(_kochava(), _kochava(), events)
+    assert differ.report()["changed"] == 0
+    assert (old.counts.events, new.counts.events) == (len(events), 0)
+
+
+@pytest.mark.parametrize(
+    "settings", [{"standard_event_names": True}, {"app_guid": "other-guid"}], ids=str
+)
+def test_other_settings_run_each_side(settings: dict[str, Any]) -> None:
+    old, new = _kochava(), _kochava(settings=settings)
+    events = _events()
+    differ = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    assert differ.report() == _apart(_kochava(), _kochava(settings=settings), events)
+    assert differ.report()["changed"] > 0
+    assert old.counts.events == new.counts.events == len(events)
