@@ -3,8 +3,9 @@
 A mapping is any JSON/YAML value. Raw values are copied as they are; an object with exactly one
 ``@``-key is a directive (Segment's ``@path``, ``@template``, ``@if``, ... plus ``@coalesce``,
 ``@lookup``, ``@omit``, ``@convert``, ``@hash``). :func:`compile` validates a mapping completely
-and turns it into closures; :meth:`CompiledMapping.evaluate` applies it to one event. See
-docs/mapping.md.
+into its typed form (:mod:`.ir`) and builds closures from it; :meth:`CompiledMapping.evaluate`
+applies it to one event; :mod:`.reference` evaluates the typed form the plain way (what each
+directive means). See docs/mapping.md.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from actions.mapping.directives import (
     Directive,
     Directives,
     Kind,
+    Lazy,
+    OnOperand,
     Option,
     OptionError,
+    Scope,
     directive,
     directives_table,
+    meaning_of,
 )
 from actions.mapping.trace import TraceEntry, trace
 from actions.mapping.values import MISSING, DirectiveFailure, MappingFailure
@@ -81,16 +86,20 @@ __all__ = [
     "DirectiveFailure",
     "Directives",
     "Kind",
+    "Lazy",
     "MappingDataError",
     "MappingError",
     "MappingFailure",
+    "OnOperand",
     "Option",
     "OptionError",
+    "Scope",
     "TraceEntry",
     "check",
     "compile",
     "directive",
     "directives_table",
     "is_directive",
+    "meaning_of",
     "trace",
 ]

@@ -1,5 +1,7 @@
 """The built-in directives: Segment's set, plus @coalesce, @lookup, @omit, @convert and the
-``when`` condition of @if. Each is one function and its declaration (see ``directives.py``)."""
+``when`` condition of @if. Each is a declaration with its meaning (a plain function over its
+options, which :mod:`.reference` runs) and its compile function (the fast form the backend
+builds; see ``directives.py``). tests/mapping/test_reference.py checks that the two agree."""
 
 from __future__ import annotations
 
@@ -17,14 +19,7 @@ from actions.jsonvalues import (
     number_from_text,
     number_text,
 )
-from actions.mapping.compiler import (
-    CONSTANT,
-    PLAIN_FIELDS,
-    Compiler,
-    _const,
-    path_keys,
-    with_operand,
-)
+from actions.mapping.closures import constant
 from actions.mapping.directives import (
     ARRAY_PATH,
     BOOLEAN,
@@ -36,19 +31,24 @@ from actions.mapping.directives import (
     STRING_OR_DIRECTIVE,
     STRINGS,
     CompileContext,
+    Lazy,
+    OnOperand,
     Option,
     OptionError,
+    Scope,
     directive,
 )
+from actions.mapping.ir import Const, Node, Object, Path, Template
 from actions.mapping.paths import (
     EMPTY_DATA,
     WHOLE_DATA,
+    ParsedPath,
     PathSyntaxError,
     compile_path,
     parse_path,
     path_text,
 )
-from actions.mapping.template import compile_template, parse_template, placeholders
+from actions.mapping.template import compile_template, parse_template, render, renderer
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -71,28 +71,67 @@ MAX_ITEMS = 10_000
 """Most items @arrayPath maps for one event."""
 MAX_DYNAMIC_CACHE = 256
 
+_NOTHING = constant(MISSING)
 
-def _string_or(value: Any, name: str, root: Any, settings: Settings, failures: Failures) -> str:
-    """Resolve a STRING_OR_DIRECTIVE option at run time."""
-    if isinstance(value, str):
-        return value
-    resolved = value(root, settings, failures)
-    if not isinstance(resolved, str):
-        raise DirectiveFailure(f"{name} expected a string, got {type_name(resolved)}")
-    return resolved
+
+def _short(node: Any) -> tuple[str, ...]:
+    """The keys of ``node`` when it reads a path of one to three string keys, else ``()``."""
+    if isinstance(node, Path) and 1 <= len(node.string_keys) <= 3:
+        return node.string_keys
+    return ()
+
+
+def _text_option(value: Any, name: str) -> str:
+    """A string-or-directive option's value, known per event: a string, or a failure."""
+    if not isinstance(value, str):
+        raise DirectiveFailure(f"{name} expected a string, got {type_name(value)}")
+    return value
+
+
+def _reads_all(args: Mapping[str, Any]) -> tuple[str, ...]:
+    """A path or template known only per event may read anything."""
+    return (WHOLE_DATA,)
 
 
 @lru_cache(maxsize=MAX_DYNAMIC_CACHE)
-def _dynamic_path(text: str) -> Evaluator:
-    return compile_path(parse_path(text))
+def _dynamic_path(text: str) -> ParsedPath:
+    return parse_path(text)
 
 
 @lru_cache(maxsize=MAX_DYNAMIC_CACHE)
-def _dynamic_template(text: str) -> Evaluator:
+def _dynamic_template(text: str) -> tuple[tuple[str, ...], tuple[ParsedPath, ...]]:
+    return parse_template(text)
+
+
+@lru_cache(maxsize=MAX_DYNAMIC_CACHE)
+def _compiled_template(text: str) -> Evaluator:
     return compile_template(text)
 
 
 # -- @path, @template, @literal ----------------------------------------------------------------
+
+
+def _parse_path(args: Mapping[str, Any]) -> Any:
+    """A path of literal text is a :class:`Path` node; a path given by a directive stays a call
+    (its text known per event)."""
+    value = args["value"]
+    if not isinstance(value, str):
+        return args
+    try:
+        return Path(parse_path(value))
+    except PathSyntaxError as exc:
+        raise OptionError(
+            None, str(exc), hint="write paths like $.properties.items[0].sku"
+        ) from None
+
+
+def _path_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    text = _text_option(args["value"](), "@path")
+    try:
+        parsed = _dynamic_path(text)
+    except PathSyntaxError as exc:
+        raise DirectiveFailure(f"@path: {exc}") from None
+    return scope.read(parsed)
 
 
 @directive(
@@ -100,24 +139,17 @@ def _dynamic_template(text: str) -> Evaluator:
     argument=Option("value", STRING_OR_DIRECTIVE),
     summary="the value at a path of the event ($.a.b, $.a[0], $.a[*].b) or the settings",
     declares_reads=True,
+    meaning=_path_meaning,
+    parse=_parse_path,
+    reads=_reads_all,
 )
 def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    value = args["value"]
-    if isinstance(value, str):
-        try:
-            parsed = parse_path(value)
-        except PathSyntaxError as exc:
-            raise OptionError(
-                None, str(exc), hint="write paths like $.properties.items[0].sku"
-            ) from None
-        ctx.read(value)
-        return compile_path(parsed)
-    ctx.read(WHOLE_DATA)  # a path known only per event may read anything
+    text_of: Evaluator = args["value"]
 
     def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
-        text = _string_or(value, "@path", root, settings, failures)
+        text = _text_option(text_of(root, settings, failures), "@path")
         try:
-            reader = _dynamic_path(text)
+            reader = compile_path(_dynamic_path(text))
         except PathSyntaxError as exc:
             raise DirectiveFailure(f"@path: {exc}") from None
         return reader(root, settings, failures)
@@ -125,31 +157,58 @@ def path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return dynamic
 
 
+def _parse_template(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = args["value"]
+    if not isinstance(value, str):
+        return args
+    try:
+        parts, paths = parse_template(value)
+    except (PathSyntaxError, ValueError) as exc:
+        raise OptionError(None, str(exc)) from None
+    return {"value": Template(value, parts, paths)}
+
+
+def _template_reads(args: Mapping[str, Any]) -> tuple[str, ...]:
+    value = args["value"]
+    return tuple(p.text for p in value.paths) if isinstance(value, Template) else (WHOLE_DATA,)
+
+
+def _template_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value = args["value"]
+    if isinstance(value, Template):
+        return render(value.parts, [scope.read(p) for p in value.paths])
+    text = _text_option(value(), "@template")
+    try:
+        parts, paths = _dynamic_template(text)
+    except (PathSyntaxError, ValueError) as exc:
+        raise DirectiveFailure(f"@template: {exc}") from None
+    return render(parts, [scope.read(p) for p in paths])
+
+
 @directive(
     "@template",
     argument=Option("value", STRING_OR_DIRECTIVE),
     summary="text with {{path}} placeholders",
     declares_reads=True,
+    meaning=_template_meaning,
+    parse=_parse_template,
+    reads=_template_reads,
 )
-def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
     value = args["value"]
-    if isinstance(value, str):
-        try:
-            parse_template(value)
-        except (PathSyntaxError, ValueError) as exc:
-            raise OptionError(None, str(exc)) from None
-        for _, text in placeholders(value):
-            ctx.read(text)
-        return compile_template(value)
-    ctx.read(WHOLE_DATA)  # a template known only per event may read anything
+    if isinstance(value, Template):
+        if not value.paths:
+            return constant(value.parts[0])
+        return OnOperand(Path(value.paths[0]), renderer(value.parts, value.paths))
+    text_of: Evaluator = value
 
     def dynamic(root: Any, settings: Settings, failures: Failures) -> Any:
-        text = _string_or(value, "@template", root, settings, failures)
+        text = _text_option(text_of(root, settings, failures), "@template")
         try:
-            render = _dynamic_template(text)
+            render_text = _compiled_template(text)
         except (PathSyntaxError, ValueError) as exc:
             raise DirectiveFailure(f"@template: {exc}") from None
-        return render(root, settings, failures)
+        return render_text(root, settings, failures)
 
     return dynamic
 
@@ -159,6 +218,7 @@ def template_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     argument=Option("value", MAPPING),
     summary="the value, as written",
     declares_reads=True,
+    meaning=lambda args, scope: args["value"](),
 )
 def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     evaluator: Evaluator = args["value"]
@@ -166,6 +226,36 @@ def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
 
 # -- @if ---------------------------------------------------------------------------------------
+
+
+def _if_reads(args: Mapping[str, Any]) -> list[str]:
+    trigger = args["when"]
+    if trigger is MISSING:
+        return []
+    return [path_text(keys) for keys in trigger.paths if keys[:1] != ("$settings",)]
+
+
+def _condition_data(trigger: Any, root: Any, settings: Settings) -> Any:
+    """What a ``when`` condition sees: the data, or, when it reads settings as
+    ``$settings.name``, a copy of the data with the settings beside it."""
+    if not any(path[:1] == ("$settings",) for path in trigger.paths):
+        return root
+    data = dict(root) if isinstance(root, dict) else {}
+    data["$settings"] = dict(settings)
+    return data
+
+
+def _if_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    if args["when"] is not MISSING:
+        holds = args["when"].matches(_condition_data(args["when"], scope.root, scope.settings))
+    elif args["exists"] is not MISSING:
+        value = args["exists"]()
+        holds = value is not MISSING and value is not None
+    else:
+        value = args["blank"]()
+        holds = value is not MISSING and value is not None and value != ""
+    branch: Lazy | Any = args["then"] if holds else args["else"]
+    return MISSING if branch is MISSING else branch()
 
 
 @directive(
@@ -180,16 +270,15 @@ def literal_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     one_of=("exists", "blank", "when"),
     summary="then or else, by a condition",
     declares_reads=True,
+    meaning=_if_meaning,
+    reads=_if_reads,
 )
 def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    then: Evaluator = args["then"] if args["then"] is not MISSING else _const(MISSING)
-    else_: Evaluator = args["else"] if args["else"] is not MISSING else _const(MISSING)
+    then: Evaluator = args["then"] if args["then"] is not MISSING else _NOTHING
+    else_: Evaluator = args["else"] if args["else"] is not MISSING else _NOTHING
     if args["when"] is not MISSING:
         trigger = args["when"]
         matches = trigger.matches
-        for keys in trigger.paths:
-            if keys[:1] != ("$settings",):
-                ctx.read(path_text(keys))
         if not any(path[:1] == ("$settings",) for path in trigger.paths):
 
             def when(root: Any, settings: Settings, failures: Failures) -> Any:
@@ -198,9 +287,7 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             return when
 
         def when_settings(root: Any, settings: Settings, failures: Failures) -> Any:
-            # The condition reads settings as `$settings.name`: show them beside the data.
-            data = dict(root) if isinstance(root, dict) else {}
-            data["$settings"] = dict(settings)
+            data = _condition_data(trigger, root, settings)
             return (then if matches(data) else else_)(root, settings, failures)
 
         return when_settings
@@ -226,6 +313,13 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 # -- strings -----------------------------------------------------------------------------------
 
 
+def _case_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value = args["value"]()
+    if not isinstance(value, str):
+        return value
+    return value.lower() if args["operator"] == "lower" else value.upper()
+
+
 @directive(
     "@case",
     options=(
@@ -234,15 +328,15 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     summary="a string in lower or upper case (other values unchanged)",
     declares_reads=True,
+    meaning=_case_meaning,
 )
-def case_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    operand: Evaluator = args["value"]
+def case_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
     convert = str.lower if args["operator"] == "lower" else str.upper
 
     def case(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         return convert(value) if isinstance(value, str) else value
 
-    return with_operand(operand, case, keeps_missing=True)
+    return OnOperand(ctx.call.args["value"], case, keeps_missing=True)
 
 
 def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> Any:
@@ -252,6 +346,29 @@ def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> A
     regex = re.compile(re.escape(pattern), re.IGNORECASE)
     count = 0 if all_ else 1
     return lambda text: regex.sub(lambda _match: replacement, text, count=count)
+
+
+def _replace_text_of(value: Any) -> Any:
+    """What @replace replaces in: text; a number or boolean as its text; null as it is."""
+    if value is MISSING or value is None:
+        return value
+    if isinstance(value, bool | int | float):
+        return to_text(value)
+    if not isinstance(value, str):
+        raise DirectiveFailure(f"@replace expected a string, got {type_name(value)}")
+    return value
+
+
+def _replace_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value = _replace_text_of(args["value"]())
+    if not isinstance(value, str):
+        return value
+    pairs = [(args["pattern"], args["replacement"])]
+    if args["pattern2"] is not MISSING:
+        pairs.append((args["pattern2"], args["replacement2"]))
+    for pattern, replacement in pairs:
+        value = _replacer(pattern, replacement, args["ignorecase"], args["global"])(value)
+    return value
 
 
 @directive(
@@ -267,24 +384,16 @@ def _replacer(pattern: str, replacement: str, ignorecase: bool, all_: bool) -> A
     ),
     summary="literal find and replace (twice at most)",
     declares_reads=True,
+    meaning=_replace_meaning,
 )
-def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    operand: Evaluator = args["value"]
+def replace_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
+    operand: Node = ctx.call.args["value"]
     first = _replacer(args["pattern"], args["replacement"], args["ignorecase"], args["global"])
     second = None
     if args["pattern2"] is not MISSING:
         second = _replacer(
             args["pattern2"], args["replacement2"], args["ignorecase"], args["global"]
         )
-
-    def text_of(value: Any) -> Any:
-        if value is MISSING or value is None:
-            return value
-        if isinstance(value, bool | int | float):
-            return to_text(value)
-        if not isinstance(value, str):
-            raise DirectiveFailure(f"@replace expected a string, got {type_name(value)}")
-        return value
 
     if second is None and not args["ignorecase"]:
         # One literal pair (the usual case): str.replace, without a call in between.
@@ -296,21 +405,21 @@ def replace_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             if type(value) is not str:
                 if value is MISSING or value is None:
                     return value
-                value = text_of(value)
+                value = _replace_text_of(value)
                 if not isinstance(value, str):
                     return value
             return value.replace(pattern, replacement, count)
 
-        return with_operand(operand, replace_once, keeps_missing=True)
+        return OnOperand(operand, replace_once, keeps_missing=True)
 
     def replace(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-        value = text_of(value)
+        value = _replace_text_of(value)
         if not isinstance(value, str):
             return value
         value = first(value)
         return second(value) if second is not None else value
 
-    return with_operand(operand, replace, keeps_missing=True)
+    return OnOperand(operand, replace, keeps_missing=True)
 
 
 # -- arrays and objects ------------------------------------------------------------------------
@@ -329,31 +438,53 @@ def _items(value: Any) -> list[Any] | None:
     return value
 
 
+def _parse_array_path(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    root, shape = args["value"]
+    if isinstance(root, str):
+        try:
+            root = Path(parse_path(root))
+        except PathSyntaxError as exc:
+            raise OptionError(None, str(exc)) from None
+    return {"value": (root, shape)}
+
+
+def _array_path_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    source, shape = args["value"]
+    value = source()
+    if shape is None or value is MISSING:
+        return value
+    items = _items(value)
+    if items is None:
+        return value
+    mapped = [shape.at(item) for item in items]
+    return [None if item is MISSING else item for item in mapped]
+
+
 @directive(
     "@arrayPath",
     argument=Option("value", ARRAY_PATH),
     summary="a list (from a path), each item reshaped by an item mapping",
     declares_reads=True,
+    meaning=_array_path_meaning,
+    parse=_parse_array_path,
 )
-def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    root_option, shape = args["value"]
-    if isinstance(root_option, str):
-        try:
-            source = compile_path(parse_path(root_option))
-        except PathSyntaxError as exc:
-            raise OptionError(None, str(exc)) from None
-        ctx.read(root_option)
-    else:
-        source = root_option
+def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
+    source: Evaluator = args["value"][0]
+    shape: Evaluator | None = args["value"][1]
+    source_node, shape_node = ctx.call.args["value"]
     if shape is None:
         return source
-    item_shape: Evaluator = shape
-    pairs: tuple[tuple[str, str], ...] | None = getattr(shape, PLAIN_FIELDS, None)
-
-    if pairs is not None:
+    item_shape = shape
+    if (
+        isinstance(shape_node, Object)
+        and shape_node.fields
+        and all(
+            isinstance(f.node, Path) and len(f.node.string_keys) == 1 for f in shape_node.fields
+        )
+    ):
         # Every field of the item shape reads one key of the item: build the items here,
         # without a call per item (the same objects the item shape would build).
-        fields = pairs
+        fields = tuple((f.key, f.node.string_keys[0]) for f in shape_node.fields)  # type: ignore[union-attr]
         get = dict.get
 
         def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
@@ -371,7 +502,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
                 out.append(mapped)
             return out
 
-        return with_operand(source, array_path_plain, keeps_missing=True)
+        return OnOperand(source_node, array_path_plain, keeps_missing=True)
 
     def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         items = _items(value)
@@ -383,7 +514,21 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             out.append(None if mapped is MISSING else mapped)
         return out
 
-    return with_operand(source, array_path, keeps_missing=True)
+    return OnOperand(source_node, array_path, keeps_missing=True)
+
+
+def _merge_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    parts: tuple[Lazy, ...] = args["objects"]
+    out: dict[str, Any] = {}
+    order = range(len(parts)) if args["direction"] == "right" else range(len(parts) - 1, -1, -1)
+    for position, index in enumerate(order):
+        value = parts[index]()
+        if value is MISSING or value is None:
+            continue
+        if not isinstance(value, dict):
+            raise DirectiveFailure(f"@merge: object {position} is {type_name(value)}, not object")
+        out.update(value)
+    return out
 
 
 @directive(
@@ -394,6 +539,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     summary="one object from several (right: later wins; left: earlier wins)",
     declares_reads=True,
+    meaning=_merge_meaning,
 )
 def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     parts: tuple[Evaluator, ...] = args["objects"]
@@ -422,6 +568,7 @@ def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     summary="apply one mapping, then map its result",
     declares_reads=True,
+    meaning=lambda args, scope: args["mapping"].at(args["apply"]()),
 )
 def transform_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     first: Evaluator = args["apply"]
@@ -455,6 +602,15 @@ def _flatten_into(
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
+def _flatten_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value = args["value"]()
+    if not isinstance(value, dict | list):
+        return value
+    out: dict[str, Any] = {}
+    _flatten_into(out, value, "", args["separator"], args["omitArrays"], 0)
+    return out
+
+
 @directive(
     "@flatten",
     options=(
@@ -464,9 +620,9 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
     ),
     summary="a nested object as one level, keys joined by the separator",
     declares_reads=True,
+    meaning=_flatten_meaning,
 )
-def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    operand: Evaluator = args["value"]
+def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
     separator: str = args["separator"]
     omit_arrays: bool = args["omitArrays"]
 
@@ -496,7 +652,7 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             raise DirectiveFailure(f"@flatten: more than {limit} keys")
         return out
 
-    return with_operand(operand, flatten, keeps_missing=True)
+    return OnOperand(ctx.call.args["value"], flatten, keeps_missing=True)
 
 
 @directive(
@@ -507,6 +663,7 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     summary="JSON text from a value (encode), or a value from JSON text (decode)",
     declares_reads=True,
+    meaning=lambda args, scope: _json(args["mode"], args["value"]()),
 )
 def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -537,6 +694,25 @@ def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return decode
 
 
+def _json(mode: str, value: Any) -> Any:
+    """What @json means (the compiled form below inlines it)."""
+    if mode == "encode":
+        if value is MISSING:
+            return MISSING
+        try:
+            return compact_json(value)
+        except ValueError:
+            raise DirectiveFailure(_non_finite_message("@json encode", value)) from None
+    if not isinstance(value, str):
+        return value
+    if len(value) > MAX_JSON_TEXT:
+        raise DirectiveFailure(f"@json decode: text longer than {MAX_JSON_TEXT} characters")
+    try:
+        return json.loads(value, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise DirectiveFailure(f"@json decode: not valid JSON ({exc})") from None
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -545,6 +721,10 @@ def _non_finite_message(what: str, value: Any) -> str:
     path = non_finite_path(value)
     where = "" if not path else " at " + "".join(f"[{k!r}]" for k in path)
     return f"{what}: NaN and Infinity are not JSON numbers (one{where})"
+
+
+def _exclude_when_null(value: Any) -> Any:
+    return MISSING if value is None else _without_nulls(value)
 
 
 def _without_nulls(value: Any, depth: int = 0) -> Any:
@@ -558,6 +738,7 @@ def _without_nulls(value: Any, depth: int = 0) -> Any:
     argument=Option("value", MAPPING),
     summary="the value, left out when null (null keys removed from objects)",
     declares_reads=True,
+    meaning=lambda args, scope: _exclude_when_null(args["value"]()),
 )
 def exclude_when_null_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -574,33 +755,43 @@ def exclude_when_null_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluato
 # -- additions ---------------------------------------------------------------------------------
 
 
+def _coalesce_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value: Any = MISSING
+    for candidate in args["value"]:
+        value = candidate()
+        if value is not MISSING and value is not None:
+            return value
+    return value
+
+
 @directive(
     "@coalesce",
     argument=Option("value", MAPPINGS),
     summary="the first candidate that is neither missing nor null",
     declares_reads=True,
+    meaning=_coalesce_meaning,
 )
-def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
     candidates: tuple[Evaluator, ...] = args["value"]
     if len(candidates) == 2:
         first, second = candidates
-        if path_keys(first):
+        first_node, second_node = ctx.call.args["value"]
+        if _short(first_node):
             # The first candidate is a path, read without a call; a constant fallback is
             # returned without one either.
-            fallback = getattr(second, CONSTANT, None)
-            if fallback is not None:
-                (constant,) = fallback
+            if isinstance(second_node, Const):
+                fallback = second_node.value
 
                 def or_constant(
                     value: Any, root: Any, settings: Settings, failures: Failures
                 ) -> Any:
-                    return constant if value is MISSING or value is None else value
+                    return fallback if value is MISSING or value is None else value
 
-                return with_operand(first, or_constant)
+                return OnOperand(first_node, or_constant)
 
-            if path_keys(second):
+            if _short(second_node):
                 # Both candidates are short paths: the second is read here too.
-                k1, k2, k3 = (*path_keys(second), None, None)[:3]
+                k1, k2, k3 = (*_short(second_node), None, None)[:3]
                 get = dict.get
                 empty = EMPTY_DATA
 
@@ -616,14 +807,14 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
                     except Exception:  # a non-dict intermediate: the path is missing
                         return MISSING
 
-                return with_operand(first, or_path)
+                return OnOperand(first_node, or_path)
 
             def or_second(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
                 if value is MISSING or value is None:
                     return second(root, settings, failures)
                 return value
 
-            return with_operand(first, or_second)
+            return OnOperand(first_node, or_second)
 
         def coalesce2(root: Any, settings: Settings, failures: Failures) -> Any:
             value = first(root, settings, failures)
@@ -644,6 +835,17 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return coalesce
 
 
+def _lookup_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    key = args["value"]()
+    if isinstance(key, str | int | float) and not isinstance(key, bool):
+        table = args["table"]()
+        if isinstance(table, dict) and to_text(key) in table:
+            return table[to_text(key)]
+        if not isinstance(table, dict) and table is not MISSING and table is not None:
+            raise DirectiveFailure(f"@lookup: the table is {type_name(table)}, not object")
+    return MISSING if args["default"] is MISSING else args["default"]()
+
+
 @directive(
     "@lookup",
     options=(
@@ -653,11 +855,12 @@ def coalesce_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     ),
     summary="the value looked up in a table (inline, or read from the settings)",
     declares_reads=True,
+    meaning=_lookup_meaning,
 )
 def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
     table: Evaluator = args["table"]
-    default: Evaluator = args["default"] if args["default"] is not MISSING else _const(MISSING)
+    default: Evaluator = args["default"] if args["default"] is not MISSING else _NOTHING
 
     def lookup(root: Any, settings: Settings, failures: Failures) -> Any:
         key = operand(root, settings, failures)
@@ -674,11 +877,20 @@ def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return lookup
 
 
+def _omit(value: Any, keys: tuple[str, ...]) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in keys}
+    if value is MISSING or value is None:
+        return value
+    raise DirectiveFailure(f"@omit expected an object, got {type_name(value)}")
+
+
 @directive(
     "@omit",
     options=(Option("value", MAPPING, required=True), Option("keys", STRINGS, required=True)),
     summary="an object without the listed keys",
     declares_reads=True,
+    meaning=lambda args, scope: _omit(args["value"](), args["keys"]),
 )
 def omit_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -814,6 +1026,19 @@ CONVERSIONS = {
 }
 
 
+def _convert_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    value = args["value"]()
+    conversion = CONVERSIONS[args["to"]]
+    if value is MISSING:
+        return MISSING
+    if args["each"] and isinstance(value, dict):
+        converted = {key: conversion(item) for key, item in value.items()}
+        return {key: item for key, item in converted.items() if item is not MISSING}
+    if args["each"] and isinstance(value, list):
+        return [None if item is MISSING else item for item in map(conversion, value)]
+    return conversion(value)
+
+
 @directive(
     "@convert",
     options=(
@@ -823,6 +1048,7 @@ CONVERSIONS = {
     ),
     summary="the value converted to another type (missing when it cannot be)",
     declares_reads=True,
+    meaning=_convert_meaning,
 )
 def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
@@ -852,4 +1078,4 @@ def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return convert_each
 
 
-__all__ = ["CONVERSIONS", "Compiler"]
+__all__ = ["CONVERSIONS"]

@@ -1,10 +1,10 @@
-"""Validate and compile a mapping in one walk, collecting every problem with its location."""
+"""Validate a mapping into its typed form (:mod:`.ir`), collecting every problem with its
+location; then build its evaluator from that form (the backend, :mod:`.closures`)."""
 
 from __future__ import annotations
 
 import copy
 import difflib
-from collections import Counter
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -13,23 +13,15 @@ import attrs
 
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, json_pointer
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
-from actions.mapping.directives import (
-    CompileContext,
-    Directive,
-    Directives,
-    Kind,
-    Option,
-    OptionError,
-)
-from actions.mapping.paths import DIRECT_KEYS, EMPTY_DATA, WHOLE_DATA
+from actions.mapping import closures
+from actions.mapping.directives import Directive, Directives, Kind, Option, OptionError
+from actions.mapping.ir import Array, Call, Const, Field, Item, Node, Object, Path, paths_read
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
     Evaluator,
     Failures,
     MappingFailure,
-    Settings,
-    Transform,
     type_name,
 )
 from actions.yamlsource import SourceMap
@@ -38,6 +30,7 @@ MAX_MAPPING_DEPTH = 64
 """Deepest nesting of objects, arrays and directives accepted in a mapping."""
 
 _EMPTY_SETTINGS: Mapping[str, Any] = {}
+_NOTHING = Const(MISSING)
 
 
 class MappingError(InvalidInputError):
@@ -50,232 +43,6 @@ class MappingDataError(ActionsError, TypeError):
 
 def _not_object(data: Any) -> str:
     return f"data must be an object, got {type_name(data)}"
-
-
-CONSTANT = "_actions_constant"
-"""Attribute set on evaluators of a constant: ``(value,)``."""
-
-
-def _const(value: Any) -> Evaluator:
-    def constant(root: Any, settings: Settings, failures: Failures) -> Any:
-        return value
-
-    setattr(constant, CONSTANT, (value,))
-    return constant
-
-
-OPERAND = "_actions_operand"
-"""Attribute set on evaluators made by :func:`with_operand` whose operand reads a path of one
-to three string keys: ``(keys, transform, keeps_missing)``, so that object builders can read the
-path inline and call the transform directly."""
-
-
-def path_keys(evaluate: Evaluator) -> tuple[str, ...]:
-    """The keys of ``evaluate`` when it reads a path of one to three string keys from the data
-    (what object builders and :func:`with_operand` read inline), else ``()``."""
-    keys: tuple[str, ...] = getattr(evaluate, DIRECT_KEYS, ())
-    return keys if len(keys) <= 3 else ()
-
-
-def with_operand(
-    operand: Evaluator, transform: Transform, *, keeps_missing: bool = False
-) -> Evaluator:
-    """The evaluator ``transform(operand's value, root, settings, failures)``, for directives
-    whose first step is evaluating one operand. ``keeps_missing``: the transform of MISSING is
-    MISSING, so it is not called for a missing value. When the operand reads a path of one to
-    three keys, the read is done here (no call), and the evaluator is marked so that an object
-    builder can do the read itself and call only ``transform``."""
-    keys = path_keys(operand)
-    get = dict.get
-    empty = EMPTY_DATA
-    if not keys:
-
-        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
-            value = operand(root, settings, failures)
-            if value is MISSING and keeps_missing:
-                return MISSING
-            return transform(value, root, settings, failures)
-
-        return evaluate
-    # As in the path readers: a non-dict intermediate (or root) makes dict.get raise, which
-    # means the path is missing.
-    if len(keys) == 1:
-        (k1,) = keys
-
-        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
-            try:
-                value = get(root, k1, MISSING)
-            except Exception:
-                value = MISSING
-            if value is MISSING and keeps_missing:
-                return MISSING
-            return transform(value, root, settings, failures)
-
-    elif len(keys) == 2:
-        k1, k2 = keys
-
-        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
-            try:
-                value = get(get(root, k1) or empty, k2, MISSING)
-            except Exception:
-                value = MISSING
-            if value is MISSING and keeps_missing:
-                return MISSING
-            return transform(value, root, settings, failures)
-
-    else:
-        k1, k2, k3 = keys
-
-        def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
-            try:
-                value = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
-            except Exception:
-                value = MISSING
-            if value is MISSING and keeps_missing:
-                return MISSING
-            return transform(value, root, settings, failures)
-
-    setattr(evaluate, OPERAND, (keys, transform, keeps_missing))
-    return evaluate
-
-
-PLAIN_FIELDS = "_actions_plain_fields"
-"""Attribute set on object builders whose every field reads one key of the data: the
-``(output key, data key)`` pairs, for directives that build many such objects (@arrayPath)."""
-
-
-def _object(items: tuple[tuple[str, Evaluator, str], ...]) -> Evaluator:
-    direct = [path_keys(evaluate) for _, evaluate, _ in items]
-    if items and all(len(keys) == 1 for keys in direct):
-        return _plain_object(
-            tuple((key, keys[0]) for (key, _, _), keys in zip(items, direct, strict=True))
-        )
-    # Fields that read a path of one to three keys, or apply a directive to such a path, read
-    # it here, inline (no call for the path). A non-dict intermediate makes dict.get raise
-    # TypeError: the object is then built the careful way, where the field's own evaluator
-    # reads the path as missing.
-    inline: list[tuple[tuple[str, ...], Transform | None, bool]] = []
-    for (_, evaluate, _), keys in zip(items, direct, strict=True):
-        if keys:
-            inline.append((keys, None, False))
-        else:
-            inline.append(getattr(evaluate, OPERAND, ((), None, False)))
-    # The first key most of these paths share (``context``, say) is read once per object.
-    firsts = Counter(keys[0] for keys, _, _ in inline if len(keys) > 1)
-    shared = next((k for k, count in firsts.most_common(1) if count > 1), None)
-    plan: list[tuple[str, Evaluator, Any, str | None, str | None, Transform | None, bool]] = []
-    for (key, evaluate, _), (keys, transform, keeps_missing) in zip(items, inline, strict=True):
-        k1, k2, k3 = _padded(keys)
-        plan.append(
-            (
-                key,
-                evaluate,
-                _SHARED if k2 and k1 == shared else k1,
-                k2,
-                k3,
-                transform,
-                keeps_missing,
-            )
-        )
-    steps = tuple(plan)
-    get = dict.get
-    empty = EMPTY_DATA
-
-    def careful(root: Any, settings: Settings, failures: Failures) -> Any:
-        out = {}
-        for key, evaluate, pointer in items:
-            try:
-                value = evaluate(root, settings, failures)
-            except DirectiveFailure as exc:
-                failures.append(MappingFailure(pointer, exc.message))
-                continue
-            except Exception as exc:  # a per-event failure never escapes
-                failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
-                continue
-            if value is not MISSING:
-                out[key] = value
-        return out
-
-    def build(root: Any, settings: Settings, failures: Failures) -> Any:
-        # Fast path: one try around the loop. Evaluators are pure, so when one fails the
-        # object is built again key by key, recording failures (nested failures recorded by
-        # the first attempt are dropped first, so none is reported twice).
-        if not isinstance(root, dict):
-            return careful(root, settings, failures)
-        mark = len(failures)
-        try:
-            base = empty if shared is None else get(root, shared) or empty
-            out = {}
-            for key, evaluate, k1, k2, k3, transform, keeps_missing in steps:
-                if k1 is None:
-                    value = evaluate(root, settings, failures)
-                else:
-                    if k2 is None:
-                        value = get(root, k1, MISSING)
-                    else:
-                        value = base if k1 is _SHARED else get(root, k1) or empty
-                        if k3 is None:
-                            value = get(value, k2, MISSING)
-                        else:
-                            value = get(get(value, k2) or empty, k3, MISSING)
-                    if transform is not None and (value is not MISSING or not keeps_missing):
-                        value = transform(value, root, settings, failures)
-                if value is not MISSING:
-                    out[key] = value
-            return out
-        except Exception:
-            del failures[mark:]
-            return careful(root, settings, failures)
-
-    return build
-
-
-_SHARED = object()
-"""In an object builder's plan, the first key of a path is the one shared by the object's paths
-(read once per object)."""
-
-
-def _padded(keys: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
-    """A path's first three keys, None-padded; all None when it is not 1 to 3 keys long."""
-    if not 1 <= len(keys) <= 3:
-        return (None, None, None)
-    k1, k2, k3 = (*keys, None, None)[:3]
-    return (k1, k2, k3)
-
-
-def _plain_object(pairs: tuple[tuple[str, str], ...]) -> Evaluator:
-    """An object whose every field reads one key of the data (it cannot fail)."""
-    get = dict.get
-
-    def build(root: Any, settings: Settings, failures: Failures) -> Any:
-        out = {}
-        if isinstance(root, dict):
-            for key, source in pairs:
-                value = get(root, source, MISSING)
-                if value is not MISSING:
-                    out[key] = value
-        return out
-
-    setattr(build, PLAIN_FIELDS, pairs)
-    return build
-
-
-def _array(items: tuple[tuple[Evaluator, str], ...]) -> Evaluator:
-    def build(root: Any, settings: Settings, failures: Failures) -> Any:
-        out = []
-        for evaluate, pointer in items:
-            try:
-                value = evaluate(root, settings, failures)
-            except DirectiveFailure as exc:
-                failures.append(MappingFailure(pointer, exc.message))
-                value = None
-            except Exception as exc:
-                failures.append(MappingFailure(pointer, f"{type(exc).__name__}: {exc}"))
-                value = None
-            out.append(None if value is MISSING else value)
-        return out
-
-    return build
 
 
 def is_directive(value: object) -> bool:
@@ -299,7 +66,6 @@ class Compiler:
         self.directives = directives
         self.functions = functions
         self.diagnostics: list[Diagnostic] = []
-        self.paths: set[str] = set()
 
     # -- diagnostics -------------------------------------------------------------------------
 
@@ -322,9 +88,10 @@ class Compiler:
                 location = self.source.locate(full, key=key)
         self.diagnostics.append(Diagnostic(rule, message, path=full, location=location, hint=hint))
 
-    # -- values ------------------------------------------------------------------------------
+    # -- values ----------------------------------------------------------------------------
 
-    def value(self, node: Any, path: DataPath, depth: int = 0) -> Evaluator:
+    def value(self, node: Any, path: DataPath, depth: int = 0) -> Node:
+        """The typed form of ``node``; a part with a problem becomes ``Const(MISSING)``."""
         if depth > MAX_MAPPING_DEPTH:
             self.problem(
                 "limit",
@@ -332,7 +99,7 @@ class Compiler:
                 path,
                 "flatten the mapping",
             )
-            return _const(MISSING)
+            return _NOTHING
         if isinstance(node, dict):
             at_keys = [k for k in node if isinstance(k, str) and k.startswith("@")]
             if at_keys:
@@ -346,31 +113,32 @@ class Compiler:
                         path,
                         "wrap raw keys and each directive in their own objects",
                     )
-                    return _const(MISSING)
+                    return _NOTHING
                 return self.directive(at_keys[0], node[at_keys[0]], (*path, at_keys[0]), depth)
-            items = tuple(
-                (str(k), self.value(v, (*path, k), depth + 1), json_pointer((*path, k)))
-                for k, v in node.items()
-            )
-            return _object(items)
-        if isinstance(node, list):
-            return _array(
+            return Object(
                 tuple(
-                    (self.value(v, (*path, i), depth + 1), json_pointer((*path, i)))
+                    Field(str(k), self.value(v, (*path, k), depth + 1), json_pointer((*path, k)))
+                    for k, v in node.items()
+                )
+            )
+        if isinstance(node, list):
+            return Array(
+                tuple(
+                    Item(self.value(v, (*path, i), depth + 1), json_pointer((*path, i)))
                     for i, v in enumerate(node)
                 )
             )
         if node is None or isinstance(node, str | bool | int | float):
-            return _const(node)
+            return Const(node)
         self.problem(
             "directive-type",
             f"{type(node).__name__} values are not JSON values",
             path,
             "quote the value to make it a string",
         )
-        return _const(MISSING)
+        return _NOTHING
 
-    def directive(self, name: str, argument: Any, path: DataPath, depth: int) -> Evaluator:
+    def directive(self, name: str, argument: Any, path: DataPath, depth: int) -> Node:
         spec = self.directives.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(self.directives), n=1, cutoff=0.6)
@@ -381,7 +149,7 @@ class Compiler:
                 f"did you mean {close[0]}?" if close else "see docs/mapping.md for the directives",
                 key=True,
             )
-            return _const(MISSING)
+            return _NOTHING
         before = len(self.diagnostics)
         args: dict[str, Any] = {}
         if spec.argument is not None:
@@ -389,23 +157,23 @@ class Compiler:
         else:
             self.options(spec, argument, path, depth, args)
         if len(self.diagnostics) > before:
-            return _const(MISSING)
-        if not spec.declares_reads:
-            self.paths.add(WHOLE_DATA)  # it may read anything of the data it is given
-        context = CompileContext(
-            pointer=json_pointer(path),
-            path=path,
-            read=lambda text: self.paths.add(text),
-            compile_value=lambda node, sub: self.value(node, (*path, *sub), depth + 1),
-        )
+            return _NOTHING
+        if spec.parse is None:
+            return Call(spec, MappingProxyType(args), path)
         try:
-            return spec.function(args, context)
+            parsed = spec.parse(args)
         except OptionError as exc:
-            where = (*path, exc.option) if exc.option and spec.argument is None else path
-            self.problem(
-                "directive-option", f"{name}: {exc.message}", where, exc.hint, offset=exc.offset
-            )
-            return _const(MISSING)
+            self.option_error(spec, path, exc)
+            return _NOTHING
+        if isinstance(parsed, Const | Object | Array | Path | Call):
+            return parsed
+        return Call(spec, MappingProxyType(dict(parsed)), path)
+
+    def option_error(self, spec: Directive, path: DataPath, exc: OptionError) -> None:
+        where = (*path, exc.option) if exc.option and spec.argument is None else path
+        self.problem(
+            "directive-option", f"{spec.name}: {exc.message}", where, exc.hint, offset=exc.offset
+        )
 
     def options(
         self, spec: Directive, argument: Any, path: DataPath, depth: int, args: dict[str, Any]
@@ -458,17 +226,6 @@ class Compiler:
                 args[option.name] = option.default
 
     def option(
-        self, spec: Directive, option: Option, value: Any, path: DataPath, depth: int
-    ) -> Any:
-        if option.relative:
-            outer, self.paths = self.paths, set()
-            try:
-                return self._option(spec, option, value, path, depth)
-            finally:
-                self.paths = outer
-        return self._option(spec, option, value, path, depth)
-
-    def _option(
         self, spec: Directive, option: Option, value: Any, path: DataPath, depth: int
     ) -> Any:
         kind = option.kind
@@ -538,7 +295,7 @@ class Compiler:
             root = self.option(spec, root_option, value[0], (*path, 0), depth)
             shape = None
             if len(value) == 2 and value[1] != {}:
-                shape_option = Option("shape", Kind.OBJECT_MAPPING, relative=True)
+                shape_option = Option("shape", Kind.OBJECT_MAPPING)
                 shape = self.option(spec, shape_option, value[1], (*path, 1), depth)
             return (root, shape)
         raise AssertionError(kind)
@@ -595,6 +352,8 @@ class CompiledMapping:
     mapping: Any
     paths: frozenset[str]
     _evaluate: Evaluator = attrs.field(repr=False, alias="evaluator")
+    node: Node = attrs.field(repr=False, kw_only=True)
+    """Its typed form (see :mod:`.ir`), which :mod:`.reference` evaluates the plain way."""
     directives: Directives = attrs.field(repr=False, kw_only=True)
     """The directives it was compiled with (an environment's)."""
     functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False, kw_only=True)
@@ -645,15 +404,46 @@ class CompiledMapping:
         return trace(self, event, settings)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_recompile, (self.mapping, dict(self.directives), dict(self.functions)))
+        tables = (dict(self.directives), dict(self.functions))
+        return (_recompile, (self.mapping, *tables))
 
 
 def _recompile(
-    mapping: Any, directives: dict[str, Directive], functions: dict[str, Any]
+    mapping: Any,
+    directives: dict[str, Directive],
+    functions: dict[str, Any],
 ) -> CompiledMapping:
     return compile_mapping(
-        mapping, directives=MappingProxyType(directives), functions=MappingProxyType(functions)
+        mapping,
+        directives=MappingProxyType(directives),
+        functions=MappingProxyType(functions),
     )
+
+
+@attrs.frozen
+class _Built:
+    node: Node
+    evaluate: Evaluator
+    paths: set[str]
+    diagnostics: list[Diagnostic]
+
+
+def _build(
+    mapping: Any,
+    source: SourceMap | None,
+    base_path: DataPath,
+    directives: Directives,
+    functions: Functions,
+) -> _Built:
+    """Validate into the typed form, then build the evaluator from it; the reads are those of
+    the typed form plus any a compile function reports."""
+    compiler = Compiler(source, base_path, directives, functions)
+    node = compiler.value(mapping, ())
+    built = closures.build(node)
+    for call, exc in built.errors:
+        compiler.option_error(call.directive, call.path, exc)
+    paths = paths_read(node) | built.reads
+    return _Built(node, built.evaluate, paths, compiler.diagnostics)
 
 
 def check(
@@ -665,9 +455,7 @@ def check(
     functions: Functions = BUILTIN_FUNCTIONS,
 ) -> list[Diagnostic]:
     """Every problem in ``mapping``, without raising."""
-    compiler = Compiler(source, base_path, directives, functions)
-    compiler.value(mapping, ())
-    return compiler.diagnostics
+    return _build(mapping, source, base_path, directives, functions).diagnostics
 
 
 def compile_mapping(
@@ -681,14 +469,14 @@ def compile_mapping(
     """Validate ``mapping`` completely and compile it. Raises :class:`MappingError` listing
     every problem. The caller's mapping is copied, never changed."""
     frozen = copy.deepcopy(mapping)
-    compiler = Compiler(source, base_path, directives, functions)
-    evaluator = compiler.value(frozen, ())
-    if compiler.diagnostics:
-        raise MappingError("invalid mapping", compiler.diagnostics)
+    built = _build(frozen, source, base_path, directives, functions)
+    if built.diagnostics:
+        raise MappingError("invalid mapping", built.diagnostics)
     return CompiledMapping(
         frozen,
-        frozenset(compiler.paths),
-        evaluator,
+        frozenset(built.paths),
+        built.evaluate,
+        node=built.node,
         directives=directives,
         functions=functions,
     )

@@ -1,14 +1,17 @@
 """Directive declarations.
 
-A directive is one small function plus a declaration of its options. The declaration drives both
-validation (types, required options, unknown options, choices, lengths) and compilation (each
-option arrives at the function already compiled), so nothing can be optional when validating but
-required when running.
+A directive is a declaration of its options plus its meaning: a plain function from its
+options to its value, which the reference evaluator runs (:mod:`.reference`) and from which a
+compiled form is derived. The declaration drives validation (types, required options, unknown
+options, choices, lengths), so nothing can be optional when validating but required when running.
 
-    @directive("@upper", argument=Option("value", MAPPING))
-    def upper(args, ctx):
-        value = args["value"]
-        return lambda root, settings, failures: str(value(root, settings, failures)).upper()
+    @meaning_of("@upper", argument=Option("value", MAPPING))
+    def upper(args, scope):
+        value = args["value"]()  # MISSING when the path is missing: left as it is
+        return value.upper() if isinstance(value, str) else value
+
+A directive may also have a compile function, the fast form the compiled backend uses (each
+option arrives at it already compiled); the two must agree (tests/mapping/test_reference.py).
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from actions._declarations import reduce_declaration
 from actions.errors import ActionsError, DataPath
-from actions.mapping.values import MISSING, Evaluator
+from actions.mapping.paths import ParsedPath, read_path
+from actions.mapping.values import MISSING, Evaluator, Settings, Transform
+
+if TYPE_CHECKING:
+    from actions.mapping.ir import Call, Node
 
 
 class Kind(Enum):
@@ -94,33 +101,97 @@ class OptionError(ActionsError):
 
 @attrs.frozen
 class CompileContext:
-    """What a directive function may use while compiling: where it is, and the collectors."""
+    """What a compile function may use: where the directive is, its typed form (``call``: the
+    options as IR nodes, to see that one is a constant or a path), and ``read`` to report an
+    event path it reads (with ``declares_reads=True``)."""
 
     pointer: str
     path: DataPath
     read: Callable[[str], None]
-    compile_value: Callable[[Any, DataPath], Evaluator]
+    call: Call
 
 
-DirectiveFunction = Callable[[Mapping[str, Any], CompileContext], Evaluator]
+@attrs.frozen
+class OnOperand:
+    """What a compile function may return instead of an evaluator when the directive's value is
+    ``transform`` applied to the value of ``operand`` (one of its options' IR nodes, from
+    ``ctx.call.args``; the transform of MISSING is MISSING when ``keeps_missing``): the backend
+    evaluates the operand itself, inline when it is a short path (and an object reads it inline
+    among its other fields)."""
+
+    operand: Node
+    transform: Transform
+    keeps_missing: bool = False
+
+
+DirectiveFunction = Callable[[Mapping[str, Any], CompileContext], "Evaluator | OnOperand"]
+
+
+@attrs.frozen
+class Scope:
+    """Where a meaning runs: the data (``root``) and the settings."""
+
+    root: Any
+    settings: Settings
+
+    def read(self, path: ParsedPath) -> Any:
+        """The value at ``path`` (of the data, or of the settings), or MISSING."""
+        return read_path(path, self.root, self.settings)
+
+
+@attrs.frozen
+class Lazy:
+    """A mapping option as a meaning receives it: ``arg()`` is its value for the scope's data,
+    ``arg.at(other)`` its value for other data (an item, an intermediate value). Evaluated only
+    when called, so a branch not taken records no failure."""
+
+    _evaluate: Callable[[Any], Any]
+    _root: Any
+
+    def __call__(self) -> Any:
+        return self._evaluate(self._root)
+
+    def at(self, root: Any) -> Any:
+        return self._evaluate(root)
+
+
+Meaning = Callable[[Mapping[str, Any], Scope], Any]
+"""What a directive means: ``(options, scope) -> value or MISSING``; mapping options arrive as
+:class:`Lazy` values (tuples of them for lists), literal ones as themselves. Raises
+:class:`actions.mapping.DirectiveFailure` for a per-event failure."""
+
+Parse = Callable[[Mapping[str, Any]], "Mapping[str, Any] | Any"]
+"""A compile-time step over the typed options: parsed texts in place of literal ones, or an IR
+node that replaces the call; raises :class:`OptionError`."""
+
+Reads = Callable[[Mapping[str, Any]], "set[str] | list[str] | tuple[str, ...]"]
+"""The event paths a directive reads itself, from its typed options (its mapping options report
+their own)."""
 
 
 @attrs.frozen
 class Directive:
-    """A directive's declaration: its name, its options and the function that compiles it.
-    Declare one with :func:`directive`; add it to an environment with
-    ``env.extend(directives=[...])``."""
+    """A directive's declaration: its name, its options, its meaning and (optionally) the
+    function that compiles it. Declare one with :func:`meaning_of` or :func:`directive`; add it
+    to an environment with ``env.extend(directives=[...])``."""
 
     name: str = attrs.field()
-    function: DirectiveFunction
+    function: DirectiveFunction | None
+    """The compile function (the backend's fast form); None: derived from the meaning."""
     argument: Option | None = None
     options: tuple[Option, ...] = ()
     one_of: tuple[str, ...] = ()
     summary: str = ""
     declares_reads: bool = False
-    """The function reports every event path it reads through ``ctx.read``; otherwise the
-    directive counts as reading the whole event (for ``CompiledMapping.paths`` and the engine's
-    Spec check of the fields a subscription reads)."""
+    """Every event path it reads is known: its mapping options', ``reads`` (or what its compile
+    function reports through ``ctx.read``); otherwise the directive counts as reading the whole
+    event (for ``CompiledMapping.paths`` and the engine's Spec check of the fields a
+    subscription reads)."""
+    meaning: Meaning | None = None
+    """The executable meaning (the reference evaluator's); None: derived from the compile
+    function."""
+    parse: Parse | None = None
+    reads: Reads | None = None
 
     @name.validator
     def _check(self, attribute: Any, value: str) -> None:
@@ -130,13 +201,21 @@ class Directive:
             )
         if (self.argument is None) == (not self.options):
             raise ActionsError(f"{value}: declare either one argument or options")
+        if self.function is None and self.meaning is None:
+            raise ActionsError(f"{value}: declare a meaning or a compile function")
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
 
+    def all_options(self) -> tuple[Option, ...]:
+        """The options, or the one argument."""
+        return self.options if self.argument is None else (self.argument,)
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         fields = attrs.astuple(self, recurse=False)
-        return reduce_declaration(self, self.function, fields)
+        implementation = self.function or self.meaning
+        assert implementation is not None
+        return reduce_declaration(self, implementation, fields)
 
 
 _NAME = re.compile(r"^@[a-z][a-zA-Z0-9]+$")
@@ -153,15 +232,59 @@ def directive(
     one_of: tuple[str, ...] = (),
     summary: str = "",
     declares_reads: bool = False,
+    meaning: Meaning | None = None,
+    parse: Parse | None = None,
+    reads: Reads | None = None,
 ) -> Callable[[DirectiveFunction], Directive]:
-    """Declare a directive whose compile function is the decorated one. ``argument`` for a
-    directive whose value is one argument (``@path``); ``options`` for a directive whose value
-    is an object of options (``@replace``); ``one_of`` names options of which exactly one must
-    be given."""
+    """Declare a directive whose compile function is the decorated one (and whose meaning is
+    ``meaning``, or derived from the compile function). ``argument`` for a directive whose value
+    is one argument (``@path``); ``options`` for a directive whose value is an object of options
+    (``@replace``); ``one_of`` names options of which exactly one must be given; ``parse`` and
+    ``reads`` as for :class:`Directive`."""
 
     def declare(function: DirectiveFunction) -> Directive:
         return Directive(
-            name, function, argument, tuple(options), tuple(one_of), summary, declares_reads
+            name,
+            function,
+            argument,
+            tuple(options),
+            tuple(one_of),
+            summary,
+            declares_reads,
+            meaning,
+            parse,
+            reads,
+        )
+
+    return declare
+
+
+def meaning_of(
+    name: str,
+    *,
+    argument: Option | None = None,
+    options: tuple[Option, ...] = (),
+    one_of: tuple[str, ...] = (),
+    summary: str = "",
+    declares_reads: bool = False,
+    parse: Parse | None = None,
+    reads: Reads | None = None,
+) -> Callable[[Meaning], Directive]:
+    """Declare a directive whose meaning is the decorated function; its compiled form is
+    derived from it (see :func:`directive` for the other arguments)."""
+
+    def declare(meaning: Meaning) -> Directive:
+        return Directive(
+            name,
+            None,
+            argument,
+            tuple(options),
+            tuple(one_of),
+            summary,
+            declares_reads,
+            meaning,
+            parse,
+            reads,
         )
 
     return declare

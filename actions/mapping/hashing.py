@@ -18,15 +18,16 @@ from typing import Any
 
 import phonenumbers
 
-from actions.mapping.compiler import CONSTANT
 from actions.mapping.directives import (
     MAPPING,
     STRING,
     CompileContext,
     Option,
     OptionError,
+    Scope,
     directive,
 )
+from actions.mapping.ir import Const
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
@@ -120,6 +121,79 @@ def _region(value: Any) -> str | None:
     return value.upper()
 
 
+def _check_options(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    country = args["country"]
+    if country is not MISSING and args["normalize"] != "phone":
+        raise OptionError("country", "country is only read with normalize: phone")
+    if isinstance(country, Const):
+        try:
+            _region(country.value)
+        except DirectiveFailure as exc:
+            raise OptionError("country", exc.message.removeprefix("@hash: ")) from None
+    return args
+
+
+_NORMALIZERS: Mapping[str, Callable[[str], str | None] | None] = {
+    "email": normalize_email,
+    "name": normalize_name,
+    "none": None,
+}
+
+
+def _hashed(
+    value: Any,
+    args: Mapping[str, Any],
+    shaped: Callable[[str], str | None],
+    country: Callable[[], Any] | None,
+    key: Callable[[], Any] | None,
+) -> Any:
+    """What @hash gives for ``value``; ``country`` and ``key`` give those options' values
+    (only called when needed)."""
+    if value is MISSING or value is None:
+        return value
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | int | float):
+        text = to_text(value)
+    else:
+        raise DirectiveFailure(f"@hash expected text, got {type_name(value)}")
+    if len(text) > MAX_HASH_TEXT:
+        raise DirectiveFailure(f"@hash: text longer than {MAX_HASH_TEXT} characters")
+    stripped = text.strip()
+    if not stripped:
+        return MISSING
+    done = shaped(stripped)
+    if done is not None:
+        return done
+    if args["normalize"] == "phone":
+        region = _region(country()) if country is not None else None
+        normal = normalize_phone(text, region)
+    else:
+        normalizer = _NORMALIZERS[args["normalize"]]
+        normal = normalizer(text) if normalizer is not None else text
+    if not normal:
+        return MISSING
+    data = normal.encode("utf-8", "surrogatepass")
+    digest_of = ALGORITHMS[args["algorithm"]]
+    if key is None:
+        digest = digest_of(data).digest()
+    else:
+        secret = key()
+        if not isinstance(secret, str) or not secret:
+            raise DirectiveFailure("@hash: the key gives no text (is its setting set?)")
+        digest = hmac.new(secret.encode("utf-8", "surrogatepass"), data, digest_of).digest()
+    if args["encoding"] == "hex":
+        return digest.hex()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _hash_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
+    country = args["country"] if args["country"] is not MISSING else None
+    key = args["key"] if args["key"] is not MISSING else None
+    shaped = hash_shape(args["algorithm"], args["encoding"])
+    return _hashed(args["value"](), args, shaped, country, key)
+
+
 @directive(
     "@hash",
     options=(
@@ -136,65 +210,27 @@ def _region(value: Any) -> str | None:
     ),
     summary="a value normalised and hashed (passed as it is when already a hash of that kind)",
     declares_reads=True,
+    meaning=_hash_meaning,
+    parse=_check_options,
 )
 def hash_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
-    algorithm: str = args["algorithm"]
-    preset: str = args["normalize"]
-    digest_of = ALGORITHMS[algorithm]
-    shaped = hash_shape(algorithm, args["encoding"])
-    as_hex = args["encoding"] == "hex"
+    shaped = hash_shape(args["algorithm"], args["encoding"])
     key: Evaluator | None = args["key"] if args["key"] is not MISSING else None
     country: Evaluator | None = args["country"] if args["country"] is not MISSING else None
-    if country is not None and preset != "phone":
-        raise OptionError("country", "country is only read with normalize: phone")
-    if country is not None:
-        fixed = getattr(country, CONSTANT, None)
-        if fixed is not None:
-            try:
-                _region(fixed[0])
-            except DirectiveFailure as exc:
-                raise OptionError("country", exc.message.removeprefix("@hash: ")) from None
-    normalizer: Callable[[str], str | None] | None = {
-        "email": normalize_email,
-        "name": normalize_name,
-        "none": None,
-    }.get(preset)
+    options = dict(args)
 
     def hash_value(root: Any, settings: Settings, failures: Failures) -> Any:
         value = operand(root, settings, failures)
         if value is MISSING or value is None:
             return value
-        if isinstance(value, str):
-            text = value
-        elif isinstance(value, bool | int | float):
-            text = to_text(value)
-        else:
-            raise DirectiveFailure(f"@hash expected text, got {type_name(value)}")
-        if len(text) > MAX_HASH_TEXT:
-            raise DirectiveFailure(f"@hash: text longer than {MAX_HASH_TEXT} characters")
-        stripped = text.strip()
-        if not stripped:
-            return MISSING
-        done = shaped(stripped)
-        if done is not None:
-            return done
-        if preset == "phone":
-            region = _region(country(root, settings, failures)) if country else None
-            normal = normalize_phone(text, region)
-        else:
-            normal = normalizer(text) if normalizer is not None else text
-        if not normal:
-            return MISSING
-        data = normal.encode("utf-8", "surrogatepass")
-        if key is None:
-            digest = digest_of(data).digest()
-        else:
-            secret = key(root, settings, failures)
-            if not isinstance(secret, str) or not secret:
-                raise DirectiveFailure("@hash: the key gives no text (is its setting set?)")
-            digest = hmac.new(secret.encode("utf-8", "surrogatepass"), data, digest_of).digest()
-        return digest.hex() if as_hex else base64.b64encode(digest).decode("ascii")
+        return _hashed(
+            value,
+            options,
+            shaped,
+            None if country is None else lambda: country(root, settings, failures),
+            None if key is None else lambda: key(root, settings, failures),
+        )
 
     return hash_value
 

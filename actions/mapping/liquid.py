@@ -305,6 +305,26 @@ def event_paths(template: Template) -> list[str]:
     return sorted({_path_text(list(v.segments)) for vs in analysis.globals.values() for v in vs})
 
 
+def _parse_template(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    template, message, offset = parse(args["template"])
+    if template is None:
+        raise OptionError(None, message or "the template does not parse", offset=offset)
+    return {"template": template}
+
+
+_NO_DATA: Mapping[str, Any] = {}
+
+
+def _render(template: Template, root: Any) -> str:
+    """What @liquid gives: the template rendered with the data's keys as its variables."""
+    try:
+        return template.render(root if isinstance(root, dict) else _NO_DATA)
+    except LiquidError as exc:
+        raise DirectiveFailure(f"@liquid: {exc.message}") from None
+    except (ValueError, ArithmeticError, MemoryError, RecursionError) as exc:
+        raise DirectiveFailure(f"@liquid: {type(exc).__name__}: {exc}") from None
+
+
 @directive(
     "@liquid",
     argument=Option(
@@ -315,29 +335,20 @@ def event_paths(template: Template) -> list[str]:
     ),
     summary="a Liquid template rendered with the event as its variables",
     declares_reads=True,
+    meaning=lambda args, scope: _render(args["template"], scope.root),
+    parse=_parse_template,
+    reads=lambda args: event_paths(args["template"]),
 )
 def liquid_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    source: str = args["template"]
-    template, message, offset = parse(source)
-    if template is None:
-        raise OptionError(None, message or "the template does not parse", offset=offset)
-    for path in event_paths(template):
-        ctx.read(path)
-    if not source:
+    template: Template = args["template"]
+    if not template.source:
 
         def empty(root: Any, settings: Settings, failures: Failures) -> Any:
             return ""
 
         return empty
-    render = template.render
-    no_data: dict[str, Any] = {}
 
     def liquid(root: Any, settings: Settings, failures: Failures) -> Any:
-        try:
-            return render(root if isinstance(root, dict) else no_data)
-        except LiquidError as exc:
-            raise DirectiveFailure(f"@liquid: {exc.message}") from None
-        except (ValueError, ArithmeticError, MemoryError, RecursionError) as exc:
-            raise DirectiveFailure(f"@liquid: {type(exc).__name__}: {exc}") from None
+        return _render(template, root)
 
     return liquid

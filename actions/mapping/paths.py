@@ -173,16 +173,17 @@ def compile_path(path: ParsedPath) -> Evaluator:
         return lambda root, settings, failures: root
     text_keys = tuple(k for k in keys if isinstance(k, str))
     if len(text_keys) == len(keys):
-        reader = string_keys_reader(text_keys)
-        # Marked, so that object mappings and directives can read the path their own way.
-        setattr(reader, DIRECT_KEYS, text_keys)
-        return reader
+        return string_keys_reader(text_keys)
     return lambda root, settings, failures: lookup(root, keys)
 
 
-DIRECT_KEYS = "_actions_direct_keys"
-"""Attribute set on evaluators that read a plain path of string keys from the root data: the
-keys, a ``tuple[str, ...]``."""
+def read_path(path: ParsedPath, root: Any, settings: Settings) -> Any:
+    """The value at ``path`` in ``root`` (or in ``settings``), or MISSING: what the reader
+    :func:`compile_path` makes gives, the plain way."""
+    data = settings if path.settings else root
+    if path.jsonpath is not None:
+        return _find(path.jsonpath, data)
+    return lookup(data, path.keys)
 
 
 def string_keys_reader(keys: tuple[str, ...]) -> Evaluator:
@@ -238,20 +239,21 @@ def string_keys_reader(keys: tuple[str, ...]) -> Evaluator:
     return get_many
 
 
+def _find(expression: Any, data: Any) -> Any:
+    """Every match of a JSONPath, as a list; MISSING when the data is not an object or list."""
+    if not isinstance(data, dict | list):
+        return MISSING
+    try:
+        return [match.value for match in expression.find(data)]
+    except Exception:
+        return MISSING
+
+
 def _compile_jsonpath(path: ParsedPath) -> Evaluator:
     expression = path.jsonpath
-    use_settings = path.settings
-
-    def find(root: Any, settings: Settings, failures: Failures) -> Any:
-        data = settings if use_settings else root
-        if not isinstance(data, dict | list):
-            return MISSING
-        try:
-            return [match.value for match in expression.find(data)]
-        except Exception:
-            return MISSING
-
-    return find
+    if path.settings:
+        return lambda root, settings, failures: _find(expression, settings)
+    return lambda root, settings, failures: _find(expression, root)
 
 
 def read_keys(text: str) -> tuple[str | int, ...] | None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.mapping.compiler import path_keys, with_operand
-from actions.mapping.paths import EMPTY_DATA, ParsedPath, compile_path, parse_path
+from actions.mapping.paths import ParsedPath, compile_path, parse_path
 from actions.mapping.values import (
     MISSING,
     DirectiveFailure,
     Evaluator,
     Failures,
     Settings,
+    Transform,
     to_text,
 )
 
@@ -91,96 +91,29 @@ def _too_long(text: str) -> DirectiveFailure:
     )
 
 
-def compile_template(template: str) -> Evaluator:
-    parts, paths = parse_template(template)
-    if not paths:
-        text = parts[0]
-        return lambda root, settings, failures: text
-    readers = tuple(compile_path(p) for p in paths)
+def render(parts: tuple[str, ...], values: list[Any]) -> str:
+    """The template's text with each placeholder's value: what a template means."""
+    out = [parts[0]]
+    for value, tail in zip(values, parts[1:], strict=True):
+        out.append(_text(value))
+        out.append(tail)
+    text = "".join(out)
+    if len(text) > MAX_RENDERED_LENGTH:
+        raise _too_long(text)
+    return text
+
+
+def renderer(parts: tuple[str, ...], paths: tuple[ParsedPath, ...]) -> Transform:
+    """:func:`render` as a transform of the first placeholder's value (which the caller reads:
+    the compiled backend reads a short path inline), the others read by their compiled
+    readers; a value that is a plain string is used as it is. At least one path."""
+    head, first_tail = parts[:2]
+    rest = tuple(zip((compile_path(p) for p in paths[1:]), parts[2:], strict=True))
     limit = MAX_RENDERED_LENGTH
-    if path_keys(readers[0]) and len(readers) <= 3:
-        # The first placeholder is a path of one to three keys (see with_operand), and there
-        # are at most three: joined by an f-string, without a list or a loop. A value that is
-        # a plain string is used as it is.
-        if len(readers) == 1:
-            p0, p1 = parts
 
-            def render1(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
-                if type(v1) is not str:
-                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
-                text = f"{p0}{v1}{p1}"
-                if len(text) > limit:
-                    raise _too_long(text)
-                return text
-
-            return with_operand(readers[0], render1)
-        if len(readers) == 2 and path_keys(readers[1]):
-            # Both placeholders are short paths: the second is read here too.
-            p0, p1, p2 = parts
-            k1, k2, k3 = (*path_keys(readers[1]), None, None)[:3]
-            get = dict.get
-            empty = EMPTY_DATA
-
-            def render_paths(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
-                if type(v1) is not str:
-                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
-                try:
-                    if k2 is None:
-                        v2 = get(root, k1, MISSING)
-                    elif k3 is None:
-                        v2 = get(get(root, k1) or empty, k2, MISSING)
-                    else:
-                        v2 = get(get(get(root, k1) or empty, k2) or empty, k3, MISSING)
-                except Exception:  # a non-dict intermediate: the path is missing
-                    v2 = MISSING
-                if type(v2) is not str:
-                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
-                text = f"{p0}{v1}{p1}{v2}{p2}"
-                if len(text) > limit:
-                    raise _too_long(text)
-                return text
-
-            return with_operand(readers[0], render_paths)
-        if len(readers) == 2:
-            r2 = readers[1]
-            p0, p1, p2 = parts
-
-            def render2(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
-                if type(v1) is not str:
-                    v1 = "" if v1 is None or v1 is MISSING else _text(v1)
-                v2 = r2(root, settings, failures)
-                if type(v2) is not str:
-                    v2 = "" if v2 is None or v2 is MISSING else _text(v2)
-                text = f"{p0}{v1}{p1}{v2}{p2}"
-                if len(text) > limit:
-                    raise _too_long(text)
-                return text
-
-            return with_operand(readers[0], render2)
-        r2, r3 = readers[1:]
-        p0, p1, p2, p3 = parts
-
-        def render3(v1: Any, root: Any, settings: Settings, failures: Failures) -> str:
-            if type(v1) is not str:
-                v1 = "" if v1 is None or v1 is MISSING else _text(v1)
-            v2 = r2(root, settings, failures)
-            if type(v2) is not str:
-                v2 = "" if v2 is None or v2 is MISSING else _text(v2)
-            v3 = r3(root, settings, failures)
-            if type(v3) is not str:
-                v3 = "" if v3 is None or v3 is MISSING else _text(v3)
-            text = f"{p0}{v1}{p1}{v2}{p2}{v3}{p3}"
-            if len(text) > limit:
-                raise _too_long(text)
-            return text
-
-        return with_operand(readers[0], render3)
-    head = parts[0]
-    pairs = tuple(zip(readers, parts[1:], strict=True))
-
-    def render(root: Any, settings: Settings, failures: Failures) -> str:
-        out = [head]
-        for reader, tail in pairs:
+    def transform(first: Any, root: Any, settings: Settings, failures: Failures) -> str:
+        out = [head, first if type(first) is str else _text(first), first_tail]
+        for reader, tail in rest:
             value = reader(root, settings, failures)
             out.append(value if type(value) is str else _text(value))
             out.append(tail)
@@ -189,4 +122,17 @@ def compile_template(template: str) -> Evaluator:
             raise _too_long(text)
         return text
 
-    return render
+    return transform
+
+
+def compile_template(template: str) -> Evaluator:
+    """An evaluator rendering ``template`` (see :func:`parse_template` for what it raises)."""
+    parts, paths = parse_template(template)
+    if not paths:
+        text = parts[0]
+        return lambda root, settings, failures: text
+    first = compile_path(paths[0])
+    transform = renderer(parts, paths)
+    return lambda root, settings, failures: transform(
+        first(root, settings, failures), root, settings, failures
+    )

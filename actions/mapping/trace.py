@@ -1,4 +1,5 @@
-"""Where each mapped value came from, for ``actions explain``."""
+"""Where each mapped value came from, for ``actions explain``: the mapping's typed form
+(:mod:`.ir`), evaluated field by field by the reference evaluator."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import attrs
 
-from actions.mapping.compiler import CompiledMapping, Compiler, compile_mapping, is_directive
+from actions.mapping.compiler import CompiledMapping
+from actions.mapping.ir import Array, Call, Const, Node, Object, Path, Template, paths_read
+from actions.mapping.reference import evaluate_mapping
 from actions.mapping.values import MISSING
 
 
@@ -22,47 +25,37 @@ class TraceEntry:
     failures: tuple[str, ...] = ()
 
 
-def _again(mapping: CompiledMapping, node: Any) -> CompiledMapping:
-    """``node``, part of ``mapping``, compiled on its own with the same directives."""
-    return compile_mapping(node, directives=mapping.directives, functions=mapping.functions)
+def _value(node: Node, event: Any, settings: Mapping[str, Any]) -> Any:
+    return evaluate_mapping(node, event, settings)[0]
 
 
-def _paths_read(node: Any, mapping: CompiledMapping) -> list[str]:
-    compiler = Compiler(None, (), mapping.directives, mapping.functions)
-    compiler.value(node, ())
-    return sorted(compiler.paths)
-
-
-def describe(node: Any, event: Any, settings: Mapping[str, Any], mapping: CompiledMapping) -> str:
+def describe(node: Node, event: Any, settings: Mapping[str, Any]) -> str:
     """A one-line account of where ``node`` takes its value from for this event."""
-    if not is_directive(node):
-        if isinstance(node, dict | list):
-            reads = _paths_read(node, mapping)
-            return "object" + (f" reading {', '.join(reads)}" if reads else "")
-        return f"literal {node!r}"
-    name: str = next(k for k in node if k.startswith("@"))
-    argument = node[name]
-    if name == "@path" and isinstance(argument, str):
-        return f"@path {argument}"
-    if name == "@template" and isinstance(argument, str):
-        return f"@template {argument!r}"
-    if name == "@coalesce" and isinstance(argument, list):
-        for index, candidate in enumerate(argument):
-            value = _again(mapping, candidate).apply(event, settings)
+    if isinstance(node, Const):
+        return f"literal {node.value!r}"
+    if isinstance(node, Path):
+        return f"@path {node.text}"
+    if isinstance(node, Object | Array):
+        reads = sorted(paths_read(node))
+        return "object" + (f" reading {', '.join(reads)}" if reads else "")
+    name = node.directive.name
+    args = node.args
+    if name == "@template" and isinstance(args["value"], Template):
+        return f"@template {args['value'].text!r}"
+    if name == "@coalesce":
+        for index, candidate in enumerate(args["value"]):
+            value = _value(candidate, event, settings)
             if value is not MISSING and value is not None:
-                origin = describe(candidate, event, settings, mapping)
+                origin = describe(candidate, event, settings)
                 return f"@coalesce candidate {index + 1}: {origin}"
         return "@coalesce: no candidate had a value"
-    if name == "@if" and isinstance(argument, dict):
-        condition = {k: v for k, v in argument.items() if k not in ("then", "else")}
-        chose_then = _again(mapping, {"@if": {**condition, "then": True, "else": False}}).apply(
-            event, settings
-        )
-        branch = "then" if chose_then is True else "else"
-        if branch not in argument:
+    if name == "@if":
+        test = Call(node.directive, {**args, "then": Const(True), "else": Const(False)}, node.path)
+        branch = "then" if _value(test, event, settings) is True else "else"
+        if args[branch] is MISSING:
             return f"@if: condition {'true' if branch == 'then' else 'false'}, no {branch}"
-        return f"@if {branch}: {describe(argument[branch], event, settings, mapping)}"
-    reads = _paths_read(node, mapping)
+        return f"@if {branch}: {describe(args[branch], event, settings)}"
+    reads = sorted(paths_read(node))
     return name + (f" of {', '.join(reads)}" if reads else "")
 
 
@@ -71,17 +64,14 @@ def trace(
 ) -> list[TraceEntry]:
     """For an object mapping, one entry per key; otherwise one entry with the key ``""``."""
     settings = settings or {}
-    node = mapping.mapping
-    items = node.items() if isinstance(node, dict) and not is_directive(node) else [("", node)]
+    node = mapping.node
+    fields = [(f.key, f.node) for f in node.fields] if isinstance(node, Object) else [("", node)]
     entries = []
-    for key, sub in items:
-        value, failures = _again(mapping, sub).evaluate(event, settings)
+    for key, sub in fields:
+        value, failures = evaluate_mapping(sub, event, settings)
         entries.append(
             TraceEntry(
-                str(key),
-                value,
-                describe(sub, event, settings, mapping),
-                tuple(f.message for f in failures),
+                key, value, describe(sub, event, settings), tuple(f.message for f in failures)
             )
         )
     return entries
