@@ -47,6 +47,9 @@ Entry = tuple[T, Matcher | None]
 """A candidate: the subscription's item and its trigger to evaluate, or None when the look-up
 that found it has decided the trigger."""
 
+_ByName = tuple[dict[str, tuple[Entry[T], ...]], tuple[Entry[T], ...]]
+"""Per type: the candidates per name a trigger names, and those for any other name."""
+
 FOLD_LIMIT = 1 << 20
 """At most this many references in the merged (type, name) tuples (about 8 MB); past it, the
 parts are merged per event instead (a configuration with thousands of types and names)."""
@@ -55,35 +58,6 @@ _TYPE = ("type",)
 _EVENT = ("event",)
 _ANY = None  # the "any type" key of the named subscriptions
 _NONE: tuple[Any, ...] = ()
-
-
-class _Names(dict[Any, tuple[Any, ...]]):
-    """Candidates per event name for one type; a name no trigger names gets ``default``
-    (the type's subscriptions that accept any name), and nothing is stored for it."""
-
-    __slots__ = ("default",)
-
-    def __init__(self, default: tuple[Any, ...]) -> None:
-        super().__init__()
-        self.default = default
-        self[None] = default  # every event of a call type without a name (identify, page)
-
-    def __missing__(self, name: object) -> tuple[Any, ...]:
-        return self.default
-
-
-class _Types(dict[Any, _Names]):
-    """Candidates per type, then name; a type no trigger names gets the table for any other
-    type."""
-
-    __slots__ = ("other",)
-
-    def __init__(self, other: _Names) -> None:
-        super().__init__()
-        self.other = other
-
-    def __missing__(self, type_: object) -> _Names:
-        return self.other
 
 
 @attrs.frozen(eq=False)
@@ -110,17 +84,22 @@ class DispatchIndex(Generic[T]):
     always: tuple[int, ...]
     never: tuple[int, ...]
     """Subscriptions whose trigger can never match: filed nowhere."""
-    fold: _Types | None
-    """The merged candidates per (type, name) of everything but the path indexes, or None
-    past :data:`FOLD_LIMIT`."""
+    fold: Mapping[str | None, _ByName[T]] | None
+    """The merged candidates of everything but the path indexes: per type (None: any other
+    type), the candidates per name and those for any other name. None past
+    :data:`FOLD_LIMIT`. Holds the six call types of the Spec whether a trigger names them or
+    not."""
     order: Mapping[int, int] = attrs.field(repr=False)
     """``id`` of an entry → its position, to merge candidates in configuration order."""
 
     @property
-    def table(self) -> Mapping[Any, Mapping[Any, tuple[Entry[T], ...]]]:
-        """Type → name → candidates, complete for every hashable (type, name) when no
-        subscription is filed by path and the merged tuples were built; otherwise empty, and
-        :meth:`candidates` is the way."""
+    def table(self) -> Mapping[Any, _ByName[T]]:
+        """For the engine's look-up, ``table, default = index.table[type]`` then
+        ``table.get(name, default)``: for every call type of the Spec and every type a trigger
+        names, and any hashable name, when no subscription is filed by path and the merged
+        tuples were built; otherwise empty. For anything else, :meth:`candidates` is the way.
+        Plain dicts, ``get`` with a default: the fastest look-up Python has for a name that
+        may be unknown, and nothing is stored for it."""
         if self.fold is None or self.paths:
             return {}
         return self.fold
@@ -195,14 +174,21 @@ class DispatchIndex(Generic[T]):
             type_ = None  # no string test can hold: only what accepts any type
         if not isinstance(name, str):
             name = None
-        base = self.fold[type_][name] if self.fold is not None else self._base(type_, name)
+        fold = self.fold
+        if fold is None:
+            base = self._base(type_, name)
+        else:
+            table, default = fold.get(type_) or fold[None]
+            base = default if name is None else table.get(name, default)
         if not self.paths:
             return base
         hits: list[tuple[int, ...]] = []
         for path in self.paths:
             try:
                 found = path.by_value.get(path.read(event))
-            except TypeError:  # an unhashable value (a list or an object) is no string
+            except (TypeError, ValueError):
+                # An unhashable value (a list or an object) is no string; a key such as
+                # ``\²`` (a digit to str.isdigit, not to int) over a list is read as nothing.
                 continue
             if found:
                 hits.append(found)
@@ -259,21 +245,12 @@ class DispatchIndex(Generic[T]):
             total += (names + 1) * (typed + always + 1) + any_total + sum(map(len, own.values()))
         return total
 
-    def _fold(self) -> _Types:
-        tables: dict[str | None, _Names] = {}
+    def _fold(self) -> dict[str | None, _ByName[T]]:
+        tables: dict[str | None, _ByName[T]] = {}
         for type_, names in self._pairs():
-            table = _Names(self._base(type_, None))
-            for name in names:
-                if name is not None:
-                    table[name] = self._base(type_, name)
-            tables[type_] = table
-        other = tables.pop(None)
-        fold = _Types(other)
-        fold[None] = other
-        for call_type in CALL_TYPES:  # a type no trigger names: no call to __missing__
-            fold[call_type] = other
-        fold.update(tables)
-        return fold
+            table = {name: self._base(type_, name) for name in names if name is not None}
+            tables[type_] = (table, self._base(type_, None))
+        return {**dict.fromkeys(CALL_TYPES, tables[None]), **tables}
 
     def describe(self) -> dict[str, int]:
         """How the subscriptions are filed (``actions explain`` and the docs show it)."""

@@ -177,12 +177,12 @@ class ConfiguredDestination:
         self._filters = filters
         self._plain = plain
         self._shown = shown
-        # Dispatch (dispatch.py): per type, then event (a look-up by two strings costs less
-        # than one by a tuple), the subscriptions the index admits, each with its trigger, or
-        # None when the index decides the whole trigger. Empty when the index needs more of
-        # the event than its type and name: then _candidates_for asks the index.
+        # Dispatch (dispatch.py): per type, the subscriptions the index admits per event name
+        # and for any other name (a look-up by two strings costs less than one by a tuple),
+        # each with its trigger, or None when the index decides the whole trigger. Empty when
+        # the index needs more of the event than its type and name: then _candidates_for.
         self._dispatch = DispatchIndex.build([(s, s.trigger) for s in compiled])
-        self._candidates: Mapping[Any, Mapping[Any, _Candidates]] = self._dispatch.table
+        self._candidates = self._dispatch.table
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
@@ -405,7 +405,8 @@ class ConfiguredDestination:
                         return self._count_dropped(filter_, event)
                     event = filtered
             try:
-                candidates = self._candidates[event.get("type")][event.get("event")]
+                by_name, default = self._candidates[event.get("type")]
+                candidates = by_name.get(event.get("event"), default)
             except (KeyError, TypeError):
                 candidates = self._candidates_for(event)
             outcomes: list[Outcome] = []

@@ -142,8 +142,10 @@ def test_the_index_fires_exactly_the_triggers_that_match(
         # The engine's fast path: type, then name, straight from the table.
         if merged.table:
             try:
-                fast = merged.table[event.get("type")][event.get("event")]
-            except TypeError:  # an unhashable type or name: the engine asks candidates()
+                table, default = merged.table[event.get("type")]
+                fast = table.get(event.get("event"), default)
+            except (KeyError, TypeError):  # the engine asks candidates(): a type that is no
+                # call type nor named by a trigger, or an unhashable type or name
                 continue
             assert fast == merged.candidates(event)
 
@@ -183,7 +185,7 @@ def _index(texts: list[str], fold_limit: int | None = None) -> DispatchIndex[int
 
 def _table_size(index: DispatchIndex[int]) -> int:
     assert index.fold is not None
-    return len(index.fold) + sum(len(names) for names in index.fold.values())
+    return len(index.fold) + sum(len(table) for table, _ in index.fold.values())
 
 
 @pytest.mark.parametrize("fold_limit", [None, 0])
@@ -213,7 +215,8 @@ def test_ten_thousand_new_names_store_nothing() -> None:
     for number in range(10_000):
         event = {"type": "track", "event": f"Name {number}"}
         assert [item for item, _ in index.candidates(event)] == [1]
-        assert [item for item, _ in index.table["track"][event["event"]]] == [1]
+        table, default = index.table["track"]
+        assert [item for item, _ in table.get(event["event"], default)] == [1]
     assert _table_size(index) == before
 
 
@@ -224,13 +227,13 @@ def test_the_engine_keeps_no_cache_per_event_name() -> None:
     ]
     configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
     table = configured._dispatch.table
-    sizes = (len(table), sum(len(names) for names in table.values()))
+    sizes = (len(table), sum(len(names) for names, _ in table.values()))
     base = {"type": "track", "userId": "u", "context": {"device": {"id": "d"}}}
     for number in range(10_000):
         event = {**base, "event": f"Order {number:05d}", "properties": {"n": number % 3}}
         [outcome] = configured.process(event)
         assert outcome.subscription == ("any" if number % 3 == 2 else None)
-    assert (len(table), sum(len(names) for names in table.values())) == sizes
+    assert (len(table), sum(len(names) for names, _ in table.values())) == sizes
     assert configured.counts.events == 10_000
 
 
@@ -261,7 +264,9 @@ def test_missing_null_and_non_string_names(name: object) -> None:
 def test_type_only_triggers() -> None:
     texts = ['type = "track"', "type in ['page', 'screen']", "type != 'track'", 'type = "x"']
     index = _index(texts)
-    assert [(item, matches) for item, matches in index.table["page"]["Anything"]] == [
+    table, default = index.table["page"]
+    assert "Anything" not in table
+    assert [(item, matches) for item, matches in default] == [
         (1, None),
         (2, index.entries[2][1]),
     ]
@@ -335,3 +340,11 @@ def test_the_merged_table_is_bounded() -> None:
     assert [item for item, _ in index.candidates(event)] == [7, 309, *range(600, 620)]
     assert _fired(index, event) == [7, 309, 600]
     assert _index(texts[:600]).fold is not None  # 180,000 entries: merged ahead of time
+
+
+def test_a_path_read_that_fails_is_no_hit() -> None:
+    # `\²` (the key ²) is a digit to str.isdigit but not to int(): over a list, the read fails.
+    index = _index([r'type = "track" and properties.a.\² = "x"', 'type = "track"'])
+    event = {"type": "track", "properties": {"a": ["x"]}}
+    assert [item for item, _ in index.candidates(event)] == [1]
+    assert _fired(index, {"type": "track", "properties": {"a": {"²": "x"}}}) == [0, 1]
