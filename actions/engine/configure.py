@@ -21,8 +21,6 @@ from actions.engine.engine import (
     ConfiguredDestination,
     SpecCheck,
     _Compiled,
-    _decided,
-    _index_entry,
     _one_call_type,
 )
 from actions.engine.outcomes import SECRET_PLACEHOLDER
@@ -236,10 +234,7 @@ def _compile_subscription(
         context.shown,
         _one_call_type(trigger),
     )
-    index_key, index_values = _index_entry(trigger)
-    return _Compiled(
-        subscription, action, trigger, mapping, index_key, index_values, _decided(trigger), run
-    )
+    return _Compiled(subscription, action, trigger, mapping, run)
 
 
 def _compile_filters(

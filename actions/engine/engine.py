@@ -2,7 +2,7 @@
 
 Per event: check it against the Segment Spec; honour its ``integrations`` object; check the
 config's suppression list and consent (``privacy.py``); apply the destination filters; find the
-candidate subscriptions through an index on ``type`` and ``event``; for each whose trigger
+candidate subscriptions through the dispatch index (``dispatch.py``); for each whose trigger
 matches, run the payload pipeline (mapping, drop empty values, coerce, skip rules, validate) and
 build the request. Nothing raises out of :meth:`process`.
 """
@@ -20,6 +20,7 @@ import attrs
 from actions.destinations.model import Action, Destination
 from actions.destinations.request import BuiltRequest
 from actions.engine.config import Filter, Subscription
+from actions.engine.dispatch import DispatchIndex, Entry
 from actions.engine.outcomes import (
     EventResult,
     Failed,
@@ -52,7 +53,6 @@ from actions.spec import (
     event_valid,
 )
 
-_CACHE_LIMIT = 4096
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
 _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}
 _NO_MATCH = Filtered("no enabled subscription matched the event")
@@ -102,11 +102,6 @@ class _Compiled:
     trigger: Trigger
     mapping: CompiledMapping
     """The subscription's mapping over the action's defaults (``actions explain`` traces it)."""
-    index_key: str | None
-    index_values: frozenset[str]
-    decided: tuple[tuple[int, frozenset[str]], ...] | None
-    """When the trigger is only string tests of ``type`` and ``event``: per test, the
-    position in the (type, event) dispatch key and the strings it allows."""
     run: Pipeline
     """The subscription's payload pipeline: a matching event to its outcome."""
 
@@ -180,12 +175,12 @@ class ConfiguredDestination:
         self._filters = filters
         self._plain = plain
         self._shown = shown
-        # Dispatch (see _candidates_for). Per type, then event (a look-up by two strings costs
-        # less than one by a tuple): the subscriptions the index admits, each with its trigger,
-        # or None when the index decides the whole trigger.
-        self._candidates: dict[Any, dict[Any, _Candidates]] = {}
-        # Every subscription with its trigger: for an event whose type or name cannot be a key.
-        self._every = tuple((s, s.trigger.matches) for s in compiled)
+        # Dispatch (dispatch.py): per type, the subscriptions the index admits per event name
+        # and for any other name (a look-up by two strings costs less than one by a tuple),
+        # each with its trigger, or None when the index decides the whole trigger. Empty when
+        # the index needs more of the event than its type and name: then _candidates_for.
+        self._dispatch = DispatchIndex.build([(s, s.trigger) for s in compiled])
+        self._candidates = self._dispatch.table
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
@@ -250,7 +245,8 @@ class ConfiguredDestination:
                         return self._count_dropped(filter_, event)
                     event = filtered
             try:
-                candidates = self._candidates[event.get("type")][event.get("event")]
+                by_name, default = self._candidates[event.get("type")]
+                candidates = by_name.get(event.get("event"), default)
             except (KeyError, TypeError):
                 candidates = self._candidates_for(event)
             outcomes: list[Outcome] = []
@@ -425,35 +421,9 @@ class ConfiguredDestination:
         return None
 
     def _candidates_for(self, event: dict[str, Any]) -> _Candidates:
-        """The subscriptions whose index entry admits the event's ``type`` and ``event``
-        (cached per pair), each with its trigger to evaluate, or None when the pair decides
-        it: a trigger made only of string tests of ``type`` and ``event`` that the pair passes
-        (one the pair fails is left out)."""
-        key = (event.get("type"), event.get("event"))
-        try:
-            hash(key)
-        except TypeError:  # an unhashable value: no index for this event
-            return self._every
-        cached = self._candidates.get(key[0], {}).get(key[1])
-        if cached is not None:
-            return cached
-        found: list[tuple[_Compiled, Callable[[object], bool] | None]] = []
-        for s in self._subscriptions:
-            if s.decided is not None:
-                if all(key[position] in values for position, values in s.decided):
-                    found.append((s, None))
-            elif (
-                s.index_key is None
-                or (s.index_key == "type" and key[0] in s.index_values)
-                or (s.index_key == "event" and key[1] in s.index_values)
-            ):
-                found.append((s, s.trigger.matches))
-        # The envelope lets only the six call types through: the cache is bounded per type.
-        by_event = self._candidates.setdefault(key[0], {})
-        if len(by_event) >= _CACHE_LIMIT:
-            by_event.clear()
-        by_event[key[1]] = entry = tuple(found)
-        return entry
+        """The subscriptions the dispatch index admits for the event, in configuration order,
+        each with its trigger to evaluate, or None when the index decides it."""
+        return self._dispatch.candidates(event)
 
     def _batch_request(
         self, name: str, action: Action, built: BuiltRequest, requests: list[Request]
@@ -472,33 +442,13 @@ class ConfiguredDestination:
         return Request(name, action.key, *built, data, redacted, requests)
 
 
-def _index_entry(trigger: Trigger) -> tuple[str | None, frozenset[str]]:
-    index = trigger.index
-    if ("event",) in index:
-        return "event", index[("event",)]
-    if ("type",) in index:
-        return "type", index[("type",)]
-    return None, frozenset()
-
-
 def _one_call_type(trigger: Trigger) -> str | None:
     """The call type a trigger requires, when it requires exactly one (``type = "track"``)."""
     types = trigger.index.get(("type",), frozenset())
     return next(iter(types)) if len(types) == 1 else None
 
 
-_KEY_POSITIONS: dict[tuple[str, ...], int] = {("type",): 0, ("event",): 1}
-
-
-def _decided(trigger: Trigger) -> tuple[tuple[int, frozenset[str]], ...] | None:
-    """For a trigger the (type, event) dispatch key decides alone: each string test's
-    position in the key and its strings; else None."""
-    if not trigger.exact or not trigger.index.keys() <= _KEY_POSITIONS.keys():
-        return None
-    return tuple((_KEY_POSITIONS[path], values) for path, values in trigger.index.items())
-
-
-_Candidates = tuple[tuple[_Compiled, Callable[[object], bool] | None], ...]
+_Candidates = tuple[Entry[_Compiled], ...]
 
 
 __all__ = ["SPEC_CHECKS", "BatchResult", "ConfiguredDestination", "Counts", "SpecCheck"]
