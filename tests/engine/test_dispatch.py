@@ -159,7 +159,7 @@ def test_the_engine_fires_exactly_the_triggers_that_match(
     subscriptions = [
         {"name": f"s{i}", "action": "track", "trigger": text} for i, text in enumerate(texts)
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     for drawn in events:
         # A valid envelope, so that every event reaches dispatch.
         event = {**drawn, "userId": "u", "context": {"device": {"id": "d"}}}
@@ -225,7 +225,7 @@ def test_the_engine_keeps_no_cache_per_event_name() -> None:
         {"name": "a", "action": "track", "trigger": 'type = "track" and event = "A"'},
         {"name": "any", "action": "track", "trigger": 'type = "track" and properties.n > 1'},
     ]
-    configured = actions.load_destination(DEMO).configure(SETTINGS, subscriptions)
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, subscriptions)
     table = configured._dispatch.table
     sizes = (len(table), sum(len(names) for names, _ in table.values()))
     base = {"type": "track", "userId": "u", "context": {"device": {"id": "d"}}}
