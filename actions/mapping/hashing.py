@@ -16,8 +16,6 @@ import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import phonenumbers
-
 from actions.mapping.directives import (
     MAPPING,
     STRING,
@@ -102,6 +100,8 @@ def normalize_phone(text: str, country: str | None = None) -> str | None:
     numbers written without a country code; None when the text is not a valid number (one
     phonenumbers' metadata knows for its region: text with a number's length but not in any of
     its region's ranges does not count, since it would not read back as the same number)."""
+    import phonenumbers  # a large import, only for mappings that hash phone numbers
+
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
@@ -114,6 +114,8 @@ def normalize_phone(text: str, country: str | None = None) -> str | None:
 def _region(value: Any) -> str | None:
     if value is MISSING or value is None or value == "":
         return None
+    import phonenumbers
+
     if not isinstance(value, str) or value.upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise DirectiveFailure(
             "@hash: country must be a region code such as US or GB (ISO 3166 alpha-2)"
