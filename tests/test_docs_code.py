@@ -138,29 +138,14 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             (tmp_path / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     monkeypatch.chdir(tmp_path)
     path, modules, environ = list(sys.path), set(sys.modules), dict(os.environ)
-    registries = [(table, dict(table)) for table in _registries()]
     with _loopback_only():
         yield tmp_path
-    for table, saved in registries:  # the docs show how to register a function or a directive
-        table.clear()
-        table.update(saved)
     sys.path[:] = path
     os.environ.clear()
     os.environ.update(environ)
     for name in set(sys.modules) - modules:
         if name == "partners":  # the emulator's module, imported from tests/delivery by a block
             del sys.modules[name]
-
-
-def _registries() -> list[dict[str, Any]]:
-    """The extension tables a block may add to, when they are module-level dicts."""
-    from actions import fql, mapping
-
-    tables = (
-        getattr(fql, "BUILTIN_FUNCTIONS", None) or getattr(fql, "FUNCTIONS", None),
-        getattr(mapping, "BUILTIN_DIRECTIVES", None) or getattr(mapping, "REGISTRY", None),
-    )
-    return [table for table in tables if isinstance(table, dict)]
 
 
 def _run_code(block: Block, namespace: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from actions._resources import mappings_dir
+from actions._resources import mappings_dir, pack_slugs
 from actions.destinations.delivery import DEFAULT_DELIVERY
 from actions.destinations.fields import Condition, FieldSpec, PayloadChecker
 from actions.destinations.model import (
@@ -143,9 +143,7 @@ def resolve(name_or_path: str | Path) -> Path:
     shipped = mappings_dir() / str(name_or_path) / "destination.yaml"
     if shipped.is_file():
         return shipped
-    known = ", ".join(
-        sorted(p.name for p in mappings_dir().iterdir() if (p / "destination.yaml").is_file())
-    )
+    known = ", ".join(pack_slugs())
     raise ActionsError(f"no destination {str(name_or_path)!r}: give a path or one of: {known}")
 
 
