@@ -5,7 +5,8 @@ machine move by tens of percent from run to run; instruction counts by well unde
 Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a few minutes)
 
 The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
-function), ``mapping``, ``mapping-hand`` (bench_mapping.py), ``fql``, ``fql-hand``
+function), ``mapping``, ``mapping-hand`` (bench_mapping.py; ``mapping-closures`` and
+``mapping-source`` for one backend), ``fql``, ``fql-hand``
 (bench_fql.py, all its triggers in turn); all of them by default. One process under callgrind
 sets every side up, then for each side runs a warm-up pass over the events and one counted pass
 between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
@@ -41,14 +42,16 @@ def side(name: str) -> Callable[[Any], Any]:
             destination, bench_engine.SETTINGS, bench_engine.subscriptions(20)
         )
         return configured.process
-    if name in ("mapping", "mapping-hand"):
+    if name in ("mapping", "mapping-hand", "mapping-closures", "mapping-source"):
         import bench_mapping
 
         from actions.mapping import compile
 
         if name == "mapping-hand":
             return bench_mapping.hand_written
-        return compile(bench_mapping.MAPPING).apply
+        if name == "mapping":
+            return compile(bench_mapping.MAPPING).apply
+        return compile(bench_mapping.MAPPING, backend=name.removeprefix("mapping-")).apply
     if name in ("fql", "fql-hand"):
         import bench_fql
 

@@ -3,7 +3,7 @@
 A mapping is any JSON/YAML value. Raw values are copied as they are; an object with exactly one
 ``@``-key is a directive (Segment's ``@path``, ``@template``, ``@if``, ... plus ``@coalesce``,
 ``@lookup``, ``@omit``, ``@convert``, ``@hash``). :func:`compile` validates a mapping completely
-into its typed form (:mod:`.ir`) and builds closures from it; :meth:`CompiledMapping.evaluate`
+into its typed form (:mod:`.ir`) and builds a function from it; :meth:`CompiledMapping.evaluate`
 applies it to one event; :mod:`.reference` evaluates the typed form the plain way (what each
 directive means). See docs/mapping.md.
 """
@@ -17,6 +17,8 @@ from actions.fql.functions import Functions
 from actions.mapping import compiler
 from actions.mapping.catalog import BUILTIN_DIRECTIVES
 from actions.mapping.compiler import (
+    DEFAULT_BACKEND,
+    BackendName,
     CompiledMapping,
     MappingDataError,
     MappingError,
@@ -47,16 +49,19 @@ def compile(
     base_path: DataPath = (),
     directives: Directives | None = None,
     functions: Functions | None = None,
+    backend: BackendName | None = None,
 ) -> CompiledMapping:
     """Validate ``mapping`` completely and compile it, with ``directives`` and ``functions``
     (an environment's; the built-ins when None). Raises :class:`MappingError` listing every
-    problem. The caller's mapping is copied, never changed."""
+    problem. The caller's mapping is copied, never changed. ``backend``: ``"closures"`` or
+    ``"source"`` (a Python function written for the mapping); the default when None."""
     return compiler.compile_mapping(
         mapping,
         source=source,
         base_path=base_path,
         directives=BUILTIN_DIRECTIVES if directives is None else directives,
         **({} if functions is None else {"functions": functions}),
+        backend=DEFAULT_BACKEND if backend is None else backend,
     )
 
 
@@ -80,6 +85,7 @@ def check(
 
 __all__ = [
     "BUILTIN_DIRECTIVES",
+    "DEFAULT_BACKEND",
     "MISSING",
     "CompiledMapping",
     "Directive",

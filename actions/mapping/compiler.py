@@ -1,5 +1,6 @@
 """Validate a mapping into its typed form (:mod:`.ir`), collecting every problem with its
-location; then build its evaluator from that form (the backend, :mod:`.closures`)."""
+location; then build its evaluator from that form (the backends: :mod:`.closures`, and
+:mod:`.codegen` on top of them)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import copy
 import difflib
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import attrs
 
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, json_pointer
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
-from actions.mapping import closures
+from actions.mapping import closures, codegen
 from actions.mapping.directives import Directive, Directives, Kind, Option, OptionError
 from actions.mapping.ir import Array, Call, Const, Field, Item, Node, Object, Path, paths_read
 from actions.mapping.values import (
@@ -31,6 +32,10 @@ MAX_MAPPING_DEPTH = 64
 
 _EMPTY_SETTINGS: Mapping[str, Any] = {}
 _NOTHING = Const(MISSING)
+
+BackendName: TypeAlias = Literal["closures", "source"]
+DEFAULT_BACKEND: BackendName = "source"
+"""What builds a mapping's evaluator from its typed form (see :class:`CompiledMapping`)."""
 
 
 class MappingError(InvalidInputError):
@@ -346,7 +351,7 @@ class Compiler:
 
 @attrs.frozen(eq=False)
 class CompiledMapping:
-    """A mapping compiled into closures. Immutable; safe to share between threads; pickles (by
+    """A compiled mapping (see ``backend``). Immutable; safe to share between threads; pickles (by
     its mapping, recompiled on load)."""
 
     mapping: Any
@@ -354,6 +359,11 @@ class CompiledMapping:
     _evaluate: Evaluator = attrs.field(repr=False, alias="evaluator")
     node: Node = attrs.field(repr=False, kw_only=True)
     """Its typed form (see :mod:`.ir`), which :mod:`.reference` evaluates the plain way."""
+    backend: BackendName = attrs.field(default=DEFAULT_BACKEND, repr=False, kw_only=True)
+    """What built its evaluator: ``closures`` (:mod:`.closures`) or ``source``, a function
+    written for it (:mod:`.codegen`)."""
+    source_code: str | None = attrs.field(default=None, repr=False, kw_only=True)
+    """The source of that function (``source`` backend), to read when debugging."""
     directives: Directives = attrs.field(repr=False, kw_only=True)
     """The directives it was compiled with (an environment's)."""
     functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False, kw_only=True)
@@ -382,7 +392,7 @@ class CompiledMapping:
 
     @property
     def evaluator(self) -> Evaluator:
-        """The compiled closure itself, ``evaluator(event, settings, failures)``: the mapped
+        """The compiled function itself, ``evaluator(event, settings, failures)``: the mapped
         value, with why each field that failed appended to ``failures``; a directive at the
         top that fails raises. For hot loops (a call less); :meth:`evaluate` never raises."""
         return self._evaluate
@@ -405,18 +415,20 @@ class CompiledMapping:
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         tables = (dict(self.directives), dict(self.functions))
-        return (_recompile, (self.mapping, *tables))
+        return (_recompile, (self.mapping, *tables, self.backend))
 
 
 def _recompile(
     mapping: Any,
     directives: dict[str, Directive],
     functions: dict[str, Any],
+    backend: BackendName = "closures",
 ) -> CompiledMapping:
     return compile_mapping(
         mapping,
         directives=MappingProxyType(directives),
         functions=MappingProxyType(functions),
+        backend=backend,
     )
 
 
@@ -426,6 +438,7 @@ class _Built:
     evaluate: Evaluator
     paths: set[str]
     diagnostics: list[Diagnostic]
+    source_code: str | None
 
 
 def _build(
@@ -434,6 +447,7 @@ def _build(
     base_path: DataPath,
     directives: Directives,
     functions: Functions,
+    backend: BackendName = "closures",
 ) -> _Built:
     """Validate into the typed form, then build the evaluator from it; the reads are those of
     the typed form plus any a compile function reports."""
@@ -442,8 +456,12 @@ def _build(
     built = closures.build(node)
     for call, exc in built.errors:
         compiler.option_error(call.directive, call.path, exc)
+    evaluate, code = built.evaluate, None
+    if backend == "source" and not compiler.diagnostics:
+        generated = codegen.generate(node, built.backend, built.evaluate)
+        evaluate, code = generated.evaluate, generated.source
     paths = paths_read(node) | built.reads
-    return _Built(node, built.evaluate, paths, compiler.diagnostics)
+    return _Built(node, evaluate, paths, compiler.diagnostics, code)
 
 
 def check(
@@ -465,11 +483,12 @@ def compile_mapping(
     base_path: DataPath = (),
     directives: Directives,
     functions: Functions = BUILTIN_FUNCTIONS,
+    backend: BackendName = DEFAULT_BACKEND,
 ) -> CompiledMapping:
     """Validate ``mapping`` completely and compile it. Raises :class:`MappingError` listing
     every problem. The caller's mapping is copied, never changed."""
     frozen = copy.deepcopy(mapping)
-    built = _build(frozen, source, base_path, directives, functions)
+    built = _build(frozen, source, base_path, directives, functions, backend)
     if built.diagnostics:
         raise MappingError("invalid mapping", built.diagnostics)
     return CompiledMapping(
@@ -479,4 +498,6 @@ def compile_mapping(
         node=built.node,
         directives=directives,
         functions=functions,
+        backend=backend,
+        source_code=built.source_code,
     )

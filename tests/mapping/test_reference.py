@@ -242,21 +242,26 @@ def _directives_in(node: Any) -> set[str]:
     return set()
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BACKENDS = ["closures", "source"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mapping=mappings, event=events, data=settings_values)
-def test_compiled_and_reference_agree(mapping: Any, event: Any, data: Any) -> None:
-    compiled = compile(mapping)
+def test_compiled_and_reference_agree(backend: Any, mapping: Any, event: Any, data: Any) -> None:
+    compiled = compile(mapping, backend=backend)
     value, failures = compiled.evaluate(event, data)
     expected, expected_failures = evaluate_mapping(compiled.node, event, data)
     assert strict(value) == strict(expected)
     assert failures == expected_failures
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mapping=mappings, root=data, data=settings_values)
-def test_they_agree_on_any_root(mapping: Any, root: Any, data: Any) -> None:
+def test_they_agree_on_any_root(backend: Any, mapping: Any, root: Any, data: Any) -> None:
     # The evaluators also run on roots that are not objects (@arrayPath items, @transform).
-    compiled, reference = _both(compile(mapping), root, data)
+    compiled, reference = _both(compile(mapping, backend=backend), root, data)
     assert compiled == reference
 
 
