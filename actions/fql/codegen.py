@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -84,6 +85,8 @@ _HELPERS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": _greater_equal,
 }
 _BUILTIN = BUILTIN_FUNCTIONS
+_CALLS_A_CONSTANT = re.compile(r"\b_c\d+\(")
+"""In generated code (ours only): a call of a bound function, which may raise."""
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 _NUMBER_TYPES = (int, float)
 
@@ -189,6 +192,9 @@ class Generator:
         self.hoisted: list[tuple[str, str]] = []
         self.share: set[str] = set()
         self.number_checks: dict[str, str] = {}
+        self.share_tests = False
+        """Whether tests are shared between triggers: an `or` of one path's strings is then
+        kept as its tests (each may be shared), not made one membership test."""
         """Locals whose type is checked ahead: the name of the check (``_n0``)."""
         self._raw: Generator | None = None
 
@@ -295,12 +301,13 @@ class Generator:
         if self._raw is None:
             self._raw = Generator(self.functions, self.constants, self.read)
             self._raw.number_checks = self.number_checks
+            self._raw.share_tests = self.share_tests
         return self._raw._test(node)[0]
 
     def _test(self, node: Expr) -> Code:
         if isinstance(node, Not):
             return "not " + self.wrap(self.truth(node.operand), _NOT), _NOT
-        merged = _one_path_strings(node) if isinstance(node, Or) else None
+        merged = _one_path_strings(node) if isinstance(node, Or) and not self.share_tests else None
         if merged is not None:  # `event = "A" or event in ["B", "C"]`: one membership test
             keys, strings = merged
             return self._in(In(Path(keys), ListLiteral(tuple(Literal(v) for v in strings))))
@@ -511,6 +518,7 @@ def many_source(
     # Tests that can never raise and appear more than once are computed once, ahead.
     counting = Generator(functions, constants, local_read)
     counting.number_checks = number_checks
+    counting.share_tests = True
     seen: dict[str, int] = {}
     for node in nodes:
         for sub in _subtests(node):
@@ -519,15 +527,17 @@ def many_source(
                 seen[raw] = seen.get(raw, 0) + 1
     generator = Generator(functions, constants, local_read)
     generator.number_checks = number_checks
+    generator.share_tests = True
     generator.share = {raw for raw, count in seen.items() if count > 1}
     results = []
     body: list[str] = []
     for index, node in enumerate(nodes):
         code = generator.truth(node)
-        if _plain(node) or is_constant(node):  # never raises: computed in the returned tuple
+        if not _CALLS_A_CONSTANT.search(code[0]):
+            # Tests, reads, len and str methods only: never raises. In the returned tuple.
             results.append(generator.wrap(code, _NOT))
             continue
-        result = f"_r{index}"  # a function or typed equality of values: may raise
+        result = f"_r{index}"  # calls a function or a helper, which may raise
         results.append(result)
         body += ["try:", f"    {result} = {code[0]}", "except Exception:", f"    {result} = False"]
     lines += [f"{name} = {code}" for name, code in generator.hoisted]
