@@ -16,7 +16,8 @@ property tests check on random trees and events:
   :func:`~actions.fql.reference.read`;
 - ``=``/``!=`` with a literal are the cheapest exact test for its type: ``==`` for a string
   (a string equals only a string), ``is`` for ``null``/``true``/``false``, a type check and
-  ``==`` for a number (``true = 1`` is false); ``in`` a list of strings is a tuple membership;
+  ``==`` for a number (``true = 1`` is false); ``in`` a list of strings is a tuple membership
+  (a set lookup for longer lists), and so is an ``or`` of one path's string tests;
 - everything else calls the reference's helpers (typed equality, ordering on numbers, ``in``)
   with both sides evaluated, as the reference does, so a failing function fails the same way;
 - a sub-expression without paths or calls is evaluated once, at compile time;
@@ -44,6 +45,8 @@ from actions.fql.reference import matches as reference_matches
 
 INLINE_KEYS = 4
 """Paths of at most this many keys are read inline; longer ones call ``reference.read``."""
+SET_STRINGS = 8
+"""``in`` a list of at most this many strings is a tuple membership; longer, a set lookup."""
 
 # Python's precedence levels, loosest first: an operand looser than its place is parenthesised.
 _OR, _AND, _NOT, _CMP, _ATOM = 1, 2, 3, 4, 9
@@ -322,10 +325,16 @@ class Generator:
     def _in(self, node: In) -> Code:
         strings = _string_items(node.right)
         if strings is not None:
-            subject = self.wrap(self.value(node.left), _ATOM)
+            subject = self.value(node.left)
+            if len(strings) > SET_STRINGS:  # a set lookup; only a string can be in it
+                first, later = self.bind(subject)
+                return (
+                    f"isinstance({first}, str) and {later} in {self.const(frozenset(strings))}",
+                    _AND,
+                )
             if len(strings) == 1:  # a string equals only a string
-                return f"{subject} == {self.const(strings[0])}", _CMP
-            return f"{subject} in {self.const(strings)}", _CMP
+                return f"{self.wrap(subject, _ATOM)} == {self.const(strings[0])}", _CMP
+            return f"{self.wrap(subject, _ATOM)} in {self.const(strings)}", _CMP
         left, right = self.value(node.left)[0], self.list_value(node.right)[0]
         return f"{self.const(_in_list)}({left}, {right})", _ATOM
 

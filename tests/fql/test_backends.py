@@ -52,7 +52,7 @@ paths = st.builds(Path, st.lists(keys, min_size=1, max_size=6).map(tuple))
 literals = st.builds(Literal, st.sampled_from(SCALARS))
 string_lists = st.builds(
     ListLiteral,
-    st.lists(st.builds(Literal, st.sampled_from(["track", "a", "", "1"])), max_size=4).map(tuple),
+    st.lists(st.builds(Literal, st.sampled_from(["track", "a", "", "1"])), max_size=10).map(tuple),
 )
 
 
