@@ -6,8 +6,9 @@ Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a
 
 The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
 function), ``mapping``, ``mapping-hand`` (bench_mapping.py; ``mapping-closures`` and
-``mapping-source`` for one backend), ``fql``, ``fql-hand``
-(bench_fql.py, all its triggers in turn); all of them by default. One process under callgrind
+``mapping-source`` for one backend), ``fql``, ``fql-hand`` (bench_fql.py, all its triggers in
+turn), ``fql-many``, ``fql-fused-hand`` (the same 20 triggers through ``fql.compile_many``, and
+bench_fql.py's one fused hand-written function); all of them by default. One process under callgrind
 sets every side up, then for each side runs a warm-up pass over the events and one counted pass
 between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
 at each call, so each counted pass has its own count.
@@ -52,11 +53,15 @@ def side(name: str) -> Callable[[Any], Any]:
         if name == "mapping":
             return compile(bench_mapping.MAPPING).apply
         return compile(bench_mapping.MAPPING, backend=name.removeprefix("mapping-")).apply
-    if name in ("fql", "fql-hand"):
+    if name in ("fql", "fql-hand", "fql-many", "fql-fused-hand"):
         import bench_fql
 
         from actions import fql
 
+        if name == "fql-many":
+            return fql.compile_many([text for text, _ in bench_fql.TRIGGERS]).matches
+        if name == "fql-fused-hand":
+            return bench_fql.hand_fused
         if name == "fql-hand":
             predicates = [hand for _, hand in bench_fql.TRIGGERS]
         else:
@@ -70,7 +75,12 @@ def side(name: str) -> Callable[[Any], Any]:
     raise SystemExit(f"unknown side {name!r}: see the docstring")
 
 
-PAIRS = (("engine", "hand"), ("mapping", "mapping-hand"), ("fql", "fql-hand"))
+PAIRS = (
+    ("engine", "hand"),
+    ("mapping", "mapping-hand"),
+    ("fql", "fql-hand"),
+    ("fql-many", "fql-fused-hand"),
+)
 SIDES = [name for pair in PAIRS for name in pair]
 
 

@@ -5,8 +5,8 @@ function and ``exec`` compiles it. **Nothing from the trigger text is ever writt
 source.** The identifiers are the generator's own (``e`` the event, ``_c0``, ``_c1``... values,
 ``_v0``... path reads, ``_s0``... shared tests, ``_t0``... temporaries); every value that comes
 from the trigger (strings, numbers, path keys, list positions, glob texts, the functions it
-calls) is bound as a closure variable of the generated function. The source of a trigger over
-``type`` and ``"track"`` reads ``e.get(_c0) == _c1``.
+calls) is bound as a global of the generated function, in a namespace of its own. The source
+of a trigger over ``type`` and ``"track"`` reads ``e.get(_c0) == _c1``.
 
 The generated code means what :mod:`actions.fql.reference` says, which the differential
 property tests check on random trees and events:
@@ -16,7 +16,8 @@ property tests check on random trees and events:
   :func:`~actions.fql.reference.read`;
 - ``=``/``!=`` with a literal are the cheapest exact test for its type: ``==`` for a string
   (a string equals only a string), ``is`` for ``null``/``true``/``false``, a type check and
-  ``==`` for a number (``true = 1`` is false); ``in`` a list of strings is a tuple membership;
+  ``==`` for a number (``true = 1`` is false); ``in`` a list of strings is a tuple membership
+  (a set lookup for longer lists), and so is an ``or`` of one path's string tests;
 - everything else calls the reference's helpers (typed equality, ordering on numbers, ``in``)
   with both sides evaluated, as the reference does, so a failing function fails the same way;
 - a sub-expression without paths or calls is evaluated once, at compile time;
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,6 +45,8 @@ from actions.fql.reference import matches as reference_matches
 
 INLINE_KEYS = 4
 """Paths of at most this many keys are read inline; longer ones call ``reference.read``."""
+SET_STRINGS = 8
+"""``in`` a list of at most this many strings is a tuple membership; longer, a set lookup."""
 
 # Python's precedence levels, loosest first: an operand looser than its place is parenthesised.
 _OR, _AND, _NOT, _CMP, _ATOM = 1, 2, 3, 4, 9
@@ -83,6 +87,9 @@ _HELPERS: dict[str, Callable[[Any, Any], bool]] = {
     ">": _greater,
     ">=": _greater_equal,
 }
+_BUILTIN = BUILTIN_FUNCTIONS
+_CALLS_A_CONSTANT = re.compile(r"\b_c\d+\(")
+"""In generated code (ours only): a call of a bound function, which may raise."""
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 _NUMBER_TYPES = (int, float)
 
@@ -95,6 +102,8 @@ def is_constant(node: Expr) -> bool:
 def _plain(node: Expr) -> bool:
     """Whether the code of ``node`` can never raise: only paths, literals, and tests of a
     path against literals. Such tests may be computed ahead of where they are used."""
+    if isinstance(node, Path):
+        return True
     if isinstance(node, Not):
         return _plain(node.operand)
     if isinstance(node, And | Or):
@@ -107,6 +116,34 @@ def _plain(node: Expr) -> bool:
     if isinstance(node, In):
         return isinstance(node.left, Path) and _string_items(node.right) is not None
     return False
+
+
+def _string_test(node: Expr) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(path, strings) for `path = "a"` (either way round) and `path in ["a", "b"]`."""
+    if isinstance(node, Compare) and node.op == "=":
+        for path, literal in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(path, Path) and _string_literal(literal) is not None:
+                return path.keys, (_string_literal(literal) or "",)
+    if isinstance(node, In) and isinstance(node.left, Path):
+        strings = _string_items(node.right)
+        if strings is not None:
+            return node.left.keys, strings
+    return None
+
+
+def _one_path_strings(node: Or) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """An `or` of string tests of one path, as (path, its strings): true exactly when the
+    path holds one of them (a string equals only a string)."""
+    tests = [_string_test(operand) for operand in node.operands]
+    first = tests[0]
+    if first is None or any(t is None or t[0] != first[0] for t in tests):
+        return None
+    strings = dict.fromkeys(v for t in tests if t is not None for v in t[1])
+    return first[0], tuple(strings)
+
+
+def _string_literal(node: Expr) -> str | None:
+    return node.value if isinstance(node, Literal) and isinstance(node.value, str) else None
 
 
 def _string_items(node: Expr) -> tuple[str, ...] | None:
@@ -157,6 +194,11 @@ class Generator:
         self.shared: dict[str, str] = {}
         self.hoisted: list[tuple[str, str]] = []
         self.share: set[str] = set()
+        self.number_checks: dict[str, str] = {}
+        self.share_tests = False
+        """Whether tests are shared between triggers: an `or` of one path's strings is then
+        kept as its tests (each may be shared), not made one membership test."""
+        """Locals whose type is checked ahead: the name of the check (``_n0``)."""
         self._raw: Generator | None = None
 
     # -- helpers ----------------------------------------------------------------------------
@@ -221,7 +263,7 @@ class Generator:
         if isinstance(node, ListLiteral):
             return "[" + ", ".join(self.value(i)[0] for i in node.items) + "]", _ATOM
         if isinstance(node, Call):
-            return self.call(node), _ATOM
+            return self.call(node)[0], _ATOM
         return self.test(node)
 
     def list_value(self, node: Expr) -> Code:
@@ -235,10 +277,11 @@ class Generator:
         """Code that is exactly True when ``node`` is true, else False."""
         if isinstance(node, Literal | ListLiteral):
             return repr(isinstance(node, Literal) and node.value is True), _ATOM
-        if isinstance(node, Call) and self._glob_call(node) is not None:
-            return self.call(node), _ATOM  # True or False already
-        if isinstance(node, Path | Call):
-            return f"{self.wrap(self.value(node), _ATOM)} is True", _CMP
+        if isinstance(node, Call):
+            code, is_bool = self.call(node)
+            return (code, _ATOM) if is_bool else (f"{code} is True", _CMP)
+        if isinstance(node, Path):
+            return f"{self.read(node.keys)} is True", _CMP
         return self.test(node)
 
     def test(self, node: Expr) -> Code:
@@ -260,11 +303,17 @@ class Generator:
         """The code of ``node`` with nothing shared: the key of a shared test."""
         if self._raw is None:
             self._raw = Generator(self.functions, self.constants, self.read)
+            self._raw.number_checks = self.number_checks
+            self._raw.share_tests = self.share_tests
         return self._raw._test(node)[0]
 
     def _test(self, node: Expr) -> Code:
         if isinstance(node, Not):
             return "not " + self.wrap(self.truth(node.operand), _NOT), _NOT
+        merged = _one_path_strings(node) if isinstance(node, Or) and not self.share_tests else None
+        if merged is not None:  # `event = "A" or event in ["B", "C"]`: one membership test
+            keys, strings = merged
+            return self._in(In(Path(keys), ListLiteral(tuple(Literal(v) for v in strings))))
         if isinstance(node, And | Or):
             level, joiner = (_AND, " and ") if isinstance(node, And) else (_OR, " or ")
             return joiner.join(self.wrap(self.truth(o), level + 1) for o in node.operands), level
@@ -276,10 +325,16 @@ class Generator:
     def _in(self, node: In) -> Code:
         strings = _string_items(node.right)
         if strings is not None:
-            subject = self.wrap(self.value(node.left), _ATOM)
+            subject = self.value(node.left)
+            if len(strings) > SET_STRINGS:  # a set lookup; only a string can be in it
+                first, later = self.bind(subject)
+                return (
+                    f"isinstance({first}, str) and {later} in {self.const(frozenset(strings))}",
+                    _AND,
+                )
             if len(strings) == 1:  # a string equals only a string
-                return f"{subject} == {self.const(strings[0])}", _CMP
-            return f"{subject} in {self.const(strings)}", _CMP
+                return f"{self.wrap(subject, _ATOM)} == {self.const(strings[0])}", _CMP
+            return f"{self.wrap(subject, _ATOM)} in {self.const(strings)}", _CMP
         left, right = self.value(node.left)[0], self.list_value(node.right)[0]
         return f"{self.const(_in_list)}({left}, {right})", _ATOM
 
@@ -299,31 +354,46 @@ class Generator:
             if is_number(literal):
                 first, later = self.bind(subject)
                 python_op = {"=": "==", "!=": "=="}.get(op, op)
-                code = (
-                    f"type({first}) in {self.const(_NUMBER_TYPES)} and "
-                    f"{later} {python_op} {self.const(literal)}"
+                check = self.number_checks.get(first) or (
+                    f"type({first}) in {self.const(_NUMBER_TYPES)}"
                 )
+                code = f"{check} and {later} {python_op} {self.const(literal)}"
                 if op == "!=":
                     return f"not ({code})", _NOT
                 return code, _AND
         a, b = self.list_value(left)[0], self.list_value(right)[0]
         return f"{self.const(_HELPERS[op])}({a}, {b})", _ATOM
 
-    def _glob_call(self, node: Call) -> str | None:
-        """The pattern of a call of the built-in ``match`` with a literal pattern."""
-        if self.functions[node.name] is BUILTIN_FUNCTIONS["match"]:
-            pattern = node.args[1]
-            if isinstance(pattern, Literal) and isinstance(pattern.value, str):
-                return pattern.value
-        return None
-
-    def call(self, node: Call) -> str:
-        pattern = self._glob_call(node)
-        if pattern is not None:
-            first, later = self.bind(self.value(node.args[0]))
-            return f"(isinstance({first}, str) and {self._glob(later, pattern)})"
-        args = ", ".join(self.value(a)[0] for a in node.args)
-        return f"{self.const(self.functions[node.name].implementation)}({args})"
+    def call(self, node: Call) -> tuple[str, bool]:
+        """The code of a call, and whether it is True or False already. A few built-ins are
+        written inline for the arguments they are commonly given (the cases that make up most
+        of their calls), calling the function itself for the rest."""
+        function = self.functions[node.name]
+        implementation = self.const(function.implementation)
+        args = node.args
+        if function is _BUILTIN["match"] and _string_literal(args[1]) is not None:
+            first, later = self.bind(self.value(args[0]))
+            pattern = _string_literal(args[1])
+            assert pattern is not None
+            return f"(isinstance({first}, str) and {self._glob(later, pattern)})", True
+        if function is _BUILTIN["contains"] and _string_literal(args[1]) is not None:
+            first, later = self.bind(self.value(args[0]))
+            needle = self.const(_string_literal(args[1]))
+            code = f"({needle} in {later} if isinstance({first}, str) else False if {later} is None"
+            return code + f" else {implementation}({later}, {needle}))", True
+        if function in (_BUILTIN["lowercase"], _BUILTIN["uppercase"]):
+            first, later = self.bind(self.value(args[0]))
+            method = "lower" if function is _BUILTIN["lowercase"] else "upper"
+            return f"({later}.{method}() if isinstance({first}, str) else None)", False
+        if function is _BUILTIN["length"]:  # lists and null inline; strings count UTF-8 bytes
+            first, later = self.bind(self.value(args[0]))
+            return (
+                f"(len({later}) if isinstance({first}, list) else 0 if {later} is None "
+                f"else {implementation}({later}))",
+                False,
+            )
+        values = ", ".join(self.value(a)[0] for a in args)
+        return f"{implementation}({values})", False
 
     def _glob(self, name: str, pattern: str) -> str:
         kind, text = glob_plan(pattern)
@@ -342,13 +412,11 @@ class Generator:
 
 def build(source: str, name: str, constants: Constants) -> Callable[..., Any]:
     """Compile ``source`` (a function ``name`` whose free names are ``constants``) and return
-    the function, its constants bound as closure variables."""
-    params = ", ".join(constants.values)
-    lines = [f"def _make({params}):", *("    " + line for line in source.splitlines())]
-    lines.append(f"    return {name}")
-    namespace: dict[str, Any] = {"__builtins__": builtins}
-    exec(builtins.compile("\n".join(lines), f"<fql {name}>", "exec"), namespace)
-    made: Callable[..., Any] = namespace["_make"](**constants.values)
+    the function. The constants are the globals of the function and of nothing else: a
+    namespace of its own (closure variables would be copied into each call's frame)."""
+    namespace: dict[str, Any] = {"__builtins__": builtins, **constants.values}
+    exec(builtins.compile(source, f"<fql {name}>", "exec"), namespace)
+    made: Callable[..., Any] = namespace[name]
     return made
 
 
@@ -388,28 +456,78 @@ def many_source(
 ) -> tuple[str, Constants]:
     """The source of one function testing every trigger of ``nodes``: a tuple of booleans."""
     constants = Constants()
-    reads: dict[tuple[str, ...], str] = {}
-    lines: list[str] = []
     probe = Generator(functions, constants)
+    lines: list[str] = []
+    # Every path and prefix is read once, ahead, parents first. An object that several reads
+    # go through is checked once: not an object, it is replaced by an empty one to read from.
+    # A path read by one test only, through objects, is read where it is tested (so that
+    # `and` and `or` skip it when they can).
+    uses: dict[tuple[str, ...], int] = {}
+    for node in nodes:
+        for n in walk(node):
+            if isinstance(n, Path):
+                uses[n.keys] = uses.get(n.keys, 0) + 1
+    prefixes = {path[:end] for path in uses for end in range(1, len(path))}
+    reads: dict[tuple[str, ...], str] = {}
+    objects: dict[tuple[str, ...], str] = {}
+    empty = constants.name({})
+    children: dict[tuple[str, ...], list[str]] = {}
+    for path in prefixes | set(uses):
+        children.setdefault(path[:-1], []).append(path[-1])
+    count = 0
+
+    def child(parent: tuple[str, ...], key: str) -> str:
+        if not parent:
+            return f"e.get({probe.const(key)})"
+        if parent in objects and list_position(key) is None:
+            return f"{objects[parent]}.get({probe.const(key)})"
+        return f"({probe.step(reads[parent], key)})"
+
+    for prefix in sorted(prefixes | set(uses), key=lambda p: (len(p), p)):
+        parent, key = prefix[:-1], prefix[-1]
+        if uses.get(prefix) == 1 and prefix not in prefixes:
+            reads[prefix] = child(parent, key)
+            continue
+        name = reads[prefix] = f"_v{count}"
+        count += 1
+        lines.append(f"{name} = {child(parent, key)}")
+        keys = [k for k in children.get(prefix, []) if list_position(k) is None]
+        if len(keys) < 2:
+            continue  # its one child is read with a test of its own
+        if prefix in uses or len(keys) < len(children[prefix]):
+            objects[prefix] = f"_o{len(objects)}"
+            lines.append(f"{objects[prefix]} = {name} if isinstance({name}, dict) else {empty}")
+        else:
+            objects[prefix] = name
+            lines += [f"if not isinstance({name}, dict):", f"    {name} = {empty}"]
 
     def local_read(keys: tuple[str, ...]) -> str:
-        """The local holding the value at ``keys``; each prefix is read once, ahead."""
-        for end in range(1, len(keys) + 1):
-            prefix = keys[:end]
-            if prefix not in reads:
-                if end == 1:
-                    code = f"e.get({probe.const(keys[0])})"
-                else:
-                    code = probe.step(reads[keys[: end - 1]], keys[end - 1])
-                reads[prefix] = f"_v{len(reads)}"
-                lines.append(f"{reads[prefix]} = {code}")
         return reads[keys]
 
+    # A path compared with numbers more than once has its type checked once, ahead.
+    compared: dict[tuple[str, ...], int] = {}
     for node in nodes:
-        for path in sorted({n.keys for n in walk(node) if isinstance(n, Path)}):
-            local_read(path)
+        for n in walk(node):
+            if isinstance(n, Compare):
+                sides = (n.left, n.right)
+                for side, other in (sides, sides[::-1]):
+                    if (
+                        isinstance(side, Path)
+                        and isinstance(other, Literal)
+                        and is_number(other.value)
+                    ):
+                        compared[side.keys] = compared.get(side.keys, 0) + 1
+    number_checks: dict[str, str] = {}
+    for compared_keys, times in sorted(compared.items()):
+        if times > 1:
+            local = reads[compared_keys]
+            number_checks[local] = check = f"_n{len(number_checks)}"
+            lines.append(f"{check} = type({local}) in {probe.const(_NUMBER_TYPES)}")
+
     # Tests that can never raise and appear more than once are computed once, ahead.
     counting = Generator(functions, constants, local_read)
+    counting.number_checks = number_checks
+    counting.share_tests = True
     seen: dict[str, int] = {}
     for node in nodes:
         for sub in _subtests(node):
@@ -417,17 +535,20 @@ def many_source(
                 raw = counting._test(sub)[0]
                 seen[raw] = seen.get(raw, 0) + 1
     generator = Generator(functions, constants, local_read)
+    generator.number_checks = number_checks
+    generator.share_tests = True
     generator.share = {raw for raw, count in seen.items() if count > 1}
     results = []
     body: list[str] = []
     for index, node in enumerate(nodes):
-        code = generator.truth(node)[0]
-        result = f"_r{index}"
+        code = generator.truth(node)
+        if not _CALLS_A_CONSTANT.search(code[0]):
+            # Tests, reads, len and str methods only: never raises. In the returned tuple.
+            results.append(generator.wrap(code, _NOT))
+            continue
+        result = f"_r{index}"  # calls a function or a helper, which may raise
         results.append(result)
-        if not (_plain(node) or is_constant(node)):  # a function, or typed equality of values
-            body += ["try:", f"    {result} = {code}", "except Exception:", f"    {result} = False"]
-        else:
-            body.append(f"{result} = {code}")
+        body += ["try:", f"    {result} = {code[0]}", "except Exception:", f"    {result} = False"]
     lines += [f"{name} = {code}" for name, code in generator.hoisted]
     lines += body
     none = constants.name((False,) * len(nodes))
@@ -449,4 +570,13 @@ def many_function(
 ) -> tuple[Callable[[object], tuple[bool, ...]], str]:
     """The ``matches`` of many triggers at once, and its source."""
     source, constants = many_source(nodes, functions)
-    return build(source, "matches", constants), source
+    try:
+        return build(source, "matches", constants), source
+    except (SyntaxError, RecursionError, MemoryError):  # nested beyond what Python compiles
+        return functools.partial(_reference_many, tuple(nodes), functions), ""
+
+
+def _reference_many(
+    nodes: tuple[Expr, ...], functions: Functions, event: object
+) -> tuple[bool, ...]:
+    return tuple(reference_matches(node, event, functions) for node in nodes)

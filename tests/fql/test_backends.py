@@ -12,6 +12,7 @@ import string
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +52,7 @@ paths = st.builds(Path, st.lists(keys, min_size=1, max_size=6).map(tuple))
 literals = st.builds(Literal, st.sampled_from(SCALARS))
 string_lists = st.builds(
     ListLiteral,
-    st.lists(st.builds(Literal, st.sampled_from(["track", "a", "", "1"])), max_size=4).map(tuple),
+    st.lists(st.builds(Literal, st.sampled_from(["track", "a", "", "1"])), max_size=10).map(tuple),
 )
 
 
@@ -73,7 +74,22 @@ def _extend(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     )
 
 
-trees = st.recursive(literals | paths | string_lists, _extend, max_leaves=10)
+@st.composite
+def one_path_ors(draw: st.DrawFn) -> Expr:
+    """`or` of string tests of one path (compiled as one membership test), sometimes with
+    another test mixed in."""
+    path = Path(draw(st.lists(st.sampled_from(["type", "0"]), min_size=1, max_size=2).map(tuple)))
+    string = st.builds(Literal, st.sampled_from(["track", "a", "", "1"]))
+    test = (
+        st.builds(Compare, st.just("="), st.just(path), string)
+        | st.builds(Compare, st.just("="), string, st.just(path))
+        | st.builds(In, st.just(path), string_lists)
+    )
+    other = st.builds(Compare, st.sampled_from(["=", "!="]), st.just(path), literals)
+    return Or(tuple(draw(st.lists(test | other, min_size=2, max_size=4))))
+
+
+trees = st.recursive(literals | paths | string_lists | one_path_ors(), _extend, max_leaves=10)
 
 values = st.recursive(
     st.sampled_from(SCALARS) | st.integers() | st.floats(allow_nan=False, allow_infinity=False),
@@ -106,12 +122,14 @@ def test_a_trigger_set_is_the_reference_trigger_by_trigger(
     tree_list: list[Expr], sample: list[Any]
 ) -> None:
     triggers = [t for t in map(_compile, tree_list) if t is not None]
-    if not triggers:
-        return
-    matches, source = codegen.many_function([t.ast for t in triggers], FUNCTIONS)
+    triggers += triggers[::-1]  # every test appears twice: computed once, ahead
+    many = fql.compile_many([t.source for t in triggers], functions=FUNCTIONS)
     for event in sample:
         expected = tuple(reference.matches(t.ast, event, FUNCTIONS) for t in triggers)
-        assert matches(event) == expected, ([t.source for t in triggers], event, source)
+        got = many.matches(event)
+        assert type(got) is tuple
+        assert all(type(b) is bool for b in got)
+        assert got == expected, ([t.source for t in triggers], event, many.source_code)
 
 
 # -- no text of the trigger reaches the generated source -----------------------------------------
@@ -201,7 +219,40 @@ def test_the_generated_source_is_shown_and_triggers_pickle_by_text() -> None:
     assert "revenue" not in trigger.source_code
     again = pickle.loads(pickle.dumps(trigger))
     assert again.source_code == trigger.source_code
+    one_path = fql.compile('event = "A" or event in ["B", "C"] or "D" = event').source_code
+    assert "==" not in one_path
+    assert " in _c" in one_path  # one membership test
     assert again.matches({"type": "track", "properties": {"revenue": 101}}) is True
+
+
+def test_a_trigger_set_shares_reads_and_tests_and_pickles_by_its_texts() -> None:
+    texts = [
+        'type = "track"',
+        'type = "track" and event = "Order Completed"',
+        "type = 'track' and properties.revenue > 100",
+        "properties.revenue > 100 or properties.currency = 'EUR'",
+        "lowercase(context.os.name) = 'ios'",
+    ]
+    many = fql.compile_many(texts)
+    assert len(many) == 5
+    assert [t.source for t in many.triggers] == texts
+    source = many.source_code
+    assert source.count(".get(") == 8  # each of the 8 paths and prefixes read once
+    assert source.count("==") == 4  # type = "track" once for three triggers
+    event = {"type": "track", "properties": {"revenue": 150}, "context": {"os": {"name": "iOS"}}}
+    assert many.matches(event) == (True, False, True, True, True)
+    assert many.matches("not an event") == (False,) * 5
+    again = pickle.loads(pickle.dumps(many))
+    assert again.matches(event) == many.matches(event)
+    assert again.source_code == source
+    assert fql.compile_many([]).matches({}) == ()
+    loose = MappingProxyType({**BUILTIN_FUNCTIONS, "loose": FUNCTIONS["loose"]})
+    mine = pickle.loads(pickle.dumps(fql.compile_many(["loose(x)"], functions=loose)))
+    assert mine.matches({"x": "yes"}) == (True,)
+    with pytest.raises(fql.FQLSyntaxError):
+        fql.compile_many(["type = 'track'", "type =="])
+    with pytest.raises(TypeError):
+        fql.compile_many("type = 'track'")
 
 
 def test_triggers_nested_to_the_depth_limit_compile_and_agree() -> None:
