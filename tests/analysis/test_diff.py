@@ -105,7 +105,11 @@ def test_memory_stays_flat() -> None:
 # -- shared work: each side's report is what running it alone gives ----------------------------
 
 
-def _kochava(*changes: dict[str, Any], settings: dict[str, Any] | None = None) -> Any:
+def _kochava(
+    *changes: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    filters: list[dict[str, Any]] | None = None,
+) -> Any:
     """Kochava's presets with ``changes`` (a subscription by name: replaced, or added; with
     ``drop``: removed)."""
     destination = actions.load_destination("kochava")
@@ -116,7 +120,9 @@ def _kochava(*changes: dict[str, Any], settings: dict[str, Any] | None = None) -
         subs = [s for s in subs if s["name"] != change["name"]]
         if not change.get("drop"):
             subs.append(change)
-    return destination.configure({**destination.sample_settings(), **(settings or {})}, subs)
+    return destination.configure(
+        {**destination.sample_settings(), **(settings or {})}, subs, filters
+    )
 
 
 def _apart(old: Any, new: Any, events: list[Any]) -> dict[str, Any]:
@@ -189,4 +195,41 @@ def test_other_settings_run_each_side(settings: dict[str, Any]) -> None:
         differ.add(line, event)
     assert differ.report() == _apart(_kochava(), _kochava(settings=settings), events)
     assert differ.report()["changed"] > 0
+    assert old.counts.events == new.counts.events == len(events)
+
+
+FILTERS = [
+    {"name": "no pushes", "drop": 'event = "Push Notification Tapped"'},
+    {"name": "half", "sample": {"percent": 50, "by": "userId"}},
+    {"name": "no ip", "drop_fields": {"context": ["ip"]}},
+]
+
+
+def test_destination_filters_run_once_for_both_sides() -> None:
+    events = _events()
+    old, new = _kochava(filters=FILTERS), _kochava(CHANGES["a mapping"][0], filters=FILTERS)
+    shared = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        shared.add(line, event)
+    expected = _apart(
+        _kochava(filters=FILTERS), _kochava(CHANGES["a mapping"][0], filters=FILTERS), events
+    )
+    assert shared.report() == expected
+    filtered = expected["subscriptions"][0]
+    assert filtered["subscription"] == "(destination)"
+    assert filtered["before"]["filtered"] > 10
+    assert old.counts.events == new.counts.events == 4  # only the Spec check's failures
+
+
+def test_a_name_twice_on_one_side_runs_each_side() -> None:
+    events = _events()
+    twice = [
+        {"name": "Screens", "action": "send_event", "trigger": 'type = "screen"'},
+        {"name": "Screens", "action": "send_event", "trigger": 'type = "page"'},
+    ]
+    kochava = actions.load_destination("kochava")
+    old, new = _kochava(), kochava.configure(kochava.sample_settings(), twice)
+    differ = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
     assert old.counts.events == new.counts.events == len(events)
