@@ -105,11 +105,7 @@ def test_memory_stays_flat() -> None:
 # -- shared work: each side's report is what running it alone gives ----------------------------
 
 
-def _kochava(
-    *changes: dict[str, Any],
-    settings: dict[str, Any] | None = None,
-    filters: list[dict[str, Any]] | None = None,
-) -> Any:
+def _kochava(*changes: dict[str, Any], settings: dict[str, Any] | None = None) -> Any:
     """Kochava's presets with ``changes`` (a subscription by name: replaced, or added; with
     ``drop``: removed)."""
     destination = actions.load_destination("kochava")
@@ -120,9 +116,7 @@ def _kochava(
         subs = [s for s in subs if s["name"] != change["name"]]
         if not change.get("drop"):
             subs.append(change)
-    return destination.configure(
-        {**destination.sample_settings(), **(settings or {})}, subs, filters
-    )
+    return destination.configure({**destination.sample_settings(), **(settings or {})}, subs)
 
 
 def _apart(old: Any, new: Any, events: list[Any]) -> dict[str, Any]:
@@ -205,14 +199,27 @@ FILTERS = [
 ]
 
 
+def _configured(subscriptions: list[dict[str, Any]], filters: list[dict[str, Any]]) -> Any:
+    """Kochava with its sample settings, these subscriptions and destination filters."""
+    kochava = actions.load_destination("kochava")
+    return kochava.configure(kochava.sample_settings(), subscriptions, filters)
+
+
+def _presets(*changes: dict[str, Any]) -> list[dict[str, Any]]:
+    subs = [attrs.asdict(s) for s in _kochava().subscriptions]
+    for change in changes:
+        subs = [s for s in subs if s["name"] != change["name"]] + [change]
+    return subs
+
+
 def test_destination_filters_run_once_for_both_sides() -> None:
-    events = _events()
-    old, new = _kochava(filters=FILTERS), _kochava(CHANGES["a mapping"][0], filters=FILTERS)
+    events, change = _events(), CHANGES["a mapping"][0]
+    old, new = _configured(_presets(), FILTERS), _configured(_presets(change), FILTERS)
     shared = Differ(old, new)
     for line, event in enumerate(events, 1):
         shared.add(line, event)
     expected = _apart(
-        _kochava(filters=FILTERS), _kochava(CHANGES["a mapping"][0], filters=FILTERS), events
+        _configured(_presets(), FILTERS), _configured(_presets(change), FILTERS), events
     )
     assert shared.report() == expected
     filtered = expected["subscriptions"][0]
@@ -227,8 +234,7 @@ def test_a_name_twice_on_one_side_runs_each_side() -> None:
         {"name": "Screens", "action": "send_event", "trigger": 'type = "screen"'},
         {"name": "Screens", "action": "send_event", "trigger": 'type = "page"'},
     ]
-    kochava = actions.load_destination("kochava")
-    old, new = _kochava(), kochava.configure(kochava.sample_settings(), twice)
+    old, new = _kochava(), _configured(twice, [])
     differ = Differ(old, new)
     for line, event in enumerate(events, 1):
         differ.add(line, event)
