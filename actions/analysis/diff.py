@@ -23,9 +23,9 @@ from typing import Any
 
 import attrs
 
-from actions.destinations.loading import DefinitionError
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Filtered, Outcome
+from actions.errors import ActionsError
 
 EXAMPLES = 3
 """Examples kept per change (per kind change, per field and change)."""
@@ -106,7 +106,7 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     union += [attrs.evolve(s, name=s.name + _NEW) for s in after if s.name not in shared]
     try:
         both = restore(*old_plain[:3], [attrs.asdict(s) for s in union], *old_plain[4:])
-    except DefinitionError:
+    except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
     return _split(both.process, apart)
 

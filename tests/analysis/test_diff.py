@@ -193,3 +193,52 @@ def test_other_settings_run_each_side(settings: dict[str, Any]) -> None:
     assert differ.report() == _apart(_kochava(), _kochava(settings=settings), events)
     assert differ.report()["changed"] > 0
     assert old.counts.events == new.counts.events == len(events)
+
+
+FILTERS = [
+    {"name": "no pushes", "drop": 'event = "Push Notification Tapped"'},
+    {"name": "half", "sample": {"percent": 50, "by": "userId"}},
+    {"name": "no ip", "drop_fields": {"context": ["ip"]}},
+]
+
+
+def _configured(subscriptions: list[dict[str, Any]], filters: list[dict[str, Any]]) -> Any:
+    """Kochava with its sample settings, these subscriptions and destination filters."""
+    kochava = actions.load_destination("kochava")
+    return kochava.configure(kochava.sample_settings(), subscriptions, filters)
+
+
+def _presets(*changes: dict[str, Any]) -> list[dict[str, Any]]:
+    subs = [attrs.asdict(s) for s in _kochava().subscriptions]
+    for change in changes:
+        subs = [s for s in subs if s["name"] != change["name"]] + [change]
+    return subs
+
+
+def test_destination_filters_run_once_for_both_sides() -> None:
+    events, change = _events(), CHANGES["a mapping"][0]
+    old, new = _configured(_presets(), FILTERS), _configured(_presets(change), FILTERS)
+    shared = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        shared.add(line, event)
+    expected = _apart(
+        _configured(_presets(), FILTERS), _configured(_presets(change), FILTERS), events
+    )
+    assert shared.report() == expected
+    filtered = expected["subscriptions"][0]
+    assert filtered["subscription"] == "(destination)"
+    assert filtered["before"]["filtered"] > 10
+    assert old.counts.events == new.counts.events == 4  # only the Spec check's failures
+
+
+def test_a_name_twice_on_one_side_runs_each_side() -> None:
+    events = _events()
+    twice = [
+        {"name": "Screens", "action": "send_event", "trigger": 'type = "screen"'},
+        {"name": "Screens", "action": "send_event", "trigger": 'type = "page"'},
+    ]
+    old, new = _kochava(), _configured(twice, [])
+    differ = Differ(old, new)
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    assert old.counts.events == new.counts.events == len(events)
