@@ -27,7 +27,7 @@ from actions.cli.jsonlines import (
     read_lines,
 )
 from actions.cli.replay import add_replay_parser
-from actions.cli.send import add_send_arguments, run_send
+from actions.cli.send_options import add_send_arguments
 from actions.destinations.loading import load_destination
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_config, load_settings
@@ -144,6 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         checker = EventChecker(load_plan(args.plan))
         lines = _planned(lines, checker)
     if args.send:
+        from actions.cli.send import run_send  # asyncio and delivery: only when sending
+
         code = run_send(
             args,
             configured,
