@@ -6,9 +6,10 @@ import argparse
 import io
 import json
 import os
+import stat
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,7 +27,7 @@ from actions.cli.jsonlines import (
     read_lines,
 )
 from actions.cli.replay import add_replay_parser
-from actions.cli.send import add_send_arguments, run_send
+from actions.cli.send_options import add_send_arguments
 from actions.destinations.loading import load_destination
 from actions.destinations.schema import CONFIG_SCHEMA, DESTINATION_SCHEMA
 from actions.engine.config import load_settings
@@ -97,6 +98,19 @@ def _events(
             handle.close()
 
 
+def _may_wait(source: str | None) -> bool:
+    """Whether reading the events may wait for a writer (standard input that is a pipe or a
+    terminal, or that cannot be told): then each line's outcomes are flushed before the next
+    line is read, so that a reader sees them at once. From a file, they are written as the
+    buffer fills (8 KiB) and at the end."""
+    if source != "-" or sys.stdin is None:
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError):  # no file descriptor (standard input replaced in-process)
+        return True
+
+
 FAIL_ON_KINDS = ("failed", "skipped", "filtered")
 
 
@@ -143,6 +157,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         checker = EventChecker(load_plan(args.plan))
         lines = _planned(lines, checker)
     if args.send:
+        from actions.cli.send import run_send  # asyncio and delivery: only when sending
+
         code = run_send(
             args,
             configured,
@@ -157,43 +173,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return code
     out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115
-    kinds: dict[str, int] = {}
-    per_subscription: dict[str, dict[str, int]] = {}
     start = time.perf_counter()
-    count = 0
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
-        for line in lines:
-            count += 1
-            outcomes: list[Any]
-            if line.error is not None:
-                outcomes = [_line_failed(line, line.error)]
-            else:
-                try:
-                    outcomes = configured.process(line.event)
-                except Exception as exc:  # process never raises; should it, the run goes on
-                    outcomes = [_line_failed(line, f"internal error: {type(exc).__name__}")]
-            for outcome in outcomes:
-                outcome, data = outcome_line(outcome, line.number, args.reveal_secrets)
-                out.write(data)
-                kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
-                name = getattr(outcome, "subscription", None) or "(destination)"
-                per_subscription.setdefault(name, {}).setdefault(outcome.kind, 0)
-                per_subscription[name][outcome.kind] += 1
-                if dead is not None and isinstance(outcome, Failed):
-                    dead.write(_dead_letter(line, outcome))
-            out.flush()
-            if dead is not None:
-                dead.flush()
-            if show_progress and count % 1000 == 0:
-                rate = count / max(time.perf_counter() - start, 1e-9)
-                bar = "#" * min(30, count // 1000 % 31)
-                print(
-                    f"\r[{bar:<30}] {count:,} events, {rate:,.0f}/s",
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+        count, kinds, per_subscription = run_stream(
+            configured,
+            lines,
+            out,
+            dead,
+            args.reveal_secrets,
+            show_progress,
+            flush_each_line=_may_wait(args.events),
+        )
     finally:
         lines.close()
         if args.output:
@@ -218,6 +209,63 @@ def cmd_run(args: argparse.Namespace) -> int:
             shown = ", ".join(f"{kinds[k]} {k}" for k in failing)
             print(f"actions run: {shown} (--fail-on): exit code 1", file=sys.stderr)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def run_stream(
+    configured: ConfiguredDestination,
+    lines: Iterable[Line],
+    out: IO[bytes],
+    dead: IO[bytes] | None,
+    reveal_secrets: bool,
+    show_progress: bool = False,
+    flush_each_line: bool = False,
+) -> tuple[int, dict[str, int], dict[str, dict[str, int]]]:
+    """What ``actions run`` does once the destination is configured: each line's outcomes
+    written to ``out`` (a failed one also to ``dead``), flushed after each line when
+    ``flush_each_line`` (else as the buffers fill, and by the caller at the end); and the
+    counts: lines, outcomes per kind, outcomes per subscription and kind."""
+    write, process = out.write, configured.process
+    counts: dict[tuple[str | None, str], int] = {}  # (subscription, kind)
+    start = time.perf_counter()
+    count = 0
+    for line in lines:
+        count += 1
+        number = line.number
+        outcomes: list[Any]
+        if line.error is None:
+            try:
+                outcomes = process(line.event)
+            except Exception as exc:  # process never raises; should it, the run goes on
+                outcomes = [_line_failed(line, f"internal error: {type(exc).__name__}")]
+        else:
+            outcomes = [_line_failed(line, line.error)]
+        for outcome in outcomes:
+            outcome, data = outcome_line(outcome, number, reveal_secrets)
+            write(data)
+            key = (outcome.subscription, outcome.kind)
+            counts[key] = counts.get(key, 0) + 1
+            if dead is not None and isinstance(outcome, Failed):
+                dead.write(_dead_letter(line, outcome))
+        if flush_each_line:
+            out.flush()
+            if dead is not None:
+                dead.flush()
+        if show_progress and count % 1000 == 0:
+            rate = count / max(time.perf_counter() - start, 1e-9)
+            bar = "#" * min(30, count // 1000 % 31)
+            print(
+                f"\r[{bar:<30}] {count:,} events, {rate:,.0f}/s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+    kinds: dict[str, int] = {}
+    per_subscription: dict[str, dict[str, int]] = {}
+    for (subscription, kind), number in counts.items():
+        kinds[kind] = kinds.get(kind, 0) + number
+        named = per_subscription.setdefault(subscription or "(destination)", {})
+        named[kind] = named.get(kind, 0) + number
+    return count, kinds, per_subscription
 
 
 def _dead_letter(line: Line, outcome: Failed) -> bytes:

@@ -8,13 +8,16 @@ import base64
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from actions.cli.jsonlines import MAX_DEPTH, dump, outcome_line, parse, parse_text
-from actions.cli.send import Item, add_send_arguments, run_send
+from actions.cli.send_options import add_send_arguments
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Filtered, Outcome, Problem
 from actions.errors import ActionsError
+
+if TYPE_CHECKING:
+    from actions.cli.send import Item
 
 REPLAY_EXAMPLES = """examples:
   actions replay failed.jsonl --config config.yaml                 # a dry run
@@ -138,6 +141,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     raws: dict[int, dict[str, Any]] = {}
     items = _replayed(configured, source, raws)
     if args.send:
+        from actions.cli.send import run_send  # asyncio and delivery: only when sending
+
         return run_send(args, configured, items)
     out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115

@@ -8,17 +8,19 @@ import base64
 import io
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import actions.cli as cli
-from actions.cli.jsonlines import MAX_DEPTH, dump, parse, read_lines
+from actions.cli.jsonlines import MAX_DEPTH, _parse_bytes, _parse_json, dump, parse, read_lines
 from actions.engine.outcomes import Skipped
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -423,6 +425,33 @@ def test_an_outcome_that_cannot_be_written_is_a_failed_line(
     assert "line 4 internal error: RuntimeError" in json.dumps(written[3])
 
 
+def test_from_a_pipe_each_line_is_written_before_the_next_is_read() -> None:
+    # docs/cli.md: from a pipe, a reader sees each event's outcomes as soon as it is processed
+    # (from a file, outputs are written as the buffer fills). Standard output buffered, as
+    # it is unless PYTHONUNBUFFERED says otherwise.
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "actions", "run", "adjust", "-", "-q"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        env=buffered,
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        for number in (1, 2):
+            process.stdin.write(GOOD + b"\n")
+            process.stdin.flush()  # and the next line is not written until this one is out
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, f"no outcome for line {number} while the input stays open"
+            assert json.loads(process.stdout.readline())["line"] == number
+    finally:
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+        process.stdout.close()
+
+
 def test_run_with_standard_input_closed_reads_no_events() -> None:
     # `actions run adjust - <&-`: no standard input at all is an empty stream, not a defect.
     result = subprocess.run(
@@ -495,3 +524,156 @@ def test_replay_reads_dead_letter_rows_as_run_reads_lines(tmp_path: Path) -> Non
     assert [o["kind"] for o in outcomes] == ["failed", "request"]
     assert "NaN is not a JSON number" in outcomes[0]["problems"][0]["message"]
     assert [row["line"] for row in _json_lines(again.read_bytes())] == [1]
+
+
+# orjson and json: ``actions run`` reads lines with orjson, and with the standard library's
+# ``json`` where the two would differ: what a line gives (its event with the types of its
+# values, or its error and the message) is what ``json`` alone gives, for every line.
+
+
+def _same(line: bytes, max_depth: int = 64) -> None:
+    """The line reads as ``json`` alone reads it: the same value, with the same types and key
+    order (``repr`` shows them: 1, 1.0 and True differ, so do -0.0 and 0.0), or the same
+    error."""
+    fast, fast_error = _parse_bytes(line, max_depth)
+    slow, slow_error = _parse_json(line, max_depth)
+    assert fast_error == slow_error
+    assert repr(fast) == repr(slow)
+
+
+def _orjson_reads(line: bytes) -> tuple[bool, Any]:
+    try:
+        return True, orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False, None
+
+
+# Lines that orjson alone reads otherwise than json does.
+DIFFERING: list[tuple[str, bytes]] = [
+    ("an integer beyond 64 bits", _in_event(b"18446744073709551616")),
+    ("a negative integer beyond 64 bits", _in_event(b"-9223372036854775809")),
+    ("a long integer after spaces", _in_event(b"  123456789012345678901234567890")),
+    ("a long integer after a minus and spaces", b'{"a": [1,\t-12345678901234567890123]}'),
+    ("a long integer first in an array", b'{"a": [99999999999999999999]}'),
+    ("an integer of 4,300 digits", _in_event(b"7" * 4300)),
+    ("a lone surrogate escape", b'{"a": "\\ud800"}'),
+    ("a lone low surrogate escape, as a key", b'{"\\udc00": 1}'),
+    ("a top-level long integer", b"123456789012345678901234567890"),
+    ("arrays 1,025 deep", _nested(1025)),
+]
+# Lines that both read alike, near the edges of the checks.
+ALIKE: list[tuple[str, bytes]] = [
+    ("the largest 64-bit integers", b'{"a": [18446744073709551615, -9223372036854775808]}'),
+    ("a long run of digits in a string", b'{"fingerprint": "48392017756201938471234"}'),
+    ("a long run of digits after a colon in a string", b'{"a": "x:12345678901234567890"}'),
+    ("a long float", _in_event(b"1234567890123456789012345.5e-3")),
+    ("a float with many digits", _in_event(b"0.1000000000000000055511151231257827021181583404541")),
+    ("a tiny float", _in_event(b"4.9e-325")),
+    ("minus zero", b'{"a": [-0, -0.0, 0e0, 1E2, 1e-400]}'),
+    ("duplicate keys", b'{"a": 1, "a": 2}'),
+    ("escapes", b'{"a": "\\u00e9\\n\\"\\\\\\/\\ud834\\udd1e\\u0000"}'),
+    ("non-ASCII text", '{"a": "é漢🎉\u2028"}'.encode()),
+    ("spaces around everything", b' \t{ "a" : [ 1 , 2 ] }\r'),
+    ("the depth limit", _nested(64)),
+    ("a good event", GOOD),
+]
+
+
+@pytest.mark.parametrize(("name", "line"), DIFFERING, ids=[n for n, _ in DIFFERING])
+def test_a_line_orjson_reads_otherwise_is_read_as_json_reads_it(name: str, line: bytes) -> None:
+    accepted, value = _orjson_reads(line)
+    slow, _ = _parse_json(line, 2000)
+    assert not accepted or repr(value) != repr(slow), f"{name}: orjson reads it alike"
+    _same(line, 2000)
+    _same(line)
+    _same(line, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [(n, line) for n, line, _ in HOSTILE + ODD_EVENTS] + ALIKE,
+    ids=[n for n, _, _ in HOSTILE + ODD_EVENTS] + [n for n, _ in ALIKE],
+)
+def test_every_hostile_and_odd_line_reads_as_json_reads_it(name: str, line: bytes) -> None:
+    _same(line)
+    _same(line, 3)
+
+
+def test_read_lines_gives_what_json_gives_for_each_line() -> None:
+    lines = [line for _, line in DIFFERING + ALIKE] + [line for _, line, _ in HOSTILE]
+    lines = [line for line in lines if b"\n" not in line and not line.startswith(b"\xef\xbb\xbf")]
+    got = list(read_lines(io.BytesIO(b"\n".join(lines) + b"\n")))
+    assert [item.number for item in got] == list(range(1, len(lines) + 1))
+    for item, line in zip(got, lines, strict=True):
+        event, error = _parse_json(line, 64)
+        assert (repr(item.event), item.error) == (repr(event), error), line[:60]
+
+
+# As JSON_VALUES, with integers beyond 64 bits and runs of digits in strings.
+WIDE_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | ANY_TEXT
+    | st.from_regex(r"[0-9]{15,25}", fullmatch=True),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(
+    WIDE_JSON_VALUES, st.booleans(), st.sampled_from([(", ", ": "), (",", ":"), (" ,\t", " : ")])
+)
+@settings(max_examples=300)
+def test_any_json_value_reads_as_json_reads_it(
+    value: object, ascii_only: bool, separators: tuple[str, str]
+) -> None:
+    text = json.dumps({"v": value}, ensure_ascii=ascii_only, separators=separators)
+    line = text.encode("utf-8", "surrogatepass")  # a raw lone surrogate: not UTF-8, both refuse
+    _same(line)
+    _same(line, 4)
+
+
+JSON_TOKENS = st.lists(
+    st.sampled_from(
+        [
+            *'0123456789-+.eE[]{}":, \\\t\x00é\ud800',
+            *("true", "null", "NaN", "Infinity", "1e999", "\\u", "d800", "dc00", '"a"'),
+            *("9" * 19, "1" * 20),
+        ]
+    ),
+    max_size=30,
+)
+
+
+@given(JSON_TOKENS)
+@settings(max_examples=500)
+def test_any_text_of_json_tokens_reads_as_json_reads_it(tokens: list[str]) -> None:
+    _same("".join(tokens).encode("utf-8", "surrogatepass"))
+
+
+@given(st.binary(max_size=60))
+def test_any_bytes_read_as_json_reads_them(data: bytes) -> None:
+    _same(data)
+
+
+def test_parse_drops_a_byte_order_mark_and_reads_as_json() -> None:
+    line = b"\xef\xbb\xbf" + _in_event(b"123456789012345678901234567890")
+    event, error = parse(line)
+    assert error is None
+    assert event["properties"]["x"] == 123456789012345678901234567890
+
+
+@given(WIDE_JSON_VALUES)
+def test_what_is_written_is_what_json_dumps_writes(value: object) -> None:
+    # Written by json's encoder: byte for byte what json.dumps gives (docs show such lines).
+    line = dump(value)
+    try:
+        expected = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        expected = json.dumps(value).encode("ascii")
+    assert line == expected + b"\n"
