@@ -32,8 +32,7 @@ from _events import load_events
 
 import actions
 from actions.analysis import Differ, Profiler
-from actions.cli.fastlines import read_lines
-from actions.cli.jsonlines import MAX_DEPTH, MAX_LINE_BYTES
+from actions.cli.jsonlines import MAX_DEPTH, MAX_LINE_BYTES, read_lines
 from actions.lint import lint_paths
 from actions.plans import load_plan
 

@@ -9,7 +9,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,11 +78,9 @@ def _events(
     source: str | None,
     max_line_bytes: int,
     max_depth: int,
-    read: Callable[[IO[bytes], int, int], Iterator[Line]] = read_lines,
 ) -> Generator[Line]:
     """Each non-blank line of the events (a file, ``-`` for stdin, or the samples), read as
-    bytes with bounds (see :mod:`actions.cli.jsonlines`) by ``read``: a bad line carries its
-    error."""
+    bytes with bounds (see :mod:`actions.cli.jsonlines`): a bad line carries its error."""
     handle: IO[bytes]
     if source in (None, ""):
         handle = sample_events_path().open("rb")
@@ -92,7 +90,7 @@ def _events(
     else:
         handle = Path(source).open("rb")  # noqa: SIM115 - closed below
     try:
-        yield from read(handle, max_line_bytes, max_depth)
+        yield from read_lines(handle, max_line_bytes, max_depth)
     finally:
         if source != "-":
             handle.close()

@@ -1,5 +1,5 @@
 """``actions diff`` and ``actions profile``: argument parsing, and the streams fed to
-:mod:`actions.analysis` (read by :mod:`actions.cli.fastlines`: as ``actions run`` reads them)."""
+:mod:`actions.analysis` (read by :mod:`actions.cli.jsonlines`, as ``actions run`` reads them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from actions.cli.fastlines import read_lines
 from actions.cli.jsonlines import MAX_DEPTH, MAX_LINE_BYTES
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
@@ -23,7 +22,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         _configure(args.old, args.settings, env=args.env),
         _configure(args.new, args.settings, env=args.env),
     )
-    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH, read_lines)
+    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
     try:
         for line in lines:
             if line.error is not None:
@@ -43,7 +42,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from actions.cli import _configure, _events
 
     profiler = Profiler(_configure(args.config, args.settings, env=args.env))
-    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH, read_lines)
+    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
     try:
         for line in lines:
             if line.error is not None:

@@ -205,7 +205,7 @@ FILTERS = [
 def _configured(subscriptions: list[dict[str, Any]], filters: list[dict[str, Any]]) -> Any:
     """Kochava with its sample settings, these subscriptions and destination filters."""
     kochava = actions.load_destination("kochava")
-    return kochava.configure(kochava.sample_settings(), subscriptions, filters)
+    return actions.configure(kochava, kochava.sample_settings(), subscriptions, filters)
 
 
 def _presets(*changes: dict[str, Any]) -> list[dict[str, Any]]:
