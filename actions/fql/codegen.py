@@ -37,7 +37,20 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
+from actions.fql.ast import (
+    And,
+    Call,
+    Compare,
+    Expr,
+    In,
+    ListLiteral,
+    Literal,
+    Not,
+    Or,
+    Path,
+    children,
+    walk,
+)
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions, equal
 from actions.fql.glob import compile_glob, glob_plan
 from actions.fql.reference import evaluate, is_number, list_position, read
@@ -96,7 +109,9 @@ _NUMBER_TYPES = (int, float)
 
 def is_constant(node: Expr) -> bool:
     """Whether ``node`` reads no path and calls no function: its value is known."""
-    return not any(isinstance(n, Path | Call) for n in walk(node))
+    if isinstance(node, Path | Call):
+        return False
+    return all(is_constant(child) for child in children(node))
 
 
 def _plain(node: Expr) -> bool:
@@ -471,9 +486,9 @@ def many_source(
     reads: dict[tuple[str, ...], str] = {}
     objects: dict[tuple[str, ...], str] = {}
     empty = constants.name({})
-    children: dict[tuple[str, ...], list[str]] = {}
+    child_keys: dict[tuple[str, ...], list[str]] = {}
     for path in prefixes | set(uses):
-        children.setdefault(path[:-1], []).append(path[-1])
+        child_keys.setdefault(path[:-1], []).append(path[-1])
     count = 0
 
     def child(parent: tuple[str, ...], key: str) -> str:
@@ -491,10 +506,10 @@ def many_source(
         name = reads[prefix] = f"_v{count}"
         count += 1
         lines.append(f"{name} = {child(parent, key)}")
-        keys = [k for k in children.get(prefix, []) if list_position(k) is None]
+        keys = [k for k in child_keys.get(prefix, []) if list_position(k) is None]
         if len(keys) < 2:
             continue  # its one child is read with a test of its own
-        if prefix in uses or len(keys) < len(children[prefix]):
+        if prefix in uses or len(keys) < len(child_keys[prefix]):
             objects[prefix] = f"_o{len(objects)}"
             lines.append(f"{objects[prefix]} = {name} if isinstance({name}, dict) else {empty}")
         else:
