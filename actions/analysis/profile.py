@@ -207,8 +207,12 @@ class Profiler:
         for key in values:
             if key in seen:
                 seen[key] += 1
+                continue
+            shown = _text(key)  # a long key is counted under its shortened text
+            if shown in seen:
+                seen[shown] += 1
             elif len(seen) < MAX_KEYS:
-                seen[_text(key)] = 1
+                seen[shown] = 1
 
     def _reason(self, sub: str, reason: str) -> None:
         table = self._reasons.get(sub)

@@ -81,6 +81,18 @@ def test_drift_against_a_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "  Order Completed: new property coupon (2)" in capsys.readouterr().out
 
 
+def test_a_long_property_name_is_counted_under_its_shortened_text() -> None:
+    profiler = Profiler(load_config(CONFIG))
+    long = "k" * 500
+    for _ in range(3):
+        profiler.add({"type": "track", "event": "Long", "properties": {long: 1, "short": 2}})
+    keys = dict(profiler.report()["properties"]["Long"])
+    assert keys["short"] == 3
+    [(shown, count)] = [(k, v) for k, v in keys.items() if k.startswith("kkk")]
+    assert count == 3
+    assert len(shown) < len(long)
+
+
 def test_memory_is_bounded_by_names() -> None:
     profiler = Profiler(load_config(CONFIG))
     for i in range(MAX_NAMES + 10):
