@@ -6,10 +6,12 @@ Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a
 
 The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
 function), ``mapping``, ``mapping-hand`` (bench_mapping.py), ``fql``, ``fql-hand``
-(bench_fql.py, all its triggers in turn); all of them by default. One process under callgrind
-sets every side up, then for each side runs a warm-up pass over the events and one counted pass
-between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
-at each call, so each counted pass has its own count.
+(bench_fql.py, all its triggers in turn); all of them by default. On request, ``names-10``,
+``names-1000``, ``plan-10``, ``plan-1000`` (bench_dispatch.py: the engine with 10 or 1,000
+subscriptions, every track event's name new, or triggers on ``properties.plan``). One process
+under callgrind sets every side up, then for each side runs a warm-up pass over the events and
+one counted pass between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``)
+writes its counts at each call, so each counted pass has its own count.
 """
 
 from __future__ import annotations
@@ -62,11 +64,40 @@ def side(name: str) -> Callable[[Any], Any]:
                 predicate(event)
 
         return all_triggers
+    if name.startswith(("names-", "plan-")):
+        import bench_dispatch
+
+        import actions
+
+        kind, size = name.split("-")
+        subscriptions = bench_dispatch.named if kind == "names" else bench_dispatch.by_plan
+        destination = actions.load_destination(bench_dispatch.PACK)
+        process = destination.configure(bench_dispatch.SETTINGS, subscriptions(int(size))).process
+        if kind == "plan":
+            planned: dict[int, Any] = {}  # each event with its plan, made at its first pass
+
+            def with_plan(event: Any) -> Any:
+                found = planned.get(id(event))
+                if found is None:
+                    found = planned[id(event)] = bench_dispatch.with_plan(event)
+                return process(found)
+
+            return with_plan
+        # Every name new in every pass: each call renames the event (the same work at both
+        # sizes), with a number that never repeats.
+        numbers = iter(range(10**9))
+        return lambda event: process(bench_dispatch.renamed(event, next(numbers)))
     raise SystemExit(f"unknown side {name!r}: see the docstring")
 
 
-PAIRS = (("engine", "hand"), ("mapping", "mapping-hand"), ("fql", "fql-hand"))
-SIDES = [name for pair in PAIRS for name in pair]
+PAIRS = (
+    ("engine", "hand"),
+    ("mapping", "mapping-hand"),
+    ("fql", "fql-hand"),
+    ("names-1000", "names-10"),
+    ("plan-1000", "plan-10"),
+)
+SIDES = [name for pair in PAIRS[:3] for name in pair]
 
 
 def count(events: int, sides: list[str]) -> dict[str, int]:
