@@ -34,6 +34,11 @@ PACK = Path(__file__).resolve().parent / "packs" / "attribution"
 SETTINGS = {"app_token": "tok"}
 
 
+def configured(subscriptions: list[dict[str, Any]]) -> actions.ConfiguredDestination:
+    """The attribution pack configured with ``subscriptions``."""
+    return actions.load_destination(PACK).configure(SETTINGS, subscriptions)
+
+
 def named(count: int) -> list[dict[str, Any]]:
     return [
         {"name": f"s{i}", "action": "event", "trigger": f'type = "track" and event = "Event {i}"'}
@@ -113,9 +118,8 @@ def scaling(
     events: Callable[[int], list[dict[str, Any]]],
     repetitions: int,
 ) -> float:
-    destination = actions.load_destination(PACK)
-    small = destination.configure(SETTINGS, subscriptions(10))
-    large = destination.configure(SETTINGS, subscriptions(1000))
+    small = configured(subscriptions(10))
+    large = configured(subscriptions(1000))
     assert outcomes(small.process, events(0)) == outcomes(large.process, events(0))
     ratios: list[float] = []
     costs: dict[str, list[float]] = {"10": [], "1000": []}
