@@ -67,8 +67,6 @@ def side(name: str) -> Callable[[Any], Any]:
     if name.startswith(("names-", "plan-")):
         import bench_dispatch
 
-        import actions
-
         kind, size = name.split("-")
         subscriptions = bench_dispatch.named if kind == "names" else bench_dispatch.by_plan
         process = bench_dispatch.configured(subscriptions(int(size))).process
