@@ -8,10 +8,13 @@ The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-
 function), ``mapping``, ``mapping-hand`` (bench_mapping.py; ``mapping-closures`` and
 ``mapping-source`` for one backend), ``fql``, ``fql-hand`` (bench_fql.py, all its triggers in
 turn), ``fql-many``, ``fql-fused-hand`` (the same 20 triggers through ``fql.compile_many``, and
-bench_fql.py's one fused hand-written function); all of them by default. One process under callgrind
-sets every side up, then for each side runs a warm-up pass over the events and one counted pass
-between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
-at each call, so each counted pass has its own count.
+bench_fql.py's one fused hand-written function); all of them by default. On request,
+``names-10``, ``names-1000``, ``plan-10``, ``plan-1000`` (bench_dispatch.py: the engine with 10
+or 1,000 subscriptions, every track event's name new, or triggers on ``properties.plan``). One
+process under callgrind sets every side up, then for each side runs a warm-up pass over the
+events and one counted pass between two calls of ``os.getppid()``: callgrind
+(``--dump-before=getppid``) writes its counts at each call, so each counted pass has its own
+count.
 """
 
 from __future__ import annotations
@@ -72,6 +75,26 @@ def side(name: str) -> Callable[[Any], Any]:
                 predicate(event)
 
         return all_triggers
+    if name.startswith(("names-", "plan-")):
+        import bench_dispatch
+
+        kind, size = name.split("-")
+        subscriptions = bench_dispatch.named if kind == "names" else bench_dispatch.by_plan
+        process = bench_dispatch.configured(subscriptions(int(size))).process
+        if kind == "plan":
+            planned: dict[int, Any] = {}  # each event with its plan, made at its first pass
+
+            def with_plan(event: Any) -> Any:
+                found = planned.get(id(event))
+                if found is None:
+                    found = planned[id(event)] = bench_dispatch.with_plan(event)
+                return process(found)
+
+            return with_plan
+        # Every name new in every pass: each call renames the event (the same work at both
+        # sizes), with a number that never repeats.
+        numbers = iter(range(10**9))
+        return lambda event: process(bench_dispatch.renamed(event, next(numbers)))
     raise SystemExit(f"unknown side {name!r}: see the docstring")
 
 
@@ -82,6 +105,7 @@ PAIRS = (
     ("fql-many", "fql-fused-hand"),
 )
 SIDES = [name for pair in PAIRS for name in pair]
+DISPATCH = (("names-1000", "names-10"), ("plan-1000", "plan-10"))  # on request only
 
 
 def count(events: int, sides: list[str]) -> dict[str, int]:
@@ -140,7 +164,7 @@ def main() -> None:
     print(f"events: {events}; instructions per event in one pass (callgrind)")
     for name in sides:
         print(f"{name:14s} {counts[name] / events:9.0f}")
-    for ours, hand in PAIRS:
+    for ours, hand in PAIRS + DISPATCH:
         if ours in counts and hand in counts:
             print(f"ratio {ours} / {hand}: {counts[ours] / counts[hand]:.3f}x")
 
