@@ -321,6 +321,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     configured = _configure(args.destination, args.settings, env=args.env)
+    if args.code:
+        for line in code_lines(configured):
+            print(line)
+        return EXIT_OK
+    if args.event is None:
+        print(
+            "actions explain: give an event (a JSON file or inline JSON), or --code",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     event, error = _explain_event(args.event)
     if error is not None:
         print(f"actions explain: {error}", file=sys.stderr)
@@ -328,6 +338,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
     for line in explain_lines(configured, event):
         print(line)
     return EXIT_OK
+
+
+def code_lines(configured: ConfiguredDestination) -> Iterator[str]:
+    """What ``actions explain --code`` prints: per subscription, the Python source generated for
+    its trigger and its mapping. Every value of the pack, the config and the settings is bound
+    to a name (``_c0``, ...), never written into the source, so nothing secret is shown."""
+    for compiled in configured._subscriptions:
+        yield f"# subscription {compiled.subscription.name!r} ({compiled.action.key})"
+        yield "# trigger: " + compiled.trigger.source
+        yield from compiled.trigger.source_code.rstrip().splitlines()
+        yield "# mapping"
+        code = compiled.mapping.source_code
+        yield from (code or "# (closures: no generated source)").rstrip().splitlines()
+        yield ""
 
 
 def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str]:
@@ -569,12 +593,18 @@ def build_parser() -> argparse.ArgumentParser:
         "explain",
         help="why one event did or did not become a request",
         epilog="examples:\n  actions explain adjust event.json\n"
-        '  actions explain branch \'{"type": "track", ...}\'',
+        '  actions explain branch \'{"type": "track", ...}\'\n'
+        "  actions explain adjust --code",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("destination")
-    explain.add_argument("event", help="a JSON file or inline JSON")
+    explain.add_argument("event", nargs="?", help="a JSON file or inline JSON")
     explain.add_argument("--settings")
+    explain.add_argument(
+        "--code",
+        action="store_true",
+        help="print the Python generated for each subscription's trigger and mapping",
+    )
     explain.set_defaults(handler=cmd_explain)
 
     lint_parser = commands.add_parser(

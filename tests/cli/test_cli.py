@@ -131,6 +131,19 @@ def test_explain() -> None:
     assert '"kind": "request"' in result.stdout
 
 
+def test_explain_code_shows_the_generated_source_and_no_setting() -> None:
+    result = actions("explain", "branch", "--code")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# subscription ")
+    assert "def matches(e):" in result.stdout
+    assert "def _mapping(root, settings, failures):" in result.stdout
+    for value in ("secret_live_demoOnly", "key_live_hcnegAumkH7Kv18M8AOHhfgiohpXq5tB"):
+        assert value not in result.stdout
+    missing = actions("explain", "branch")
+    assert missing.returncode == 2
+    assert "--code" in missing.stderr
+
+
 def test_schema() -> None:
     result = actions("schema", "config")
     assert result.returncode == 0
