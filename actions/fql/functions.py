@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from actions._declarations import reduce_declaration
+from actions._declarations import declarations_table, reduce_declaration
 from actions.errors import ActionsError
 from actions.fql.glob import glob_match
 from actions.jsonvalues import is_finite, number_from_text
@@ -107,12 +106,7 @@ def function(
 
 def functions_table(declared: Iterable[Function]) -> Functions:
     """An immutable table of ``declared`` by name; a name declared twice is an error."""
-    table: dict[str, Function] = {}
-    for declaration in declared:
-        if declaration.name in table:
-            raise ActionsError(f"FQL function {declaration.name} is declared twice")
-        table[declaration.name] = declaration
-    return MappingProxyType(table)
+    return declarations_table(declared, lambda function: function.name, "FQL function")
 
 
 def equal(a: Any, b: Any) -> bool:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType, ModuleType
+from types import ModuleType
 from typing import Any
 
 import attrs
 
-from actions._declarations import reduce_declaration
+from actions._declarations import declarations_table, reduce_declaration
 from actions.destinations.fields import Invalid, compile_field
 from actions.destinations.model import Destination
-from actions.errors import ActionsError, DataPath, Diagnostic, Severity
+from actions.errors import DataPath, Diagnostic, Severity
 from actions.fql import FQLSyntaxError, analysis
 from actions.fql import compile as compile_trigger
 from actions.fql import parse as parse_trigger
@@ -74,12 +74,7 @@ def rule(
 
 def rules_table(declared: Iterable[Rule]) -> Rules:
     """An immutable table of ``declared`` by id, in order; an id declared twice is an error."""
-    table: dict[str, Rule] = {}
-    for declaration in declared:
-        if declaration.id in table:
-            raise ActionsError(f"lint rule {declaration.id} is declared twice")
-        table[declaration.id] = declaration
-    return MappingProxyType(table)
+    return declarations_table(declared, lambda rule: rule.id, "lint rule")
 
 
 def declared_rules(module: ModuleType) -> list[Rule]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from types import MappingProxyType, ModuleType
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions._declarations import reduce_declaration
+from actions._declarations import declarations_table, reduce_declaration
 from actions.errors import ActionsError, DataPath
 from actions.mapping.paths import ParsedPath, read_path
 from actions.mapping.values import MISSING, Evaluator, Settings, Transform
@@ -292,12 +292,7 @@ def meaning_of(
 
 def directives_table(declared: Iterable[Directive]) -> Directives:
     """An immutable table of ``declared`` by name; a name declared twice is an error."""
-    table: dict[str, Directive] = {}
-    for declaration in declared:
-        if declaration.name in table:
-            raise ActionsError(f"directive {declaration.name} is declared twice")
-        table[declaration.name] = declaration
-    return MappingProxyType(table)
+    return declarations_table(declared, lambda directive: directive.name, "directive")
 
 
 def declared_in(module: ModuleType) -> list[Directive]:
