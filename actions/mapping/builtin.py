@@ -667,42 +667,29 @@ def flatten_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
 )
 def json_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
-    if args["mode"] == "encode":
+    transform = _json_encode if args["mode"] == "encode" else _json_decode
 
-        def encode(root: Any, settings: Settings, failures: Failures) -> Any:
-            value = operand(root, settings, failures)
-            if value is MISSING:
-                return MISSING
-            try:
-                return compact_json(value)
-            except ValueError:
-                raise DirectiveFailure(_non_finite_message("@json encode", value)) from None
+    def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+        return transform(operand(root, settings, failures))
 
-        return encode
-
-    def decode(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
-        if not isinstance(value, str):
-            return value
-        if len(value) > MAX_JSON_TEXT:
-            raise DirectiveFailure(f"@json decode: text longer than {MAX_JSON_TEXT} characters")
-        try:
-            return json.loads(value, parse_constant=_no_constant)
-        except (ValueError, RecursionError) as exc:
-            raise DirectiveFailure(f"@json decode: not valid JSON ({exc})") from None
-
-    return decode
+    return evaluate
 
 
 def _json(mode: str, value: Any) -> Any:
-    """What @json means (the compiled form below inlines it)."""
-    if mode == "encode":
-        if value is MISSING:
-            return MISSING
-        try:
-            return compact_json(value)
-        except ValueError:
-            raise DirectiveFailure(_non_finite_message("@json encode", value)) from None
+    """What @json means."""
+    return _json_encode(value) if mode == "encode" else _json_decode(value)
+
+
+def _json_encode(value: Any) -> Any:
+    if value is MISSING:
+        return MISSING
+    try:
+        return compact_json(value)
+    except ValueError:
+        raise DirectiveFailure(_non_finite_message("@json encode", value)) from None
+
+
+def _json_decode(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if len(value) > MAX_JSON_TEXT:

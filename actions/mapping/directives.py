@@ -235,14 +235,14 @@ def directive(
     meaning: Meaning | None = None,
     parse: Parse | None = None,
     reads: Reads | None = None,
-) -> Callable[[DirectiveFunction], Directive]:
+) -> Callable[[DirectiveFunction | None], Directive]:
     """Declare a directive whose compile function is the decorated one (and whose meaning is
     ``meaning``, or derived from the compile function). ``argument`` for a directive whose value
     is one argument (``@path``); ``options`` for a directive whose value is an object of options
     (``@replace``); ``one_of`` names options of which exactly one must be given; ``parse`` and
     ``reads`` as for :class:`Directive`."""
 
-    def declare(function: DirectiveFunction) -> Directive:
+    def declare(function: DirectiveFunction | None) -> Directive:
         return Directive(
             name,
             function,
@@ -274,18 +274,18 @@ def meaning_of(
     derived from it (see :func:`directive` for the other arguments)."""
 
     def declare(meaning: Meaning) -> Directive:
-        return Directive(
+        compiled = directive(
             name,
-            None,
-            argument,
-            tuple(options),
-            tuple(one_of),
-            summary,
-            declares_reads,
-            meaning,
-            parse,
-            reads,
+            argument=argument,
+            options=options,
+            one_of=one_of,
+            summary=summary,
+            declares_reads=declares_reads,
+            meaning=meaning,
+            parse=parse,
+            reads=reads,
         )
+        return compiled(None)
 
     return declare
 
