@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from actions import fql
+from actions.cli.jsonlines import _parse_bytes
 from actions.destinations.fields import FieldSpec, Invalid, compile_field
 from actions.fql.functions import BUILTIN_FUNCTIONS
 from actions.fql.glob import glob_match
@@ -26,6 +27,14 @@ BOUND = 1.0
 """Seconds: generous (most cases take milliseconds; the slowest, @replace ignoring case with
 the longest pattern, about 0.35 s), so a loaded machine does not fail it."""
 N = 100_000
+
+
+def _json_line(line: bytes) -> Any:
+    return _parse_bytes(line, 64)
+
+
+def _in_string(text: bytes) -> bytes:
+    return b'{"a": "' + text + b'"}'
 
 
 def _field(kind: str, **options: Any) -> Callable[[Any], Any]:
@@ -150,6 +159,28 @@ CASES: list[tuple[str, Callable[[Any], Any], Any]] = [
             }
         ),
         {"v": "a" * N},
+    ),
+    # An input line of actions run (the search for integers orjson would read as floats).
+    ("JSON line, one run of digits in a string", _json_line, _in_string(b"1" * N)),
+    (
+        "JSON line, runs of 19 digits in a string",
+        _json_line,
+        _in_string((b"x" + b"1" * 19) * (N // 20)),
+    ),
+    (
+        "JSON line, spaces before each run",
+        _json_line,
+        _in_string((b" " * 80 + b"9" * 19) * (N // 99)),
+    ),
+    (
+        "JSON line, colons and digits",
+        _json_line,
+        _in_string((b":" + b" -" * 15 + b"8" * 19) * (N // 50)),
+    ),
+    (
+        "JSON line, long integers",
+        _json_line,
+        b"[" + b"1" * 19 + (b"," + b"1" * 19) * (N // 20) + b"]",
     ),
     # Pack text (compile time; the readers themselves take any length).
     ("template placeholders, open braces", placeholders, "{" * N),

@@ -1,0 +1,130 @@
+"""Cold start: a fresh Python process that imports ``actions``, loads and configures Adjust with
+its sample settings, and processes one event.
+
+Prints, over N fresh processes (each timed from outside and from inside), the medians of: the
+whole process (interpreter start and exit included), its CPU time, the time inside from the
+first import to the first event's outcome, and the import alone; then the modules that cost
+the most to import, by ``python -X importtime`` (each module's best of the runs, so that a
+busy moment of the machine does not show as an expensive module).
+
+Run: python benchmarks/bench_cold_start.py [processes]   (default 15)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What a user does first: import, load and configure Adjust, one event. The event is inline so
+# that reading the sample file is not counted.
+CODE = """
+import time
+marks = [(time.perf_counter(), time.process_time())]
+import actions
+marks.append((time.perf_counter(), time.process_time()))
+destination = actions.load_destination("adjust")
+marks.append((time.perf_counter(), time.process_time()))
+configured = destination.configure(destination.sample_settings())
+marks.append((time.perf_counter(), time.process_time()))
+outcomes = configured.process({
+    "type": "track", "event": "Order Completed", "userId": "u1",
+    "messageId": "m1", "timestamp": "2026-12-06T10:00:00.000Z",
+    "properties": {"revenue": 12.5, "currency": "EUR"},
+    "context": {"device": {"type": "android", "id": "d1", "advertisingId": "a1"}},
+})
+marks.append((time.perf_counter(), time.process_time()))
+assert outcomes[0].kind == "request", outcomes
+for clock in (0, 1):
+    steps = [b[clock] - a[clock] for a, b in zip(marks, marks[1:])]
+    print(*steps, marks[-1][clock] - marks[0][clock])
+"""
+# Python as a user has it: the modules' bytecode cached (pip writes it when installing; here the
+# first, unmeasured process writes what is missing, whatever PYTHONDONTWRITEBYTECODE says).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def one_process() -> tuple[float, float, list[float], list[float]]:
+    """(wall time of the whole process, its CPU time, the times of each step it measured
+    inside by the wall clock, and by its CPU time)."""
+    before = os.times()
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, cwd=ROOT, env=ENV
+    )
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    by_wall, by_cpu = ([float(x) for x in line.split()] for line in run.stdout.splitlines())
+    return wall, cpu, by_wall, by_cpu
+
+
+def import_times(runs: int) -> dict[str, tuple[int, int]]:
+    """Per module, the best (self, cumulative) import time in µs over ``runs`` processes."""
+    best: dict[str, tuple[int, int]] = {}
+    for _ in range(runs):
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", CODE],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env=ENV,
+        )
+        for line in run.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            own, cumulative, name = line[len("import time:") :].split("|")
+            key = name.strip()
+            pair = (int(own), int(cumulative))
+            best[key] = min(best.get(key, pair), pair, key=lambda p: p[1])
+    return best
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    subprocess.run([sys.executable, "-c", CODE], capture_output=True, check=True, cwd=ROOT, env=ENV)
+    walls, cpus, inside_wall, inside_cpu = [], [], [], []
+    for _ in range(count):
+        wall, cpu, by_wall, by_cpu = one_process()
+        walls.append(wall)
+        cpus.append(cpu)
+        inside_wall.append(by_wall)
+        inside_cpu.append(by_cpu)
+    print(f"{count} fresh processes, medians (min–max), ms:")
+    _row("whole process, wall clock", walls)
+    _row("whole process, CPU time", cpus)
+    names = ["import actions", "load_destination", "configure", "first event", "all four"]
+    for title, inside in (("wall clock", inside_wall), ("CPU time", inside_cpu)):
+        print(f"inside the process, {title}:")
+        parts = list(zip(*inside, strict=True))
+        for name, values in zip(names, parts, strict=True):
+            _row(name, list(values))
+        share = statistics.median(parts[0]) / statistics.median(parts[-1])
+        print(f"  the import's share: {share:.0%}")
+    runs = max(3, min(count, 7))
+    best = import_times(runs)
+    print(f"\nimport time by module, best of {runs} runs of python -X importtime, ms:")
+    print("  cumulative   self  module (top 30 by cumulative)")
+    ranked = sorted(best.items(), key=lambda item: -item[1][1])
+    for name, (own, cumulative) in ranked[:30]:
+        print(f"  {cumulative / 1e3:10.1f} {own / 1e3:6.1f}  {name}")
+    print("  self  module (top 15 by self time)")
+    for name, (own, _) in sorted(best.items(), key=lambda item: -item[1][0])[:15]:
+        print(f"  {own / 1e3:6.1f}  {name}")
+
+
+def _row(name: str, values: list[float]) -> None:
+    low, high = min(values) * 1e3, max(values) * 1e3
+    print(f"  {name:<26} {statistics.median(values) * 1e3:7.1f}  ({low:.1f}–{high:.1f})")
+
+
+if __name__ == "__main__":
+    main()
