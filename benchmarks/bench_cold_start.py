@@ -30,7 +30,7 @@ import actions
 marks.append((time.perf_counter(), time.process_time()))
 destination = actions.load_destination("adjust")
 marks.append((time.perf_counter(), time.process_time()))
-configured = destination.configure(destination.sample_settings())
+configured = actions.configure(destination, destination.sample_settings())
 marks.append((time.perf_counter(), time.process_time()))
 outcomes = configured.process({
     "type": "track", "event": "Order Completed", "userId": "u1",
