@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _events import load_events, measure, measure_interleaved
@@ -50,7 +52,21 @@ def subscriptions(count: int) -> list[dict[str, Any]]:
     return out
 
 
-def hand_written(count: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+def stdlib_json(payload: dict[str, Any]) -> str:
+    """Compact JSON with the standard library, UTF-8 kept as is."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def fast_json(payload: dict[str, Any]) -> str:
+    """Compact JSON with the fastest encoder there is for Python (orjson), as text like the
+    engine's bodies."""
+    return orjson.dumps(payload).decode()
+
+
+def hand_written(
+    count: int, encode: Callable[[dict[str, Any]], str] = fast_json
+) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    """The engine's work written out by hand for this pack, its body encoded by ``encode``."""
     wanted: dict[str, list[str]] = {}
     for sub in subscriptions(count):
         event_name = sub["trigger"].split('event = "')[1][:-1]
@@ -84,7 +100,7 @@ def hand_written(count: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]
                 payload[key] = value
         if "device_id" not in payload:
             return [{"kind": "skipped"} for _ in names]
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        body = encode(payload)
         headers = {"X-App-Token": SETTINGS["app_token"], "Content-Type": "application/json"}
         return [
             {
