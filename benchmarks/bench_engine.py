@@ -140,6 +140,7 @@ def main() -> None:
     secret_text = destination.text.replace("required: true}", "required: true, secret: true}")
     secret = actions.configure(load_destination_text(secret_text), SETTINGS, subscriptions(20))
     hand = hand_written(20)
+    hand_stdlib = hand_written(20, stdlib_json)
     for event in events:
         got = [o.to_dict() for o in engine.process(event) if o.kind == "request"]
         want = [o for o in hand(event) if o["kind"] == "request"]
@@ -152,6 +153,7 @@ def main() -> None:
             "engine": engine.process,
             "secret": secret.process,
             "hand": hand,
+            "hand-stdlib": hand_stdlib,
             "full": full.process,
             "checked": with_spec_check(hand),
             "spec": check_event,
@@ -163,8 +165,15 @@ def main() -> None:
         f"engine                       {us['engine']:7.2f} µs/event (envelope and fields read "
         "checked, triggers, mapping, coercion, validation, request, counts)"
     )
-    print(f"hand-written                 {us['hand']:7.2f} µs/event (triggers, mapping, request)")
-    print(f"ratio engine / hand-written: {us['engine'] / us['hand']:7.2f}x (aim <= 2x)")
+    print(
+        f"hand-written                 {us['hand']:7.2f} µs/event (triggers, mapping, request; "
+        "the body by orjson)"
+    )
+    print(f"ratio engine / hand-written: {us['engine'] / us['hand']:7.2f}x (aim <= 1.5x)")
+    print(
+        f"hand-written, stdlib json    {us['hand-stdlib']:7.2f} µs/event (the body by json.dumps)"
+    )
+    print(f"ratio engine / that:         {us['engine'] / us['hand-stdlib']:7.2f}x")
     print(f"engine, app_token secret     {us['secret']:7.2f} µs/event (requests built, not shown)")
     print()
     print(f"engine, spec_check='full'    {us['full']:7.2f} µs/event (every event fully checked)")

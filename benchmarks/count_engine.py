@@ -5,7 +5,8 @@ machine move by tens of percent from run to run; instruction counts by well unde
 Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a few minutes)
 
 The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
-function), ``mapping``, ``mapping-hand`` (bench_mapping.py), ``fql``, ``fql-hand``
+function, its body encoded by orjson), ``hand-stdlib`` (the same, its body encoded by
+``json.dumps``), ``mapping``, ``mapping-hand`` (bench_mapping.py), ``fql``, ``fql-hand``
 (bench_fql.py, all its triggers in turn); all of them by default. One process under callgrind
 sets every side up, then for each side runs a warm-up pass over the events and one counted pass
 between two calls of ``os.getppid()``: callgrind (``--dump-before=getppid``) writes its counts
@@ -29,13 +30,15 @@ from _events import load_events
 
 
 def side(name: str) -> Callable[[Any], Any]:
-    if name in ("engine", "hand"):
+    if name in ("engine", "hand", "hand-stdlib"):
         import bench_engine
 
         import actions
 
         if name == "hand":
             return bench_engine.hand_written(20)
+        if name == "hand-stdlib":
+            return bench_engine.hand_written(20, bench_engine.stdlib_json)
         destination = actions.load_destination(bench_engine.PACK)
         configured = actions.configure(
             destination, bench_engine.SETTINGS, bench_engine.subscriptions(20)
@@ -67,8 +70,13 @@ def side(name: str) -> Callable[[Any], Any]:
     raise SystemExit(f"unknown side {name!r}: see the docstring")
 
 
-PAIRS = (("engine", "hand"), ("mapping", "mapping-hand"), ("fql", "fql-hand"))
-SIDES = [name for pair in PAIRS for name in pair]
+PAIRS = (
+    ("engine", "hand"),
+    ("engine", "hand-stdlib"),
+    ("mapping", "mapping-hand"),
+    ("fql", "fql-hand"),
+)
+SIDES = list(dict.fromkeys(name for pair in PAIRS for name in pair))
 
 
 def count(events: int, sides: list[str]) -> dict[str, int]:

@@ -61,8 +61,14 @@ def compile_pipeline(
     fixed = action.request.json_parts(settings)
     method, url, headers, encoding = fixed or ("", "", {}, "")
     build = action.request.bind(settings)
+    # Per skip rule: its condition, the fields it needs, and its outcome (made once: an
+    # outcome is immutable, so every event the rule skips shares it).
     skip = tuple(
-        (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
+        (
+            rule.when.matches if rule.when else None,
+            frozenset(rule.missing),
+            Skipped(name, key, rule.reason),
+        )
         for rule in action.skip
     )
 
@@ -143,20 +149,20 @@ def compile_pipeline(
         # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
         # did not give is missing after the field checks too, so the checks can be spared.
         decided = 0
-        for when, missing, reason in skip:
+        for when, missing, skipped in skip:
             if when is not None and when(event):
-                return Skipped(name, key, reason)
+                return skipped
             if missing:
                 if not missing.isdisjoint(raw):
                     break  # decided by the checked payload, below
-                return Skipped(name, key, reason)
+                return skipped
             decided += 1
         payload, problems, plain = check(raw)
-        for when, missing, reason in skip[decided:]:
+        for when, missing, skipped in skip[decided:]:
             if (when is not None and when(event)) or (
                 missing and payload.keys().isdisjoint(missing)
             ):
-                return Skipped(name, key, reason)
+                return skipped
         if problems:
             return failed_shown([problem(path, message) for path, message in problems], event)
         # Encoding is strict: NaN or ±Infinity the checks let through (inside an object field,
