@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _events import load_events, measure, measure_interleaved
@@ -50,7 +52,21 @@ def subscriptions(count: int) -> list[dict[str, Any]]:
     return out
 
 
-def hand_written(count: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+def stdlib_json(payload: dict[str, Any]) -> str:
+    """Compact JSON with the standard library, UTF-8 kept as is."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def fast_json(payload: dict[str, Any]) -> str:
+    """Compact JSON with the fastest encoder there is for Python (orjson), as text like the
+    engine's bodies."""
+    return orjson.dumps(payload).decode()
+
+
+def hand_written(
+    count: int, encode: Callable[[dict[str, Any]], str] = fast_json
+) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    """The engine's work written out by hand for this pack, its body encoded by ``encode``."""
     wanted: dict[str, list[str]] = {}
     for sub in subscriptions(count):
         event_name = sub["trigger"].split('event = "')[1][:-1]
@@ -84,7 +100,7 @@ def hand_written(count: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]
                 payload[key] = value
         if "device_id" not in payload:
             return [{"kind": "skipped"} for _ in names]
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        body = encode(payload)
         headers = {"X-App-Token": SETTINGS["app_token"], "Content-Type": "application/json"}
         return [
             {
@@ -124,6 +140,7 @@ def main() -> None:
     secret_text = destination.text.replace("required: true}", "required: true, secret: true}")
     secret = actions.configure(load_destination_text(secret_text), SETTINGS, subscriptions(20))
     hand = hand_written(20)
+    hand_stdlib = hand_written(20, stdlib_json)
     for event in events:
         got = [o.to_dict() for o in engine.process(event) if o.kind == "request"]
         want = [o for o in hand(event) if o["kind"] == "request"]
@@ -136,6 +153,7 @@ def main() -> None:
             "engine": engine.process,
             "secret": secret.process,
             "hand": hand,
+            "hand-stdlib": hand_stdlib,
             "full": full.process,
             "checked": with_spec_check(hand),
             "spec": check_event,
@@ -147,8 +165,15 @@ def main() -> None:
         f"engine                       {us['engine']:7.2f} µs/event (envelope and fields read "
         "checked, triggers, mapping, coercion, validation, request, counts)"
     )
-    print(f"hand-written                 {us['hand']:7.2f} µs/event (triggers, mapping, request)")
-    print(f"ratio engine / hand-written: {us['engine'] / us['hand']:7.2f}x (aim <= 2x)")
+    print(
+        f"hand-written                 {us['hand']:7.2f} µs/event (triggers, mapping, request; "
+        "the body by orjson)"
+    )
+    print(f"ratio engine / hand-written: {us['engine'] / us['hand']:7.2f}x (aim <= 1.5x)")
+    print(
+        f"hand-written, stdlib json    {us['hand-stdlib']:7.2f} µs/event (the body by json.dumps)"
+    )
+    print(f"ratio engine / that:         {us['engine'] / us['hand-stdlib']:7.2f}x")
     print(f"engine, app_token secret     {us['secret']:7.2f} µs/event (requests built, not shown)")
     print()
     print(f"engine, spec_check='full'    {us['full']:7.2f} µs/event (every event fully checked)")

@@ -5,7 +5,8 @@ machine move by tens of percent from run to run; instruction counts by well unde
 Run: python benchmarks/count_engine.py [events] [sides ...]   (needs valgrind; a few minutes)
 
 The sides are ``engine``, ``hand`` (bench_engine.py: 20 subscriptions, the hand-written
-function), ``mapping``, ``mapping-hand`` (bench_mapping.py; ``mapping-closures`` and
+function, its body encoded by orjson), ``hand-stdlib`` (the same, its body encoded by
+``json.dumps``), ``mapping``, ``mapping-hand`` (bench_mapping.py; ``mapping-closures`` and
 ``mapping-source`` for one backend), ``fql``, ``fql-hand`` (bench_fql.py, all its triggers in
 turn), ``fql-many``, ``fql-fused-hand`` (the same 20 triggers through ``fql.compile_many``, and
 bench_fql.py's one fused hand-written function); all of them by default. On request,
@@ -34,13 +35,15 @@ from _events import load_events
 
 
 def side(name: str) -> Callable[[Any], Any]:
-    if name in ("engine", "hand"):
+    if name in ("engine", "hand", "hand-stdlib"):
         import bench_engine
 
         import actions
 
         if name == "hand":
             return bench_engine.hand_written(20)
+        if name == "hand-stdlib":
+            return bench_engine.hand_written(20, bench_engine.stdlib_json)
         destination = actions.load_destination(bench_engine.PACK)
         configured = actions.configure(
             destination, bench_engine.SETTINGS, bench_engine.subscriptions(20)
@@ -100,11 +103,12 @@ def side(name: str) -> Callable[[Any], Any]:
 
 PAIRS = (
     ("engine", "hand"),
+    ("engine", "hand-stdlib"),
     ("mapping", "mapping-hand"),
     ("fql", "fql-hand"),
     ("fql-many", "fql-fused-hand"),
 )
-SIDES = [name for pair in PAIRS for name in pair]
+SIDES = list(dict.fromkeys(name for pair in PAIRS for name in pair))
 DISPATCH = (("names-1000", "names-10"), ("plan-1000", "plan-10"))  # on request only
 
 

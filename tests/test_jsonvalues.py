@@ -18,6 +18,7 @@ from actions.jsonvalues import (
     MAX_INTEGER_DIGITS,
     _python_chunks,
     compact_json,
+    flat_json,
     non_finite_path,
     number_from_text,
     number_text,
@@ -44,6 +45,48 @@ def test_compact_json_is_json_dumps_compact_with_utf8_kept(value: Any) -> None:
     assert compact_json(value) == want
     assert "".join(COMPACT_CHUNKS(value, 0)) == want
     assert "".join(_python_chunks(value, 0)) == want
+
+
+flat_values = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**62, max_value=2**66)
+    | st.integers(min_value=-(2**66), max_value=-(2**62))
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=1e-12, max_value=1e-3).map(lambda f: round(f, 12))
+    | st.floats(min_value=1e14, max_value=1e18)
+    | st.sampled_from([1e16, 1e-7, 1e-5, 1e-4, 0.1, -0.0, 5e-324, 1e22, 229.0])
+    | st.text(alphabet=st.characters(codec="utf-8"))
+    | st.sampled_from(["1e-5", "0.00001", "e-", "null", "\ud800", "\u2028", "\x00\x7f"])
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), flat_values, max_size=6))
+def test_flat_objects_are_written_as_python_writes_them(value: dict[str, Any]) -> None:
+    # orjson writes them where it agrees; every other one is left to Python's encoder.
+    want = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert flat_json(value) == want
+    assert compact_json(value) == want
+
+
+def test_flat_objects_orjson_writes_otherwise_are_left_to_python() -> None:
+    class Level(int):
+        pass
+
+    for value, want in [
+        ({"a": 1e-7, "b": 1e-5}, '{"a":1e-07,"b":1e-05}'),
+        ({"a": 2**64}, '{"a":18446744073709551616}'),
+        ({"a": Level(3)}, '{"a":3}'),
+        ({1: "x", None: 2}, '{"1":"x","null":2}'),
+        ({"a": "\ud800"}, '{"a":"\ud800"}'),
+        ({"a": "0.00001 e-5"}, '{"a":"0.00001 e-5"}'),
+    ]:
+        assert flat_json(value) == want
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="JSON compliant"):
+            flat_json({"a": 1, "b": bad})
 
 
 def test_values_that_are_not_json_are_written_as_their_text() -> None:

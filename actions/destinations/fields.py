@@ -446,20 +446,33 @@ class PayloadChecker:
         costs no copy. Keys and problems keep the payload's order, additional fields included;
         for a payload in the action's field order without additional fields that is what
         :meth:`check` gives."""
+        payload, problems, _ = self.check_owned(payload)
+        return payload, problems
+
+    def check_owned(
+        self, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], Sequence[tuple[tuple[Any, ...], str]], bool]:
+        """:meth:`check_in_place`, and whether the payload is plain: every value kept as it
+        is, so each a string, integer or boolean of that exact type, or a finite float that is
+        0 or at least 1e-4 in size (see :data:`actions.jsonvalues.PLAIN_DUMPS`)."""
         kept = self._kept.get
         floats = self._floats
+        plain = True
         for name, value in payload.items():
             if type(value) not in kept(name, _NOTHING_KEPT):
                 if type(value) is float and value - value == 0.0 and name in floats:
-                    continue  # a finite float in a number field (NaN and ±inf are invalid)
-                return self._settle(payload)  # something to coerce, drop or report
+                    # A finite float in a number field (NaN and ±inf are invalid).
+                    if not (value >= 1e-4 or value <= -1e-4 or value == 0.0):
+                        plain = False
+                    continue
+                return (*self._settle(payload), False)  # something to coerce, drop or report
         # The common case: every value kept as it is, and (one test) every required field.
         always = self._always
         if always is not None and payload.keys() >= always:
-            return payload, ()
+            return payload, (), plain
         problems: list[tuple[tuple[Any, ...], str]] = []
         self._check_required(payload, problems)
-        return payload, problems
+        return payload, problems, plain
 
     def _settle(
         self, payload: dict[str, Any]

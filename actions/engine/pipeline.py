@@ -24,7 +24,7 @@ from actions.engine.outcomes import (
     problem,
 )
 from actions.errors import ActionsError, format_path
-from actions.jsonvalues import COMPACT_CHUNKS, non_finite_path
+from actions.jsonvalues import PLAIN_DUMPS, flat_json, non_finite_path
 from actions.mapping import CompiledMapping, MappingFailure
 from actions.spec import FieldsCheck
 
@@ -52,7 +52,8 @@ def compile_pipeline(
     fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
     fields_problems = fields.check
     evaluator = mapping.evaluator
-    check = action.checker.check_in_place
+    check = action.checker.check_owned
+    dumps = PLAIN_DUMPS
     key = action.key
     # A request that is the payload as JSON, with everything else fixed by the settings, is
     # made here with no call in between (the common case: the partners' event APIs); any other
@@ -60,9 +61,14 @@ def compile_pipeline(
     fixed = action.request.json_parts(settings)
     method, url, headers, encoding = fixed or ("", "", {}, "")
     build = action.request.bind(settings)
-    chunks, join = COMPACT_CHUNKS, "".join
+    # Per skip rule: its condition, the fields it needs, and its outcome (made once: an
+    # outcome is immutable, so every event the rule skips shares it).
     skip = tuple(
-        (rule.when.matches if rule.when else None, frozenset(rule.missing), rule.reason)
+        (
+            rule.when.matches if rule.when else None,
+            frozenset(rule.missing),
+            Skipped(name, key, rule.reason),
+        )
         for rule in action.skip
     )
 
@@ -84,7 +90,7 @@ def compile_pipeline(
             raw = evaluator(event, shown_settings, failures)
             found = [Problem("$" + f.pointer.replace("/", "."), f.message) for f in failures]
             bad = {f.pointer.split("/")[1] for f in failures if f.pointer.count("/")}
-            payload, checked = check(raw)
+            payload, checked, _ = check(raw)
             for path, message in checked:
                 found.append(problem(path, message))
                 if path:
@@ -101,7 +107,7 @@ def compile_pipeline(
             }
             if shown_fixed is not None:
                 method_, url_, headers_, encoding_ = shown_fixed
-                body_ = join(chunks(payload, 0))
+                body_ = flat_json(payload)
                 return Request(
                     name, key, method_, url_, headers_.copy(), {}, body_, encoding_, payload
                 )
@@ -143,27 +149,36 @@ def compile_pipeline(
         # Skip rules, in order, as far as the mapped payload decides them: a field the mapping
         # did not give is missing after the field checks too, so the checks can be spared.
         decided = 0
-        for when, missing, reason in skip:
+        for when, missing, skipped in skip:
             if when is not None and when(event):
-                return Skipped(name, key, reason)
+                return skipped
             if missing:
                 if not missing.isdisjoint(raw):
                     break  # decided by the checked payload, below
-                return Skipped(name, key, reason)
+                return skipped
             decided += 1
-        payload, problems = check(raw)
-        for when, missing, reason in skip[decided:]:
+        payload, problems, plain = check(raw)
+        for when, missing, skipped in skip[decided:]:
             if (when is not None and when(event)) or (
                 missing and payload.keys().isdisjoint(missing)
             ):
-                return Skipped(name, key, reason)
+                return skipped
         if problems:
             return failed_shown([problem(path, message) for path, message in problems], event)
         # Encoding is strict: NaN or ±Infinity the checks let through (inside an object field,
-        # or an additional field) fail the request instead of making an invalid body.
+        # or an additional field) fail the request instead of making an invalid body. A plain
+        # payload (the common case) goes straight to orjson, which writes it as Python's
+        # encoder does; what orjson refuses (an integer past 64 bits, a lone surrogate), and
+        # any other payload, to flat_json.
         try:
             if fixed is not None:
-                body = join(chunks(payload, 0))
+                if plain and dumps is not None:
+                    try:
+                        body = dumps(payload).decode()
+                    except TypeError:  # an integer past 64 bits, a lone surrogate
+                        body = flat_json(payload)
+                else:
+                    body = flat_json(payload)
                 return Request(
                     name,
                     key,

@@ -508,36 +508,59 @@ def _probes(table: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[
 _Probe = tuple[tuple[str, ...], frozenset[type]]
 
 
+def _probe_source(
+    probes: list[_Probe],
+) -> tuple[str, tuple[str, ...], tuple[frozenset[type], ...]]:
+    """The source of :func:`_compile_probes`'s function, with the keys (``K``) and sets of
+    types (``A``) it reads as constants."""
+    tree: dict[str, Any] = {}
+    for keys, allowed in probes:
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = allowed
+    constants: list[str] = []
+    types: list[frozenset[type]] = []
+    lines = ["def check(data):", "    get0 = data.get"]
+
+    def emit(node: dict[str, Any], depth: int) -> None:
+        pad = "    " * depth
+        for key, kind in node.items():
+            constants.append(key)
+            at = len(constants) - 1
+            if isinstance(kind, frozenset):
+                types.append(kind)
+                read = f"get{depth - 1}(K[{at}], ABSENT)"
+                lines.append(f"{pad}if type({read}) not in A[{len(types) - 1}]:")
+                lines.append(f"{pad}    return False")
+            else:
+                lines.append(f"{pad}o{depth} = get{depth - 1}(K[{at}], ABSENT)")
+                lines.append(f"{pad}if o{depth} is not ABSENT:")
+                lines.append(f"{pad}    if type(o{depth}) is not dict:")
+                lines.append(f"{pad}        return False")
+                lines.append(f"{pad}    get{depth} = o{depth}.get")
+                emit(kind, depth + 1)
+
+    emit(tree, 1)
+    lines.append("    return True")
+    return "\n".join(lines), tuple(constants), tuple(types)
+
+
 def _compile_probes(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
-    """A checker for a few fields at depth 1 to 3 (the Spec's tables are no deeper): each is
-    read as one ``dict.get`` chain, an absent object on the way read as an empty one; an object
-    on the way that is not a dict ends the chain with AttributeError (invalid). Many fields are
-    left to :func:`_compile_selected`."""
+    """A checker for a few fields at depth 1 to 3 (the Spec's tables are no deeper), as one
+    straight-line function: each object on the way is read once, an absent one skips what is
+    under it, one that is not a dict fails the check (the full check decides). Many fields are
+    left to :func:`_compile_selected`.
+
+    The function's source is ours alone: every key and set of types is a constant passed in
+    (``K[i]``, ``A[i]``), never written into the text, and the keys are the Spec's own."""
     probes = list(_probes(table))
     if len(probes) > _MAX_PROBES or any(len(keys) > 3 for keys, _ in probes):
         return _compile_selected(table)
-    one = tuple((k[0], allowed) for k, allowed in probes if len(k) == 1)
-    two = tuple((k[0], k[1], allowed) for k, allowed in probes if len(k) == 2)
-    three = tuple((k[0], k[1], k[2], allowed) for k, allowed in probes if len(k) == 3)
-    empty, absent = _EMPTY, _ABSENT
-
-    def check(data: dict[str, Any]) -> bool:
-        get = data.get
-        try:
-            for k1, allowed in one:
-                if type(get(k1, absent)) not in allowed:
-                    return False
-            for k1, k2, allowed in two:
-                if type(get(k1, empty).get(k2, absent)) not in allowed:
-                    return False
-            for k1, k2, k3, allowed in three:
-                if type(get(k1, empty).get(k2, empty).get(k3, absent)) not in allowed:
-                    return False
-        except AttributeError:
-            return False
-        return True
-
-    return check
+    source, keys, types = _probe_source(probes)
+    scope: dict[str, Any] = {"K": keys, "A": types, "ABSENT": _ABSENT}
+    exec(compile(source, "<spec fields check>", "exec"), scope)
+    return cast(Callable[[dict[str, Any]], bool], scope["check"])
 
 
 @attrs.frozen(eq=False)

@@ -686,3 +686,62 @@ def test_settings_are_taken_as_they_are_when_configured() -> None:
     assert requests
     assert all(r.payload.get("token") == "tok-oc" for r in requests if "token" in r.payload)
     assert any("token" in r.payload for r in requests)
+
+
+_BODIES = """
+name: Bodies
+slug: bodies
+settings:
+  token: {type: string, required: true}
+actions:
+  event:
+    title: Event
+    default_trigger: type = "track"
+    fields:
+      name: {type: string, default: {"@path": "$.event"}}
+      amount: {type: number, default: {"@path": "$.properties.amount"}}
+      count: {type: integer, default: {"@path": "$.properties.count"}}
+      flag: {type: boolean, default: {"@path": "$.properties.flag"}}
+      note: {type: string, default: {"@path": "$.properties.note"}}
+      extra: {type: object, default: {"@path": "$.properties.extra"}}
+    request:
+      url: https://bodies.example/e
+      headers: {X-Token: "{{$settings.token}}"}
+"""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.none()
+    | st.floats()
+    | st.integers()
+    | st.integers(min_value=2**62, max_value=2**66)
+    | st.sampled_from([1e16, 1e-7, 1e-5, 1e-4, -2e-5, 0.1, -0.0, 5e-324, 1e22, 229.0, "1e-7"]),
+    count=st.none() | st.integers() | st.integers(min_value=2**63 - 2, max_value=2**65),
+    flag=st.none() | st.booleans(),
+    note=st.none() | st.text() | st.sampled_from(["\ud800", "é\u2028", "0.00001", "null"]),
+    extra=st.none() | st.dictionaries(st.text(max_size=3), st.floats() | st.text(), max_size=2),
+)
+def test_request_bodies_are_the_payload_as_python_writes_it(**properties: Any) -> None:
+    import json
+    import math
+
+    from actions.destinations.loading import load_destination_text
+
+    configured = actions.configure(
+        load_destination_text(_BODIES),
+        {"token": "t"},
+        [{"name": "s", "action": "event", "trigger": 'type = "track"'}],
+    )
+    # None: the property is left out (a payload of values needing no check goes to orjson).
+    given_ = {k: v for k, v in properties.items() if v is not None}
+    event = {"type": "track", "event": "E", "userId": "u", "properties": given_}
+    [outcome] = configured.process(event)
+    if isinstance(outcome, actions.Request):
+        want = json.dumps(outcome.payload, separators=(",", ":"), ensure_ascii=False)
+        assert outcome.body == want
+    else:  # only NaN or Infinity, which no request carries, fail
+        assert outcome.kind == "failed", outcome
+        amount, extra = properties["amount"], properties["extra"] or {}
+        floats = [amount, *extra.values()]
+        assert any(isinstance(f, float) and not math.isfinite(f) for f in floats), outcome

@@ -3,6 +3,7 @@ subscription reads (``check_envelope`` and ``fields_check``)."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,33 @@ def test_envelope_and_whole_event_read_together_are_the_full_check(event: dict[s
     full = check_event(event)
     combined = check_envelope(event) or fields_check([()]).check(event)
     assert combined == full
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=3).map(tuple),
+            st.sampled_from([frozenset({str}), frozenset({int, float})]),
+        ),
+        max_size=6,
+    )
+)
+def test_no_key_is_written_into_the_source_of_a_fields_check(
+    probes: list[tuple[tuple[str, ...], frozenset[type]]],
+) -> None:
+    # Keys that are a prefix of another are objects on the way there, not leaves.
+    paths = [keys for keys, _ in probes]
+    probes = [
+        (keys, kinds)
+        for keys, kinds in dict(probes).items()
+        if not any(other[: len(keys)] == keys and other != keys for other in paths)
+    ]
+    source, constants, types = spec._probe_source(probes)
+    # The text is made of our words, indices and punctuation alone; the keys are constants.
+    ours = {"def", "check", "data", "get", "if", "is", "not", "in", "type", "return", "dict"}
+    ours |= {"False", "True", "ABSENT", "K", "A", "get0", "get1", "get2", "o1", "o2", "o3"}
+    for token in re.findall(r"[^\W\d]\w*|\d+|\S", source):
+        assert token in ours or token.isdigit() or token in "()[]:=,.", token
+    assert set(constants) == {key for keys, _ in probes for key in keys}
+    assert len(types) == len(probes)
