@@ -159,7 +159,7 @@ class Profiler:
 
     def __init__(self, configured: ConfiguredDestination) -> None:
         self._process = configured.process
-        self._reads = {c.subscription.name: _reads_of(c) for c in configured._subscriptions}
+        self._reads = {c.subscription.name: _reads_of(c) for c in configured.compiled}
         self.events = 0
         self.unreadable = 0
         self._volume: dict[str, int] = {}

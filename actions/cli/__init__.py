@@ -344,7 +344,7 @@ def code_lines(configured: ConfiguredDestination) -> Iterator[str]:
     """What ``actions explain --code`` prints: per subscription, the Python source generated for
     its trigger and its mapping. Every value of the pack, the config and the settings is bound
     to a name (``_c0``, ...), never written into the source, so nothing secret is shown."""
-    for compiled in configured._subscriptions:
+    for compiled in configured.compiled:
         yield f"# subscription {compiled.subscription.name!r} ({compiled.action.key})"
         yield "# trigger: " + compiled.trigger.source
         yield from compiled.trigger.source_code.rstrip().splitlines()
@@ -360,7 +360,7 @@ def explain_lines(configured: ConfiguredDestination, event: Any) -> Iterator[str
     yield from privacy_explain(configured.consent, configured.suppression, event)
     if isinstance(event, dict):
         yield from configured.explain_filters(event)  # each destination filter's decision
-    for compiled in configured._subscriptions:
+    for compiled in configured.compiled:
         name = compiled.subscription.name
         matched = compiled.trigger.matches(event)
         yield f"subscription {name!r} ({compiled.action.key}): " + (

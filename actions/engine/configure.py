@@ -18,10 +18,9 @@ from actions.destinations.settingrefs import unknown_setting_references
 from actions.engine.config import Filter, Subscription, validate_settings
 from actions.engine.engine import (
     SPEC_CHECKS,
+    CompiledSubscription,
     ConfiguredDestination,
     SpecCheck,
-    _Compiled,
-    _one_call_type,
 )
 from actions.engine.outcomes import SECRET_PLACEHOLDER
 from actions.engine.pipeline import compile_pipeline
@@ -168,7 +167,7 @@ def _compile_subscription(
     where: tuple[str, int],
     context: _Context,
     problems: list[Diagnostic],
-) -> _Compiled | None:
+) -> CompiledSubscription | None:
     """One subscription: its action, the fields its mapping names, the settings it reads, its
     trigger, its mapping over the action's defaults, and its payload pipeline."""
     action = destination.actions.get(subscription.action)
@@ -234,7 +233,7 @@ def _compile_subscription(
         context.shown,
         _one_call_type(trigger),
     )
-    return _Compiled(subscription, action, trigger, mapping, run)
+    return CompiledSubscription(subscription, action, trigger, mapping, run)
 
 
 def _compile_filters(
@@ -268,6 +267,12 @@ def _shown_settings(destination: Destination, settings: Mapping[str, Any]) -> di
 def _did_you_mean(name: str, choices: set[str]) -> str:
     close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(sorted(choices))}"
+
+
+def _one_call_type(trigger: Trigger) -> str | None:
+    """The call type a trigger requires, when it requires exactly one (``type = "track"``)."""
+    types = trigger.index.get(("type",), frozenset())
+    return next(iter(types)) if len(types) == 1 else None
 
 
 def _event_reads(

@@ -94,7 +94,7 @@ SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
 
 
 @attrs.frozen
-class _Compiled:
+class CompiledSubscription:
     """One enabled subscription, compiled: what dispatch needs, and its pipeline."""
 
     subscription: Subscription
@@ -148,7 +148,7 @@ class ConfiguredDestination:
         self,
         destination: Destination,
         settings: dict[str, Any],
-        compiled: tuple[_Compiled, ...],
+        compiled: tuple[CompiledSubscription, ...],
         filters: tuple[Filter, ...],
         plain: tuple[Any, ...],
         spec_check: SpecCheck = "read",
@@ -205,6 +205,12 @@ class ConfiguredDestination:
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
         return tuple(s.subscription for s in self._subscriptions)
+
+    @property
+    def compiled(self) -> tuple[CompiledSubscription, ...]:
+        """The enabled subscriptions as compiled (trigger, mapping, pipeline), in order: what
+        ``explain``, ``profile`` and coverage read."""
+        return self._subscriptions
 
     @property
     def settings_view(self) -> dict[str, Any]:
@@ -442,13 +448,14 @@ class ConfiguredDestination:
         return Request(name, action.key, *built, data, redacted, requests)
 
 
-def _one_call_type(trigger: Trigger) -> str | None:
-    """The call type a trigger requires, when it requires exactly one (``type = "track"``)."""
-    types = trigger.index.get(("type",), frozenset())
-    return next(iter(types)) if len(types) == 1 else None
+_Candidates = tuple[Entry[CompiledSubscription], ...]
 
 
-_Candidates = tuple[Entry[_Compiled], ...]
-
-
-__all__ = ["SPEC_CHECKS", "BatchResult", "ConfiguredDestination", "Counts", "SpecCheck"]
+__all__ = [
+    "SPEC_CHECKS",
+    "BatchResult",
+    "CompiledSubscription",
+    "ConfiguredDestination",
+    "Counts",
+    "SpecCheck",
+]

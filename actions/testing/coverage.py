@@ -252,7 +252,7 @@ class _Recorder:
                 add(false)
             self.filters.append((filter_, passed, dropped, operands))
         self.subscriptions: dict[str, _Subscription] = {}
-        for compiled in configured._subscriptions:
+        for compiled in configured.compiled:
             subscription = compiled.subscription
             owner: SourceMap | None
             base: DataPath

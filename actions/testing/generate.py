@@ -282,7 +282,7 @@ class _Generator:
         return True
 
     def triggers(self) -> None:
-        for compiled in self.configured._subscriptions:
+        for compiled in self.configured.compiled:
             name = compiled.subscription.name
             ast = compiled.trigger.ast
             matches = compiled.trigger.matches
@@ -301,7 +301,7 @@ class _Generator:
     def filters(self) -> None:
         """Each destination filter's conditions both ways (so it drops an event, and lets one
         through), from the first sample event a subscription takes."""
-        takes = [c.trigger.matches for c in self.configured._subscriptions]
+        takes = [c.trigger.matches for c in self.configured.compiled]
         base = next((e for e in self.samples if any(m(e) for m in takes)), self.samples[0])
         for filter_ in self.configured._filters:
             name = getattr(filter_, "name", "filter")
