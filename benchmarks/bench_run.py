@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import orjson
+from _callgrind import callgrind_parts
 from _events import load_events
 
 import actions.cli as cli
@@ -191,32 +191,8 @@ def count_instructions(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder, "events.jsonl"), Path(folder, "out.jsonl")
         write_events(source, count)
-        out = Path(folder) / "callgrind.out"
-        run = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--dump-before=getppid",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                __file__,
-                "--passes",
-                str(source),
-                str(target),
-            ],
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if run.returncode:
-            raise SystemExit(run.stderr[-3000:])
-        totals = {}
-        for part in Path(folder).glob("callgrind.out.*"):
-            found = re.search(r"^totals: (\d+)", part.read_text(errors="replace"), re.M)
-            if found is not None:
-                totals[int(part.name.rsplit(".", 1)[1])] = int(found.group(1))
-    names = run.stdout.splitlines()
+        totals, stdout = callgrind_parts(__file__, ["--passes", str(source), str(target)])
+    names = stdout.splitlines()
     counts = {name: totals[2 + 2 * index] for index, name in enumerate(names)}
     print(f"{count:,} events; instructions per event in one pass (callgrind):")
     for name, total in counts.items():

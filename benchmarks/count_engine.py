@@ -21,16 +21,14 @@ count.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _callgrind import callgrind_parts
 from _events import load_events
 
 
@@ -114,32 +112,7 @@ DISPATCH = (("names-1000", "names-10"), ("plan-1000", "plan-10"))  # on request 
 
 def count(events: int, sides: list[str]) -> dict[str, int]:
     """Instructions in one pass of each side over ``events`` events, under callgrind."""
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "callgrind.out"
-        run = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--dump-before=getppid",
-                f"--callgrind-out-file={out}",
-                sys.executable,
-                __file__,
-                "--passes",
-                str(events),
-                *sides,
-            ],
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if run.returncode:
-            raise SystemExit(run.stderr[-3000:])
-        totals = {}
-        for part in Path(folder).glob("callgrind.out.*"):
-            found = re.search(r"^totals: (\d+)", part.read_text(errors="replace"), re.M)
-            if found is not None:
-                totals[int(part.name.rsplit(".", 1)[1])] = int(found.group(1))
+    totals, _ = callgrind_parts(__file__, ["--passes", str(events), *sides])
     # Part 1 is the setup and the first warm-up; then each side's pass, and the next warm-up.
     return {name: totals[2 + 2 * index] for index, name in enumerate(sides)}
 
