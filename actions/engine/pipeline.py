@@ -72,6 +72,14 @@ def compile_pipeline(
         for rule in action.skip
     )
 
+    # The leading rules on the event alone (a condition, no fields) are decided before the
+    # event is checked or mapped; the others once the payload is mapped.
+    leading = 0
+    while leading < len(skip) and skip[leading][0] is not None and not skip[leading][1]:
+        leading += 1
+    early = tuple((when, outcome) for when, _, outcome in skip[:leading] if when is not None)
+    skip = skip[leading:]
+
     def failed(problems: list[Problem]) -> Failed:
         return Failed(tuple(problems), name, key)
 
@@ -133,6 +141,11 @@ def compile_pipeline(
             return Failed(tuple(problems), name, key)
 
     def run(event: dict[str, Any]) -> Outcome:
+        # Skip rules on the event alone that come before any rule on the payload are decided
+        # first: an event they skip is never sent, so it is neither checked nor mapped.
+        for condition, outcome in early:
+            if condition(event):
+                return outcome
         if not fields_valid(event):
             invalid = fields_problems(event)
             if invalid:

@@ -745,3 +745,21 @@ def test_request_bodies_are_the_payload_as_python_writes_it(**properties: Any) -
         amount, extra = properties["amount"], properties["extra"] or {}
         floats = [amount, *extra.values()]
         assert any(isinstance(f, float) and not math.isfinite(f) for f in floats), outcome
+
+
+def test_a_leading_skip_rule_on_the_event_is_decided_before_the_checks() -> None:
+    # Demo's track action skips "Ignored" events first (a condition on the event alone), then
+    # events with no device id (a rule on the payload). A skipped event is never sent, so a
+    # field of the wrong type does not fail it; the same event not skipped fails.
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS)
+    bad = {
+        "type": "track",
+        "userId": "u1",
+        "properties": {"revenue": "not a number"},
+        "context": {"device": {"id": 5}},
+    }
+    [ignored] = configured.process({**bad, "event": "Ignored"})
+    assert isinstance(ignored, actions.Skipped)
+    assert ignored.reason == "ignored events are not sent"
+    [sent] = configured.process({**bad, "event": "Signed Up"})
+    assert isinstance(sent, actions.Failed)
