@@ -3,10 +3,11 @@ against the validated payload (and the settings through ``$settings.`` paths).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -48,6 +49,22 @@ def _reads_settings_only(value: Any) -> bool:
     if isinstance(value, str):
         return all(path.settings for path in parse_template(value)[1])
     return isinstance(value, int | float | bool) or value is None
+
+
+_PLAIN_FORM_TEXT = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Text ``urlencode`` writes as it is (its always-safe characters): most keys and values."""
+
+
+def form_encode(items: Iterable[tuple[str, str]]) -> str:
+    """``urllib.parse.urlencode(items)``, to the character: text of only always-safe characters
+    (a field's name, a token, an id) is written as it is, without a call of ``quote_plus``."""
+    plain = _PLAIN_FORM_TEXT.fullmatch
+    return "&".join(
+        (key if plain(key) else quote_plus(key))
+        + "="
+        + (value if plain(value) else quote_plus(value))
+        for key, value in items
+    )
 
 
 def form_value(value: Any) -> str:
@@ -210,7 +227,7 @@ class RequestSpec:
             body = data if self.body_is_payload else self.body.apply(data, settings)
             if self.encoding == "form":
                 items = body.items() if isinstance(body, dict) else []
-                body_text = urlencode([(k, form_value(v)) for k, v in items if v is not None])
+                body_text = form_encode((k, form_value(v)) for k, v in items if v is not None)
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
                 body_text = compact_json(None if body is MISSING else body)
