@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "actions"
 DOC = PACKAGE.parent / "docs" / "architecture.md"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("_version", "_declarations", "_resources", "errors", "jsonvalues", "yamlsource", "spec"),
+    ("_version", "_declarations", "_generated", "_resources", "errors", "jsonvalues"),
+    ("yamlsource", "spec"),
     ("samples",),
     ("fql",),
     ("mapping",),

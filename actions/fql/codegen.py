@@ -31,12 +31,12 @@ share (``type = "track"``) computed once, and a tuple of booleans returned.
 
 from __future__ import annotations
 
-import builtins
 import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from actions._generated import define
 from actions.fql.ast import (
     And,
     Call,
@@ -429,10 +429,7 @@ def build(source: str, name: str, constants: Constants) -> Callable[..., Any]:
     """Compile ``source`` (a function ``name`` whose free names are ``constants``) and return
     the function. The constants are the globals of the function and of nothing else: a
     namespace of its own (closure variables would be copied into each call's frame)."""
-    namespace: dict[str, Any] = {"__builtins__": builtins, **constants.values}
-    exec(builtins.compile(source, f"<fql {name}>", "exec"), namespace)
-    made: Callable[..., Any] = namespace[name]
-    return made
+    return define(source, name, constants.values, label=f"fql {name}", builtins=True)
 
 
 def trigger_source(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> tuple[str, Constants]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from actions._generated import define
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path
 from actions.mapping.paths import EMPTY_DATA
@@ -56,9 +57,7 @@ def generate(node: Node, backend: Backend, fallback: Evaluator) -> Generated:
         "        return _fallback(root, settings, failures)",
     ]
     source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"__builtins__": {}, **names}
-    exec(compile(source, "<mapping>", "exec"), namespace)  # our source: see the module doc
-    return Generated(source, namespace[FUNCTION])
+    return Generated(source, define(source, FUNCTION, names, label="mapping"))
 
 
 class _Writer:

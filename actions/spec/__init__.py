@@ -21,6 +21,7 @@ from typing import Any, TypeGuard, cast
 import attrs
 import jsonschema
 
+from actions._generated import define
 from actions.errors import ActionsError, DataPath, format_path
 from actions.jsonvalues import type_name
 
@@ -558,9 +559,11 @@ def _compile_probes(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool
     if len(probes) > _MAX_PROBES or any(len(keys) > 3 for keys, _ in probes):
         return _compile_selected(table)
     source, keys, types = _probe_source(probes)
-    scope: dict[str, Any] = {"K": keys, "A": types, "ABSENT": _ABSENT}
-    exec(compile(source, "<spec fields check>", "exec"), scope)
-    return cast(Callable[[dict[str, Any]], bool], scope["check"])
+    names = {"K": keys, "A": types, "ABSENT": _ABSENT}
+    return cast(
+        Callable[[dict[str, Any]], bool],
+        define(source, "check", names, label="spec fields check", builtins=True),
+    )
 
 
 @attrs.frozen(eq=False)
