@@ -77,12 +77,14 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     def apart(event: Any) -> tuple[Named, Named]:
         return _named(run_old(event)), _named(run_new(event))
 
-    # What each pickles as: the function that rebuilds it, and its plain configuration (the
-    # pack's text and file, settings, subscriptions, filters, Spec check, consent, suppression).
-    restore, old_plain = old.__reduce__()
-    new_plain = new.__reduce__()[1]
-    rest = _fingerprint([*old_plain[:3], *old_plain[4:]])
-    if rest is None or rest != _fingerprint([*new_plain[:3], *new_plain[4:]]):
+    # Everything but the subscriptions must be the same: the pack's text and file, the settings,
+    # filters, Spec check, consent and suppression lists, the environment.
+    if old.configuration.env is not new.configuration.env:
+        return apart
+    rest = _fingerprint(attrs.astuple(attrs.evolve(old.configuration, subscriptions=None)))
+    if rest is None or rest != _fingerprint(
+        attrs.astuple(attrs.evolve(new.configuration, subscriptions=None))
+    ):
         return apart
     before, after = old.subscriptions, new.subscriptions
     if _fingerprint([attrs.astuple(s) for s in before]) == _fingerprint(
@@ -105,7 +107,7 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     union += [attrs.evolve(s, name=s.name + _OLD) for s in before if s.name not in shared]
     union += [attrs.evolve(s, name=s.name + _NEW) for s in after if s.name not in shared]
     try:
-        both = restore(*old_plain[:3], [attrs.asdict(s) for s in union], *old_plain[4:])
+        both = old.with_subscriptions(union)
     except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
     return _split(both.process, apart)

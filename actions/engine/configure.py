@@ -19,6 +19,7 @@ from actions.engine.config import Filter, Subscription, validate_settings
 from actions.engine.engine import (
     SPEC_CHECKS,
     CompiledSubscription,
+    Configuration,
     ConfiguredDestination,
     SpecCheck,
 )
@@ -83,7 +84,7 @@ def configure(
     built_filters = _compile_filters(filters or (), env, problems)
     if problems:
         raise DefinitionError(f"configuration of {destination.slug}", problems)
-    plain = (
+    configuration = Configuration(
         destination.text,
         str(destination.path) if destination.path else None,
         dict(settings),
@@ -99,7 +100,7 @@ def configure(
         values,
         tuple(compiled),
         tuple(built_filters),
-        plain,
+        configuration,
         spec_check,
         shown,
         privacy,
@@ -291,28 +292,21 @@ def _event_reads(
     return reads
 
 
-def _restore(
-    text: str,
-    file: str | None,
-    settings: dict[str, Any],
-    subscriptions: list[dict[str, Any]] | None,
-    filters: list[dict[str, Any]],
-    spec_check: SpecCheck = "read",
-    consent: dict[str, Any] | None = None,
-    suppress: list[str] | None = None,
-    env: Language | None = None,
-) -> ConfiguredDestination:
-    """A pickled configured destination, configured again from its plain parts."""
-    if env is None:
-        destination = load_destination_text(text, file, Path(file) if file else None)
+def _restore(configuration: Configuration) -> ConfiguredDestination:
+    """A configured destination configured again from what it was configured from (unpickling,
+    :meth:`ConfiguredDestination.with_subscriptions`)."""
+    c = configuration
+    path = Path(c.file) if c.file else None
+    if c.env is None:
+        destination = load_destination_text(c.text, c.file, path)
     else:
-        destination = load_destination_text(text, file, Path(file) if file else None, env=env)
+        destination = load_destination_text(c.text, c.file, path, env=c.env)
     return configure(
         destination,
-        settings,
-        subscriptions,
-        filters,
-        spec_check=spec_check,
-        consent=consent,
-        suppress=suppress,
+        c.settings,
+        c.subscriptions,
+        c.filters,
+        spec_check=c.spec_check,
+        consent=c.consent,
+        suppress=c.suppress,
     )

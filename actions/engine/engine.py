@@ -107,6 +107,25 @@ class CompiledSubscription:
 
 
 @attrs.frozen
+class Configuration:
+    """What a configured destination was configured from, as plain values: what it pickles as,
+    and what :meth:`ConfiguredDestination.with_subscriptions` changes."""
+
+    text: str
+    """The pack's text."""
+    file: str | None
+    settings: dict[str, Any]
+    subscriptions: list[dict[str, Any]] | None
+    """None: the pack's presets."""
+    filters: list[dict[str, Any]]
+    spec_check: SpecCheck = "read"
+    consent: dict[str, Any] | None = None
+    suppress: list[str] | None = None
+    env: Language | None = None
+    """None: the built-in language."""
+
+
+@attrs.frozen
 class Counts:
     """Counters for a configured destination. Every event is counted exactly once as delivered
     (at least one request), failed, skipped or filtered, so ``events == delivered + failed +
@@ -150,16 +169,16 @@ class ConfiguredDestination:
         settings: dict[str, Any],
         compiled: tuple[CompiledSubscription, ...],
         filters: tuple[Filter, ...],
-        plain: tuple[Any, ...],
+        configuration: Configuration,
         spec_check: SpecCheck = "read",
         shown: Mapping[str, Any] | None = None,
         privacy: tuple[Consent | None, SuppressionList | None] = (None, None),
         *,
-        rebuild: Callable[..., ConfiguredDestination],
+        rebuild: Callable[[Configuration], ConfiguredDestination],
         env: Language = BUILTIN,
     ) -> None:
         """Made by :func:`actions.configure` (``engine/configure.py``), which compiles the
-        parts; ``rebuild(*plain)`` configures the same destination again (unpickling)."""
+        parts; ``rebuild(configuration)`` configures it again (unpickling)."""
         self.destination = destination
         self.env = env
         """The directives and functions its subscriptions were compiled with."""
@@ -173,7 +192,7 @@ class ConfiguredDestination:
         self._settings = settings
         self._subscriptions = compiled
         self._filters = filters
-        self._plain = plain
+        self.configuration = configuration
         self._shown = shown
         # Dispatch (dispatch.py): per type, the subscriptions the index admits per event name
         # and for any other name (a look-up by two strings costs less than one by a tuple),
@@ -196,7 +215,7 @@ class ConfiguredDestination:
         self._name, self._slug = destination.name, destination.slug
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (self._rebuild, self._plain)
+        return (self._rebuild, (self.configuration,))
 
     def __repr__(self) -> str:
         names = [s.subscription.name for s in self._subscriptions]
@@ -205,6 +224,12 @@ class ConfiguredDestination:
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
         return tuple(s.subscription for s in self._subscriptions)
+
+    def with_subscriptions(self, subscriptions: Sequence[Subscription]) -> ConfiguredDestination:
+        """The same pack, settings, filters and checks with ``subscriptions`` instead, configured
+        again (raises as configuring does)."""
+        plain = [attrs.asdict(s) for s in subscriptions]
+        return self._rebuild(attrs.evolve(self.configuration, subscriptions=plain))
 
     @property
     def compiled(self) -> tuple[CompiledSubscription, ...]:
@@ -455,6 +480,7 @@ __all__ = [
     "SPEC_CHECKS",
     "BatchResult",
     "CompiledSubscription",
+    "Configuration",
     "ConfiguredDestination",
     "Counts",
     "SpecCheck",

@@ -66,7 +66,9 @@ def liquid_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
         return empty
 
+    from actions.mapping.liquid_engine import render  # imported by the parse step already
+
     def liquid(root: Any, settings: Settings, failures: Failures) -> Any:
-        return _render(template, root)
+        return render(template, root)
 
     return liquid

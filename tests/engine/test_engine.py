@@ -763,3 +763,15 @@ def test_a_leading_skip_rule_on_the_event_is_decided_before_the_checks() -> None
     assert ignored.reason == "ignored events are not sent"
     [sent] = configured.process({**bad, "event": "Signed Up"})
     assert isinstance(sent, actions.Failed)
+
+
+def test_with_subscriptions_keeps_everything_else() -> None:
+    configured = actions.configure(actions.load_destination(DEMO), SETTINGS, spec_check="full")
+    only = actions.Subscription("Orders", "track", 'event = "Order Completed"')
+    other = configured.with_subscriptions([only])
+    assert [s.name for s in other.subscriptions] == ["Orders"]
+    assert other.spec_check == "full"
+    assert other.configuration.settings == configured.configuration.settings
+    assert other.process({"type": "track", "event": "Signed Up", "userId": "u"})[0].kind == (
+        "filtered"
+    )
