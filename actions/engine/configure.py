@@ -233,8 +233,27 @@ def _compile_subscription(
         context.settings,
         context.shown,
         _one_call_type(trigger),
+        _probes(action, merged, context),
     )
     return CompiledSubscription(subscription, action, trigger, mapping, run)
+
+
+def _probes(
+    action: Action, merged: Mapping[str, Any], context: _Context
+) -> tuple[CompiledMapping | None, ...]:
+    """Per skip rule of ``action``: for a ``missing:`` rule with no condition, the mapping of
+    the fields it names alone (what the pipeline decides the rule by before mapping the rest),
+    compiled as part of the whole mapping that already compiled; None for any other rule."""
+    return tuple(
+        compile_mapping(
+            {name: merged[name] for name in rule.missing if name in merged},
+            directives=context.env.directives,
+            functions=context.env.functions,
+        )
+        if rule.missing and rule.when is None
+        else None
+        for rule in action.skip
+    )
 
 
 def _compile_filters(

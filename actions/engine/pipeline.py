@@ -9,7 +9,7 @@ set, a second request builder is bound to the *shown* settings (each secret's va
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from actions.destinations.model import Action
@@ -40,6 +40,7 @@ def compile_pipeline(
     settings: Mapping[str, Any],
     shown: Mapping[str, Any] | None = None,
     call_type: str | None = None,
+    probes: Sequence[CompiledMapping | None] = (),
 ) -> Pipeline:
     """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
     action's field order, so the payload, checked in place, keeps that order), the Spec check of
@@ -48,7 +49,9 @@ def compile_pipeline(
     look-up of the check for their type. ``shown`` are the settings with every secret's value
     replaced by ``***`` (None when no secret is set): a request is shown, and a failure's
     messages are written, as the same event gives them with those settings, so nothing derived
-    from a secret (a mapping may read one into a field that then fails) is ever shown."""
+    from a secret (a mapping may read one into a field that then fails) is ever shown.
+    ``probes`` holds, per skip rule of the action, the mapping of the fields a ``missing:``
+    rule names, alone (None for any other rule): see the leading rules below."""
     fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
     fields_problems = fields.check
     evaluator = mapping.evaluator
@@ -72,13 +75,23 @@ def compile_pipeline(
         for rule in action.skip
     )
 
-    # The leading rules on the event alone (a condition, no fields) are decided before the
-    # event is checked or mapped; the others once the payload is mapped.
-    leading = 0
-    while leading < len(skip) and skip[leading][0] is not None and not skip[leading][1]:
-        leading += 1
-    early = tuple((when, outcome) for when, _, outcome in skip[:leading] if when is not None)
-    skip = skip[leading:]
+    # The leading rules are decided before the event is checked or mapped, in order: a rule
+    # on the event alone (a condition, no fields) by its condition; a ``missing:`` rule by its
+    # probe, the mapping of the fields it names alone, which skips the event when it gives
+    # none of them and fails nowhere (the full mapping would give the same: fields are mapped
+    # independently, and one it does not give is missing after the checks too). A probe that
+    # gives a field leaves its rule, and those after it, to the mapped payload (tails[n]: the
+    # rules after the first n).
+    leading: list[tuple[Callable[..., Any], bool, Skipped]] = []
+    for index, (when, missing, outcome) in enumerate(skip):
+        probe = probes[index] if index < len(probes) else None
+        if when is not None and not missing:
+            leading.append((when, False, outcome))
+        elif when is None and missing and probe is not None:
+            leading.append((probe.evaluator, True, outcome))
+        else:
+            break
+    tails = tuple(skip[index:] for index in range(len(leading) + 1))
 
     def failed(problems: list[Problem]) -> Failed:
         return Failed(tuple(problems), name, key)
@@ -141,11 +154,19 @@ def compile_pipeline(
             return Failed(tuple(problems), name, key)
 
     def run(event: dict[str, Any]) -> Outcome:
-        # Skip rules on the event alone that come before any rule on the payload are decided
-        # first: an event they skip is never sent, so it is neither checked nor mapped.
-        for condition, outcome in early:
-            if condition(event):
+        # The leading skip rules first: an event they skip is never sent, so it is neither
+        # checked nor mapped.
+        decided = 0
+        for test, probing, outcome in leading:
+            if probing:
+                probed: list[MappingFailure] = []
+                if test(event, settings, probed) or probed:
+                    break  # a field given (or failing): decided by the payload, below
                 return outcome
+            if test(event):
+                return outcome
+            decided += 1
+        skip = tails[decided]
         if not fields_valid(event):
             invalid = fields_problems(event)
             if invalid:
