@@ -120,6 +120,11 @@ class Backend:
             keys = node.string_keys
             return Plan(compile_path(node.parsed), keys if 1 <= len(keys) <= 3 else ())
         if isinstance(node, Object):
+            constants = [(f.key, f.node) for f in node.fields if isinstance(f.node, Const)]
+            if constants and len(constants) == len(node.fields):
+                # An object of constants (a lookup table): built once, copied per event.
+                made = {key: c.value for key, c in constants if c.value is not MISSING}
+                return Plan(_copied(made))
             return Plan(
                 _object(tuple((f.key, self.plan(f.node, relative), f.pointer) for f in node.fields))
             )
@@ -213,6 +218,17 @@ def _from_meaning(meaning: Any, args: Mapping[str, Any]) -> Evaluator:
     def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
         lazy = {name: _lazy(value, root, settings, failures) for name, value in args.items()}
         return meaning(MappingProxyType(lazy), Scope(root, settings))
+
+    return evaluate
+
+
+def _copied(made: dict[str, Any]) -> Evaluator:
+    """A fresh copy of an object of constants (its values are strings, numbers, booleans and
+    nulls: a shallow copy is a whole one)."""
+    copy = made.copy
+
+    def evaluate(root: Any, settings: Settings, failures: Failures) -> Any:
+        return copy()
 
     return evaluate
 

@@ -17,13 +17,15 @@ tests/mapping/test_codegen.py checks both on random mappings.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import attrs
 
 from actions._generated import define
+from actions.mapping.builtin import if_
 from actions.mapping.closures import Backend, Plan
-from actions.mapping.ir import Array, Call, Const, Node, Object, Path
+from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
 from actions.mapping.paths import EMPTY_DATA
 from actions.mapping.values import MISSING, Evaluator
 
@@ -40,6 +42,7 @@ def generate(node: Node, backend: Backend, fallback: Evaluator) -> Generated:
     """The generated function for ``node`` (whose closures ``backend`` has built; ``fallback``
     is the closure evaluator of the whole node)."""
     writer = _Writer(backend)
+    writer.shared = _shared_conditions(node)
     result = writer.value(node)
     names = writer.names
     names["_fallback"] = fallback
@@ -74,6 +77,9 @@ class _Writer:
             "_len": len,
             "_Exception": Exception,
         }
+        self.shared: set[str] = set()
+        """The text of each ``@if`` condition used more than once (tested once, up front)."""
+        self.conditions: dict[str, str] = {}
         self.constants: dict[tuple[type, Any], str] = {}
         self.prefixes: dict[tuple[str, ...], str] = {}
         self.reads: dict[tuple[str, ...], str] = {}
@@ -146,9 +152,51 @@ class _Writer:
         plan = self.backend.plans[id(node)][1]
         if isinstance(node, Call) and plan.transform is not None and plan.operand is not None:
             return self.transform(plan, plan.operand)
+        if isinstance(node, Call) and node.directive is if_ and _inline_condition(node):
+            return self.if_(node)
         name = self.temp()
         self.lines.append(f"{name} = {self.const(plan.evaluate)}(root, settings, failures)")
         return name
+
+    def if_(self, node: Call) -> str:
+        """``@if`` as a Python ``if``: its test, then each branch's statements in its block
+        (paths read in a branch are read again after it: the branch may not have run)."""
+        args = node.args
+        if args["when"] is not MISSING:
+            test = self.condition(args["when"])
+        else:
+            value = self.value(args["exists"] if args["exists"] is not MISSING else args["blank"])
+            test = f"{value} is not _M and {value} is not None"
+            if args["exists"] is MISSING:
+                test += f" and {value} != {self.const('')}"
+        name = self.temp()
+        self.lines.append(f"if {test}:")
+        self.branch(args["then"], name)
+        self.lines.append("else:")
+        self.branch(args["else"], name)
+        return name
+
+    def branch(self, node: Node | Any, name: str) -> None:
+        """The statements that set ``name`` to ``node``'s value (MISSING when not given), as
+        a block of the ``if`` just written."""
+        outer, reads = self.lines, dict(self.reads)
+        self.lines = []
+        result = "_M" if node is MISSING else self.value(node)
+        block = [*self.lines, f"{name} = {result}"]
+        self.lines, self.reads = outer, reads
+        outer.extend("    " + line for line in block)
+
+    def condition(self, trigger: Any) -> str:
+        """The test of an FQL condition on the data: tested once, up front, when the mapping
+        uses it more than once."""
+        matches = self.const(trigger.matches)
+        if trigger.source not in self.shared:
+            return f"{matches}(root)"
+        known = self.conditions.get(trigger.source)
+        if known is None:
+            known = self.conditions[trigger.source] = f"_w{len(self.conditions)}"
+            self.hoisted.append(f"{known} = {matches}(root)")
+        return known
 
     def transform(self, plan: Plan, operand: Node) -> str:
         value = self.value(operand)
@@ -159,6 +207,32 @@ class _Writer:
         else:
             self.lines.append(f"{name} = {call}")
         return name
+
+
+def _inline_condition(node: Call) -> bool:
+    """Whether an ``@if`` is written inline: any but one whose condition reads the settings
+    (it sees a copy of the data with the settings beside it)."""
+    when = node.args["when"]
+    return when is MISSING or not any(path[:1] == ("$settings",) for path in when.paths)
+
+
+def _shared_conditions(node: Node) -> set[str]:
+    """The text of each ``@if`` condition written inline more than once in ``node``."""
+    seen: Counter[str] = Counter()
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Object):
+            stack.extend(field.node for field in item.fields)
+        elif isinstance(item, Array):
+            stack.extend(entry.node for entry in item.items)
+        elif isinstance(item, Call):
+            when: Any = item.args.get("when", MISSING) if item.directive is if_ else MISSING
+            if when is not MISSING and _inline_condition(item):
+                seen[when.source] += 1
+            for value in item.args.values():
+                stack.extend(nodes_in(value))
+    return {text for text, count in seen.items() if count > 1}
 
 
 def _never_missing(node: Node) -> bool:

@@ -18,10 +18,11 @@ from actions.mapping import MISSING, compile
 from actions.mapping.paths import path_text
 
 OURS = re.compile(
-    r"_[a-zA-Z]+\d*|root|settings|failures|def|if|is|not|or|else|return|try|except|del|None"
+    r"_[a-zA-Z]+\d*|root|settings|failures|def|if|is|not|and|or|else|return|try|except|del|None"
 )
 
 text = st.text(min_size=1, max_size=12)
+CONDITIONS = ['type = "track"', "properties.total > 1", 'context.os.name = "iOS"']
 # Path keys and template text without the characters of JSONPath and placeholders, so that
 # every mapping compiles.
 plain = st.text(st.characters(blacklist_characters="*[]?:,.{}$'\"\\"), min_size=1, max_size=12)
@@ -42,6 +43,12 @@ leaves = (
         lambda t: {"@if": {"exists": {"@path": path_text(t[0])}, "then": t[1]}}
     )
     | text.map(lambda t: {"@literal": t})
+    | st.tuples(keys, text, text).map(
+        lambda t: {"@if": {"blank": {"@path": path_text(t[0])}, "then": t[1], "else": t[2]}}
+    )
+    | st.tuples(st.sampled_from(CONDITIONS), text).map(
+        lambda t: {"@if": {"when": t[0], "then": {"@if": {"when": t[0], "then": t[1]}}}}
+    )
 )
 mappings = st.recursive(
     leaves,
