@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.destinations.request import form_encode
+from actions.destinations.request import form_encode, quote_form
 
 texts = (
     st.text() | st.text(alphabet="abcXYZ019_.~-") | st.sampled_from(["", " ", "a b", "é", "+&="])
@@ -23,3 +23,17 @@ def test_plain_and_escaped_text() -> None:
     items = [("app_token", "4w565xzmb54d"), ("name", "Order Completed"), ("é", "a+b&c=d/~")]
     assert form_encode(items) == urlencode(items)
     assert form_encode(items).startswith("app_token=4w565xzmb54d&name=Order+Completed&")
+
+
+@given(st.text(st.characters(blacklist_categories=())) | texts)
+def test_quote_form_is_quote_plus(text: str) -> None:
+    """Any text, lone surrogates included (both raise the same error for those)."""
+    try:
+        expected: str | type[Exception] = quote_plus(text)
+    except UnicodeEncodeError:
+        expected = UnicodeEncodeError
+    try:
+        got: str | type[Exception] = quote_form(text)
+    except UnicodeEncodeError:
+        got = UnicodeEncodeError
+    assert got == expected
