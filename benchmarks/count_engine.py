@@ -11,7 +11,9 @@ function, its body encoded by orjson), ``hand-stdlib`` (the same, its body encod
 turn), ``fql-many``, ``fql-fused-hand`` (the same 20 triggers through ``fql.compile_many``, and
 bench_fql.py's one fused hand-written function); all of them by default. On request,
 ``names-10``, ``names-1000``, ``plan-10``, ``plan-1000`` (bench_dispatch.py: the engine with 10
-or 1,000 subscriptions, every track event's name new, or triggers on ``properties.plan``). One
+or 1,000 subscriptions, every track event's name new, or triggers on ``properties.plan``), and
+``pack-adjust``, ``pack-kochava``, ``pack-branch`` (the engine with a shipped pack, its presets
+and sample settings). One
 process under callgrind sets every side up, then for each side runs a warm-up pass over the
 events and one counted pass between two calls of ``os.getppid()``: callgrind
 (``--dump-before=getppid``) writes its counts at each call, so each counted pass has its own
@@ -33,7 +35,7 @@ from _events import load_events
 
 
 def side(name: str) -> Callable[[Any], Any]:
-    if name in ("engine", "hand", "hand-stdlib"):
+    if name in ("engine", "hand", "hand-stdlib", "hand-checked"):
         import bench_engine
 
         import actions
@@ -42,6 +44,8 @@ def side(name: str) -> Callable[[Any], Any]:
             return bench_engine.hand_written(20)
         if name == "hand-stdlib":
             return bench_engine.hand_written(20, bench_engine.stdlib_json)
+        if name == "hand-checked":
+            return bench_engine.hand_written_checked(20)
         destination = actions.load_destination(bench_engine.PACK)
         configured = actions.configure(
             destination, bench_engine.SETTINGS, bench_engine.subscriptions(20)
@@ -76,6 +80,11 @@ def side(name: str) -> Callable[[Any], Any]:
                 predicate(event)
 
         return all_triggers
+    if name.startswith("pack-"):
+        import actions
+
+        destination = actions.load_destination(name.removeprefix("pack-"))
+        return actions.configure(destination, destination.sample_settings()).process
     if name.startswith(("names-", "plan-")):
         import bench_dispatch
 
@@ -102,6 +111,8 @@ def side(name: str) -> Callable[[Any], Any]:
 PAIRS = (
     ("engine", "hand"),
     ("engine", "hand-stdlib"),
+    ("engine", "hand-checked"),
+    ("hand-checked", "hand"),
     ("mapping", "mapping-hand"),
     ("fql", "fql-hand"),
     ("fql-many", "fql-fused-hand"),
