@@ -137,6 +137,6 @@ def test_an_event_skipped_by_its_probe_is_not_failed_for_a_field_it_never_sends(
     [outcome] = CONFIGURED["adjust"].process(event)
     assert outcome.kind == "skipped"
     assert "event token" in outcome.to_dict()["reason"]
-    [(compiled, unprobed)] = UNPROBED["adjust"]
+    [(_, unprobed)] = UNPROBED["adjust"]
     assert unprobed(event).kind == "failed"
     assert _same_or_skipped_sooner("adjust", event) == 1
