@@ -18,12 +18,13 @@ tests/mapping/test_codegen.py checks both on random mappings.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from actions._generated import define
-from actions.mapping.builtin import if_
+from actions.mapping.builtin import coalesce_, if_
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
 from actions.mapping.paths import EMPTY_DATA
@@ -154,6 +155,8 @@ class _Writer:
             return self.transform(plan, plan.operand)
         if isinstance(node, Call) and node.directive is if_ and _inline_condition(node):
             return self.if_(node)
+        if isinstance(node, Call) and node.directive is coalesce_:
+            return self.coalesce(node.args["value"])
         name = self.temp()
         self.lines.append(f"{name} = {self.const(plan.evaluate)}(root, settings, failures)")
         return name
@@ -176,15 +179,30 @@ class _Writer:
         self.branch(args["else"], name)
         return name
 
+    def coalesce(self, candidates: tuple[Node, ...]) -> str:
+        """``@coalesce`` as nested ``if`` blocks: each candidate only when those before it are
+        missing or null; the last one's value when all are."""
+        name = self.temp()
+        self.lines.append(f"{name} = {self.value(candidates[0])}")
+        if len(candidates) > 1:
+            self.lines.append(f"if {name} is _M or {name} is None:")
+            self.block(lambda: self.coalesce(candidates[1:]), name)
+        return name
+
     def branch(self, node: Node | Any, name: str) -> None:
-        """The statements that set ``name`` to ``node``'s value (MISSING when not given), as
-        a block of the ``if`` just written."""
+        """The block that sets ``name`` to ``node``'s value (MISSING when not given)."""
+        self.block(lambda: "_M" if node is MISSING else self.value(node), name)
+
+    def block(self, write: Callable[[], str], name: str) -> None:
+        """The statements ``write`` writes and ``name`` set to the name it gives, as the block
+        of the ``if`` or ``else`` just written (paths read in a block are read again after it:
+        it may not have run)."""
         outer, reads = self.lines, dict(self.reads)
         self.lines = []
-        result = "_M" if node is MISSING else self.value(node)
-        block = [*self.lines, f"{name} = {result}"]
+        result = write()
+        lines = [*self.lines, f"{name} = {result}"]
         self.lines, self.reads = outer, reads
-        outer.extend("    " + line for line in block)
+        outer.extend("    " + line for line in lines)
 
     def condition(self, trigger: Any) -> str:
         """The test of an FQL condition on the data: tested once, up front, when the mapping
