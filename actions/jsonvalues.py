@@ -39,9 +39,41 @@ per-request path). Strict: NaN and ±Infinity raise ValueError (they are not JSO
 def compact_json(value: Any) -> str:
     """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``.
     Raises ValueError for NaN or ±Infinity anywhere in the value (see :func:`non_finite_path`).
-    A flat object (see :func:`flat_json`) is written by orjson, to the same text."""
+    A plain value (see :func:`plain_tree`) is written by orjson, to the same text."""
     if type(value) is dict:
         return flat_json(value)
+    return _tree_json(value)
+
+
+def plain_tree(value: Any) -> bool:
+    """Whether orjson writes ``value`` as Python's encoder does, as far as types tell: objects
+    and arrays (dicts and lists of those exact types) of plain values (see
+    :data:`PLAIN_DUMPS`) at any depth. What orjson then refuses (an integer past 64 bits, a
+    lone surrogate, a key that is not a string, nesting past 254 levels) raises TypeError."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is float:
+            if not (item - item == 0.0 and (item >= 1e-4 or item <= -1e-4 or item == 0.0)):
+                return False
+        elif kind not in _PLAIN_TYPES:
+            return False
+    return True
+
+
+def _tree_json(value: Any) -> str:
+    """:func:`compact_json` of any value: by orjson when it is a plain tree."""
+    if PLAIN_DUMPS is not None and plain_tree(value):
+        try:
+            return PLAIN_DUMPS(value).decode()
+        except TypeError:  # an integer past 64 bits, a lone surrogate, a key not a string
+            pass
     return "".join(COMPACT_CHUNKS(value, 0))
 
 
@@ -82,7 +114,8 @@ def plain_float(value: float) -> bool:
 
 def flat_json(value: dict[str, Any]) -> str:
     """:func:`compact_json` of an object: by orjson (several times faster) when it is plain
-    (see :data:`PLAIN_DUMPS`), else by Python's encoder."""
+    (see :data:`PLAIN_DUMPS`), or holds objects and arrays that are (:func:`plain_tree`),
+    else by Python's encoder."""
     if PLAIN_DUMPS is not None:
         types = set(map(type, value.values()))
         if types <= _PLAIN_TYPES and (
@@ -92,6 +125,8 @@ def flat_json(value: dict[str, Any]) -> str:
                 return PLAIN_DUMPS(value).decode()
             except TypeError:  # an integer past 64 bits, a lone surrogate, a key not a string
                 pass
+        elif dict in types or list in types:
+            return _tree_json(value)
     return "".join(COMPACT_CHUNKS(value, 0))
 
 

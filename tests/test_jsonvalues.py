@@ -4,6 +4,7 @@ replace and are always finite."""
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import re
@@ -69,6 +70,48 @@ def test_flat_objects_are_written_as_python_writes_them(value: dict[str, Any]) -
     want = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     assert flat_json(value) == want
     assert compact_json(value) == want
+
+
+class _Level(int):
+    pass
+
+
+class _Colour(enum.Enum):
+    RED = 1
+
+
+odd_values = flat_values | st.sampled_from(
+    [math.nan, math.inf, -math.inf, _Level(3), _Colour.RED, (1, "a"), 2**70]
+)
+odd_keys = st.text(max_size=4) | st.sampled_from([1, None, 2.5, True])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.recursive(
+        odd_values,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_keys, inner, max_size=4),
+        max_leaves=16,
+    )
+)
+def test_nested_values_are_written_as_python_writes_them(value: Any) -> None:
+    """orjson writes objects and arrays of plain values at any depth; every value it would
+    write otherwise (small floats, big integers, subclasses, enums, tuples, keys that are not
+    strings, lone surrogates) is left to Python's encoder; NaN and Infinity raise."""
+
+    def encoded(encode: Any) -> str | type[Exception]:
+        try:
+            return str(encode(value))
+        except ValueError:
+            return ValueError
+
+    assert encoded(compact_json) == encoded(
+        lambda v: json.dumps(
+            v, separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False
+        )
+    )
+    if isinstance(value, dict):
+        assert encoded(flat_json) == encoded(compact_json)
 
 
 def test_flat_objects_orjson_writes_otherwise_are_left_to_python() -> None:
