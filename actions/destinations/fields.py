@@ -88,10 +88,7 @@ class FieldSpec:
 def _check_format(fmt: str, value: str) -> str | None:
     ok = True
     if fmt == "ipv4":
-        try:
-            ok = isinstance(ipaddress.ip_address(value), ipaddress.IPv4Address)
-        except ValueError:
-            ok = False
+        ok = is_ipv4(value)
     elif fmt == "ipv6":
         try:
             ok = isinstance(ipaddress.ip_address(value), ipaddress.IPv6Address)
@@ -110,6 +107,20 @@ def _check_format(fmt: str, value: str) -> str | None:
     elif fmt == "date-time":
         ok = _parse_datetime(value) is not None
     return None if ok else f"is not a valid {fmt}"
+
+
+def is_ipv4(value: str) -> bool:
+    """Whether ``ipaddress.IPv4Address(value)`` accepts the text (four decimal octets of one to
+    three ASCII digits, none over 255, no leading zero), without building it."""
+    octets = value.split(".")
+    if len(octets) != 4:
+        return False
+    for octet in octets:
+        if not (0 < len(octet) <= 3 and octet.isascii() and octet.isdigit()):
+            return False
+        if (octet[0] == "0" and octet != "0") or int(octet) > 255:
+            return False
+    return True
 
 
 def _is_email(value: str) -> bool:
@@ -367,6 +378,53 @@ def _unchanged(spec: FieldSpec) -> frozenset[type]:
     return _UNCHANGED.get(spec.type, frozenset())
 
 
+def _acceptor(spec: FieldSpec) -> Callable[[Any], bool] | None:
+    """For a field with choices, a format or bounds (and one value, of a scalar type): whether
+    a value is of a type the field keeps and passes them all; for an object field without
+    properties: whether a value is an object its coercer keeps (of values of the field's
+    kind, if it names one). Either way the coercer would give it back unchanged. None for
+    any other field."""
+    if spec.multiple:
+        return None
+    if spec.type == "object" and not spec.properties:
+        values = _UNCHANGED.get(spec.values) if spec.values else None
+        if spec.values and values is None:
+            return None
+
+        def accepts_object(value: Any) -> bool:
+            # An object of any values, or of values of the kind the field wants (null
+            # values are dropped, so they change it: not kept).
+            if type(value) is not dict:
+                return False
+            return values is None or all(type(item) in values for item in value.values())
+
+        return accepts_object
+    kept = _UNCHANGED.get(spec.type)
+    if kept is None or not (spec.choices or spec.format or _bounded(spec)):
+        return None
+    choices = frozenset((type(c), c) for c in spec.choices if c == c and c.__hash__ is not None)
+    if len(choices) != len(spec.choices):
+        return None  # a choice no set can hold: the coercer decides
+    fmt = spec.format if spec.type in ("string", "text") else None
+    low, high, text = spec.minimum, spec.maximum, spec.type in ("string", "text")
+
+    def accepts(value: Any) -> bool:
+        if type(value) not in kept:
+            return False
+        if choices and (type(value), value) not in choices:
+            return False
+        if fmt is not None and _check_format(fmt, value) is not None:
+            return False
+        size = len(value) if text else value
+        return (low is None or size >= low) and (high is None or size <= high)
+
+    return accepts
+
+
+def _bounded(spec: FieldSpec) -> bool:
+    return spec.minimum is not None or spec.maximum is not None
+
+
 @attrs.frozen
 class PayloadChecker:
     """Coerces and validates a payload against its fields, in one pass."""
@@ -389,6 +447,9 @@ class PayloadChecker:
     """The required fields, when none is required on a condition (else None)."""
     _floats: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     """The fields that keep a finite float as it is (number fields with nothing to check)."""
+    _accepts: dict[str, Callable[[Any], bool]] = attrs.field(init=False, repr=False, eq=False)
+    """Per field with choices, a format or bounds, or an object field without properties:
+    whether a value passes its checks unchanged."""
 
     def __attrs_post_init__(self) -> None:
         steps = tuple(
@@ -421,6 +482,10 @@ class PayloadChecker:
             spec.name for spec, _ in self.fields if spec.type == "number" and _unchanged(spec)
         )
         object.__setattr__(self, "_floats", floats)
+        accepts = {spec.name: _acceptor(spec) for spec, _ in self.fields}
+        object.__setattr__(
+            self, "_accepts", {name: test for name, test in accepts.items() if test is not None}
+        )
 
     @classmethod
     def build(cls, specs: tuple[FieldSpec, ...], additional: bool = False) -> PayloadChecker:
@@ -456,6 +521,7 @@ class PayloadChecker:
         is, so each a string, integer or boolean of that exact type, or a finite float that is
         0 or at least 1e-4 in size (see :data:`actions.jsonvalues.PLAIN_DUMPS`)."""
         kept = self._kept.get
+        accepts = self._accepts.get
         floats = self._floats
         plain = True
         for name, value in payload.items():
@@ -463,6 +529,13 @@ class PayloadChecker:
                 if type(value) is float and value - value == 0.0 and name in floats:
                     # A finite float in a number field (NaN and ±inf are invalid).
                     if not (value >= 1e-4 or value <= -1e-4 or value == 0.0):
+                        plain = False
+                    continue
+                accept = accepts(name)
+                if accept is not None and accept(value):
+                    # Of a kept type and within its choices, format and bounds; or an object
+                    # kept as it is (whose values orjson may write otherwise: not plain).
+                    if type(value) is dict:
                         plain = False
                     continue
                 return (*self._settle(payload), False)  # something to coerce, drop or report

@@ -56,11 +56,12 @@ _PLAIN_FORM_TEXT = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 _ALWAYS_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-_FORM_BYTES = tuple(
-    chr(byte) if byte in _ALWAYS_SAFE else "+" if byte == 0x20 else f"%{byte:02X}"
+_FORM_BYTES = {
+    byte: chr(byte) if byte in _ALWAYS_SAFE else "+" if byte == 0x20 else f"%{byte:02X}"
     for byte in range(256)
-)
-"""What ``quote_plus`` writes for each byte of a text's UTF-8 form."""
+}
+"""What ``quote_plus`` writes for each byte of a text's UTF-8 form (a dict: ``str.translate``
+looks a dict up faster than a tuple)."""
 
 
 def quote_form(text: str) -> str:

@@ -985,10 +985,10 @@ def _to_iso8601(value: Any) -> Any:
 
 # Each byte as it appears in a URL component: RFC 3986's unreserved characters as themselves,
 # any other byte as %XX: one str.translate over the bytes read as Latin-1 characters.
-_PERCENT = tuple(
-    chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "-._~") else f"%{b:02X}"
+_PERCENT = {
+    b: chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "-._~") else f"%{b:02X}"
     for b in range(256)
-)
+}
 
 
 def _to_percent_encoded(value: Any) -> Any:
