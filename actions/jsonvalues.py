@@ -232,5 +232,7 @@ def to_text(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return _COMPACT.encode(value)
-    return _COMPACT.encode(value)
+        if value - value == 0.0:
+            return float.__repr__(value)  # what JSON writes for a finite float
+        return _COMPACT.encode(value)  # NaN, ±Infinity: the encoder's ValueError
+    return compact_json(value)

@@ -203,3 +203,37 @@ def test_integer_digits_are_bounded() -> None:
     assert number_from_text("9" * MAX_INTEGER_DIGITS) == 10**MAX_INTEGER_DIGITS - 1
     assert number_from_text("-" + "9" * MAX_INTEGER_DIGITS) == 1 - 10**MAX_INTEGER_DIGITS
     assert number_from_text("9" * (MAX_INTEGER_DIGITS + 1)) is None
+
+
+_REFERENCE = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.floats()
+    | st.sampled_from([1e16, 1e-7, -0.0, 5e-324, 1e300, 2.5])
+    | st.recursive(odd_values, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+    | st.dictionaries(st.text(max_size=3), odd_values, max_size=3)
+)
+def test_to_text_writes_what_json_writes(value: Any) -> None:
+    """Text of a value as JSON writes it (an integral float under 1e16 as an integer, None as
+    ""), NaN and Infinity raising, whichever encoder writes it."""
+
+    def reference(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
+            return str(int(v))
+        return _REFERENCE.encode(v)
+
+    def written(encode: Any) -> str | type[Exception]:
+        try:
+            return str(encode(value))
+        except ValueError:
+            return ValueError
+
+    assert written(to_text) == written(reference)
