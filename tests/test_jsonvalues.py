@@ -237,3 +237,13 @@ def test_to_text_writes_what_json_writes(value: Any) -> None:
             return ValueError
 
     assert written(to_text) == written(reference)
+
+
+def test_deep_values_are_written_as_python_writes_them() -> None:
+    for depth in (100, 253, 254, 255, 300):
+        value: Any = [1.5]
+        for _ in range(depth):
+            value = {"a": [value]}
+        want = json.dumps(value, separators=(",", ":"))
+        assert compact_json(value) == want
+        assert flat_json(value) == want
