@@ -36,6 +36,28 @@ COMPACT_CHUNKS: Callable[[Any, int], Iterable[str]] = (
 per-request path). Strict: NaN and ±Infinity raise ValueError (they are not JSON)."""
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_TEXT_CHUNKS: Callable[[Any, int], Iterable[str]] | None = (
+    None
+    if _make_encoder is None
+    else _make_encoder(
+        None, _not_json, _encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+)
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, to the character, with
+    the C encoder made once: NaN and ±Infinity written as ``NaN``, ``Infinity``; TypeError for a
+    value that is not JSON; a circular value ends in RecursionError (not ValueError)."""
+    if _TEXT_CHUNKS is None:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return "".join(_TEXT_CHUNKS(value, 0))
+
+
 def compact_json(value: Any) -> str:
     """Compact JSON text, UTF-8 kept as is; objects that are not JSON values as their ``str``.
     Raises ValueError for NaN or ±Infinity anywhere in the value (see :func:`non_finite_path`).

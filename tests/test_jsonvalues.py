@@ -20,6 +20,7 @@ from actions.jsonvalues import (
     _python_chunks,
     compact_json,
     flat_json,
+    json_text,
     non_finite_path,
     number_from_text,
     number_text,
@@ -247,3 +248,25 @@ def test_deep_values_are_written_as_python_writes_them() -> None:
         want = json.dumps(value, separators=(",", ":"))
         assert compact_json(value) == want
         assert flat_json(value) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        odd_values | st.floats(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_keys, inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_json_text_is_json_dumps(value: Any) -> None:
+    """NaN and Infinity written as JSON's extension writes them; what is not JSON raises."""
+
+    def written(encode: Any) -> str | type[Exception]:
+        try:
+            return str(encode(value))
+        except TypeError:
+            return TypeError
+
+    assert written(json_text) == written(
+        lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    )

@@ -17,7 +17,7 @@ import attrs
 from actions._declarations import declarations_table, reduce_declaration
 from actions.errors import ActionsError
 from actions.fql.glob import glob_match
-from actions.jsonvalues import is_finite, number_from_text
+from actions.jsonvalues import is_finite, json_text, number_from_text
 
 # Static types, as bit flags: what an expression may evaluate to.
 STRING, NUMBER, BOOL, NULL, LIST, OBJECT = 1, 2, 4, 8, 16, 32
@@ -264,9 +264,7 @@ def to_string(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return _number_text(value)
-    import json
-
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json_text(value)
 
 
 @function(
