@@ -10,11 +10,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from actions.destinations import shipped
 from actions.destinations.loading import DefinitionError, load_destination_text
+from actions.fql import FQLSyntaxError, tables
+from actions.fql import parser as fql_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = sorted((ROOT / "mappings").glob("*/destination.yaml"))
@@ -118,3 +122,107 @@ def test_a_shipped_pack_loads_without_jsonschema_and_a_user_pack_with_it(tmp_pat
         (PACKS[0].parent / "settings.sample.yaml").read_bytes()
     )
     assert _fresh(code.format(str(copy))).split() == ["True"]
+
+
+# The FQL parser's tables
+
+
+def _triggers() -> list[str]:
+    """Every trigger of the conformance suite (those that parse and those that do not), and
+    of the shipped packs."""
+    found = []
+    for file in sorted((ROOT / "tests" / "fql" / "conformance").glob("*.yaml")):
+        found.extend(str(t) for t, _ in yaml.safe_load(file.read_text(encoding="utf-8"))["cases"])
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("trigger", "default_trigger", "when") and isinstance(item, str):
+                    found.append(item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in PACKS:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _outcome(text: str) -> Any:
+    try:
+        return fql_parser.parse(text)
+    except FQLSyntaxError as exc:
+        return (exc.kind, exc.message, exc.offset, exc.expected, exc.hint)
+
+
+def test_the_parser_tables_are_current() -> None:
+    """Fails when the grammar or Lark changed and the tables did not: run
+    ``python -m actions.fql.tables`` to write them again."""
+    grammar = fql_parser.grammar_text()
+    written = tables.TABLES_FILE.read_text(encoding="utf-8")
+    assert written == tables.document_text(fql_parser.build_parser(grammar), grammar)
+
+
+def test_the_parser_tables_are_the_same_whatever_the_hash_seed() -> None:
+    """Lark numbers states by set order: the tables are renumbered canonically."""
+    for seed in ("1", "2"):
+        out = _fresh(
+            "from actions.fql import tables; tables.main(['--check'])", PYTHONHASHSEED=seed
+        )
+        assert "is current" in out
+
+
+def test_the_parser_from_the_tables_parses_as_the_one_from_the_grammar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grammar = fql_parser.grammar_text()
+    loaded = tables.load_parser(grammar, **fql_parser._code_options())
+    assert loaded is not None
+    built = fql_parser.build_parser(grammar)
+    triggers = _triggers()
+    assert len(triggers) > 200
+    results = []
+    for parser in (loaded, built):
+        monkeypatch.setattr(fql_parser, "_parser", lambda parser=parser: parser)
+        results.append([_outcome(t) for t in triggers])
+    assert results[0] == results[1]
+    assert any(isinstance(r, tuple) for r in results[0])  # errors were compared too
+
+
+def test_the_tables_round_trip_through_json() -> None:
+    grammar = fql_parser.grammar_text()
+    data, memo = tables.parser_data(fql_parser.build_parser(grammar))
+    read = tables.read_tables(
+        tables.document_text(fql_parser.build_parser(grammar), grammar), grammar
+    )
+    assert read == (data, memo)
+
+
+def test_stale_or_broken_tables_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grammar = fql_parser.grammar_text()
+    options = fql_parser._code_options()
+    assert tables.load_parser(grammar + "\n// changed\n", **options) is None
+    document = json.loads(tables.TABLES_FILE.read_text(encoding="utf-8"))
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({**document, "lark": "0.0.1"}), encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**document, "data": {"rules": 1}}), encoding="utf-8")
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\x00not json")
+    for path in (stale, broken, garbage, tmp_path / "missing.json"):
+        monkeypatch.setattr(tables, "TABLES_FILE", path)
+        assert tables.load_parser(grammar, **options) is None, path.name
+    # and the parser is then built from the grammar, to the same results
+    triggers = ["a = 1 and b in [1, 'x']", "a == 1", "a = ", "!contains(a, 'b') or c"]
+    expected = [_outcome(t) for t in triggers]
+    fql_parser._parser.cache_clear()
+    try:
+        assert [_outcome(t) for t in triggers] == expected
+        assert fql_parser._parser().source_path != "<deserialized>"
+    finally:
+        monkeypatch.undo()
+        fql_parser._parser.cache_clear()
+    assert fql_parser._parser().source_path == "<deserialized>"

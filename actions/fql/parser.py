@@ -19,6 +19,7 @@ from actions._resources import grammar_path
 from actions.errors import ActionsError
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.errors import FQLSyntaxError
+from actions.fql.tables import load_parser
 
 MAX_LENGTH = 10_000
 """Longest trigger text accepted (characters)."""
@@ -170,15 +171,27 @@ def _keyword_as_value(token: Token) -> Token:
     return token
 
 
+def grammar_text() -> str:
+    """The text of ``grammars/fql.lark``."""
+    return grammar_path("fql.lark").read_text(encoding="utf-8")
+
+
+def build_parser(grammar: str) -> Lark:
+    """The parser built from the grammar's text (some 30 ms)."""
+    return Lark(grammar, parser="lalr", maybe_placeholders=True, **_code_options())
+
+
+def _code_options() -> dict[str, Any]:
+    """The parser's options that are code: given again when it is loaded from its tables."""
+    return {"lexer_callbacks": {"PATH": _keyword_as_value}, "transformer": _Build()}
+
+
 @cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_path("fql.lark").read_text(encoding="utf-8"),
-        parser="lalr",
-        maybe_placeholders=True,
-        lexer_callbacks={"PATH": _keyword_as_value},
-        transformer=_Build(),
-    )
+    """The parser, once per process: from its shipped tables (:mod:`actions.fql.tables`, about
+    2 ms), or built from the grammar when they are stale or do not load."""
+    grammar = grammar_text()
+    return load_parser(grammar, **_code_options()) or build_parser(grammar)
 
 
 def _scan(text: str) -> None:
