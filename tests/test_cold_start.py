@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+import actions
 from actions.destinations import shipped
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.fql import FQLSyntaxError, tables
@@ -226,3 +227,41 @@ def test_stale_or_broken_tables_are_not_used(
         monkeypatch.undo()
         fql_parser._parser.cache_clear()
     assert fql_parser._parser().source_path == "<deserialized>"
+
+
+# import actions
+
+
+def test_import_actions_imports_nothing_else() -> None:
+    out = _fresh(
+        "import sys, actions\nprint(sorted(m for m in sys.modules if m.startswith('actions')))\n"
+    )
+    assert out.strip() == "['actions', 'actions._version']"
+
+
+def test_every_public_name_resolves_to_its_module() -> None:
+    for name in actions.__all__:
+        value = getattr(actions, name)
+        if name != "__version__":
+            home = actions._HOME[name]
+            assert value is getattr(sys.modules[home], name), name
+    assert set(actions.__all__) <= set(dir(actions))
+    assert set(actions._HOME) | {"__version__"} == set(actions.__all__)
+
+
+def test_every_public_name_resolves_in_a_fresh_process() -> None:
+    out = _fresh(
+        "import actions\n"
+        "from actions import *\n"
+        "missing = [n for n in actions.__all__ if n not in globals()]\n"
+        "from actions import configure, Destination\n"
+        "print(missing, configure is actions.configure, actions.fql.parse('a = 1').op)\n"
+    )
+    assert out.split() == ["[]", "True", "="]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = actions.nothing_here  # type: ignore[attr-defined]
+    with pytest.raises(ImportError):
+        from actions import nothing_here  # type: ignore[attr-defined]  # noqa: F401
