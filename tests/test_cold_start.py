@@ -12,14 +12,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import actions
 from actions.destinations import shipped
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.fql import FQLSyntaxError, tables
 from actions.fql import parser as fql_parser
+from actions.fql.lalr import Declined
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = sorted((ROOT / "mappings").glob("*/destination.yaml"))
@@ -220,13 +224,125 @@ def test_stale_or_broken_tables_are_not_used(
     triggers = ["a = 1 and b in [1, 'x']", "a == 1", "a = ", "!contains(a, 'b') or c"]
     expected = [_outcome(t) for t in triggers]
     fql_parser._parser.cache_clear()
+    fql_parser._driver.cache_clear()
     try:
+        assert fql_parser._driver() is None
         assert [_outcome(t) for t in triggers] == expected
         assert fql_parser._parser().source_path != "<deserialized>"
     finally:
         monkeypatch.undo()
         fql_parser._parser.cache_clear()
+        fql_parser._driver.cache_clear()
     assert fql_parser._parser().source_path == "<deserialized>"
+    assert fql_parser._driver() is not None
+
+
+def _dump(node: Any) -> Any:
+    """A node with every field, the offsets and parentheses included (equality leaves them
+    out)."""
+    if isinstance(node, tuple):
+        return tuple(_dump(n) for n in node)
+    if attrs.has(type(node)):
+        fields = attrs.fields(type(node))
+        return (type(node).__name__, *((f.name, _dump(getattr(node, f.name))) for f in fields))
+    return (type(node).__name__, node)
+
+
+def _fast_and_lark(text: str) -> tuple[Any, Any]:
+    """What the parser without Lark gives (a tree, or Declined) and what Lark gives (a tree,
+    or the error's kind), the depth limit set as parse() sets it."""
+    driver = fql_parser._driver()
+    assert driver is not None
+    limit = fql_parser._limit.set((fql_parser.MAX_DEPTH, text))
+    try:
+        try:
+            fast = _dump(driver.parse(text)[0])
+        except Declined:
+            fast = Declined
+        try:
+            slow = _dump(fql_parser._parse_with_lark(text, fql_parser.MAX_DEPTH))
+        except FQLSyntaxError as exc:
+            slow = exc.kind
+    finally:
+        fql_parser._limit.reset(limit)
+    return fast, slow
+
+
+def _agree(text: str) -> None:
+    fast, slow = _fast_and_lark(text)
+    if isinstance(slow, str):  # Lark raised: the driver must not have parsed it
+        assert fast is Declined, (text, fast, slow)
+    else:
+        assert fast == slow, text
+
+
+def test_the_parser_without_lark_agrees_with_lark_on_the_corpus() -> None:
+    triggers = _triggers()
+    for text in triggers:
+        _agree(text)
+    outcomes = [_fast_and_lark(t)[0] for t in triggers]
+    assert sum(o is Declined for o in outcomes) > 20  # errors were compared too
+    assert sum(o is not Declined for o in outcomes) > 150
+
+
+_ATOMS = ["a", "properties.total", "a.0.b", "\\and", "p\\ q", "$x", "'x'", '"y\\""', "1", "-2.5"]
+_ATOMS += ["1e3", ".5", "true", "false", "null", "andy", "in_", "ORDER"]
+
+
+def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    ops = st.sampled_from([" = ", "!=", " < ", ">=", " in ", " and ", " or ", "and", " "])
+    return st.one_of(
+        st.tuples(inner, ops, inner).map("".join),
+        inner.map(lambda t: f"!{t}"),
+        inner.map(lambda t: f"({t})"),
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(inner, max_size=3).map(lambda xs: "contains(" + ",".join(xs) + ")"),
+    )
+
+
+_NEAR_FQL = st.recursive(st.sampled_from(_ATOMS), _grow, max_leaves=10)
+_FRAGMENTS = st.lists(
+    st.sampled_from([*_ATOMS, "and", "or", "in", "!", "=", "<", "(", ")", "[", "]", ",", " "]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NEAR_FQL)
+def test_the_parser_without_lark_agrees_with_lark_on_near_fql(text: str) -> None:
+    _agree(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FRAGMENTS | st.text(alphabet="ab.()[]!=<>,'\" 1-eEinordt\t", max_size=12))
+def test_the_parser_without_lark_agrees_with_lark_on_fragments(text: str) -> None:
+    _agree(text)
+
+
+def test_a_deep_trigger_is_declined_and_lark_reports_it() -> None:
+    text = "(" * 70 + "a" + ")" * 70
+    assert _fast_and_lark(text) == (Declined, "too-deep")
+    with pytest.raises(FQLSyntaxError) as caught:
+        fql_parser.parse(text)
+    assert caught.value.kind == "too-deep"
+
+
+def test_a_valid_trigger_is_parsed_without_lark() -> None:
+    out = _fresh(
+        "import sys\n"
+        "from actions import fql\n"
+        "fql.compile(\"type = 'track' and properties.total > 10\")\n"
+        "print('lark' in sys.modules)\n"
+        "try:\n"
+        "    fql.compile('type == 1')\n"
+        "except fql.FQLSyntaxError as exc:\n"
+        "    print(exc.kind, 'lark' in sys.modules)\n"
+        "try:\n"
+        "    fql.compile('type = ')\n"
+        "except fql.FQLSyntaxError as exc:\n"
+        "    print(exc.kind, 'lark' in sys.modules)\n"
+    )
+    assert out.split() == ["False", "double-equals", "False", "missing-value", "True"]
 
 
 # import actions

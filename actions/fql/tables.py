@@ -23,9 +23,10 @@ import json
 import sys
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lark
+if TYPE_CHECKING:
+    import lark
 
 TABLES_FILE = Path(__file__).with_name("fql_parser.json")
 """The parser's data: ``{"lark": version, "grammar": digest, "data": ..., "memo": ...}``."""
@@ -115,6 +116,8 @@ def _decode(obj: dict[str, Any]) -> Any:
 
 def document(parser: lark.Lark, grammar: str) -> dict[str, Any]:
     """What the file holds for ``parser``, built from ``grammar``."""
+    import lark
+
     data, memo = parser_data(parser)
     return {
         "lark": lark.__version__,
@@ -128,11 +131,15 @@ def document_text(parser: lark.Lark, grammar: str) -> str:
     return json.dumps(document(parser, grammar), separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def read_tables(text: str | bytes, grammar: str) -> tuple[dict[str, Any], dict[int, Any]] | None:
-    """(data, memo) from the file's text, or None when it was written by another Lark or from
-    another grammar."""
+def read_document(
+    text: str | bytes, grammar: str, lark_version: str | None = None
+) -> tuple[dict[str, Any], dict[int, Any]] | None:
+    """(data, memo) from the file's text, or None when it was written from another grammar
+    (or, when ``lark_version`` is given, by another version of Lark)."""
     doc = json.loads(text, object_hook=_decode)
-    if doc.get("lark") != lark.__version__ or doc.get("grammar") != grammar_digest(grammar):
+    if doc.get("grammar") != grammar_digest(grammar):
+        return None
+    if lark_version is not None and doc.get("lark") != lark_version:
         return None
     data, memo = doc["data"], doc["memo"]
     if not isinstance(data, dict) or not isinstance(memo, dict):
@@ -140,9 +147,18 @@ def read_tables(text: str | bytes, grammar: str) -> tuple[dict[str, Any], dict[i
     return data, memo
 
 
+def read_tables(text: str | bytes, grammar: str) -> tuple[dict[str, Any], dict[int, Any]] | None:
+    """(data, memo) for the running Lark, or None (see :func:`read_document`)."""
+    import lark
+
+    return read_document(text, grammar, lark.__version__)
+
+
 def load_parser(grammar: str, **options: Any) -> lark.Lark | None:
     """The parser from :data:`TABLES_FILE` with ``options`` (the transformer and the lexer
     callbacks), or None when the file is missing, stale or does not load."""
+    import lark
+
     try:
         tables = read_tables(TABLES_FILE.read_bytes(), grammar)
         if tables is None:
