@@ -16,10 +16,10 @@ without the table following.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from functools import cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,14 @@ TABLE_FILE = Path(__file__).with_name("shipped_packs.json")
 
 def text_digest(text: str) -> str:
     """The SHA-256 (hex) of a pack's text, encoded as UTF-8."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @cache
 def schema_digest() -> str:
     """The SHA-256 (hex) of the pack format's JSON Schema, as canonical JSON."""
     canonical = json.dumps(DESTINATION_SCHEMA, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @cache

@@ -4,9 +4,10 @@ Building the LALR parser from the grammar (``Lark(...)``) takes some 30 ms, at t
 trigger of every process. Lark can write a built parser out as plain data (its rules, terminals
 and parse table: what its standalone tool uses) and rebuild the parser from that data in about
 2 ms. ``fql_parser.json`` next to this module holds that data as JSON, with the Lark version
-and the SHA-256 of the grammar it was built from: :func:`load_parser` uses it only when both
+and the text of the grammar it was built from: :func:`load_parser` uses it only when both
 match the running Lark and the grammar file, and gives None otherwise (or if the file does not
-load), so that the parser is then built from the grammar as before. The file is JSON, read with
+load), so that the parser is then built from the grammar as before; :mod:`actions.fql.lalr`
+parses with it (without Lark) when the grammar matches. The file is JSON, read with
 ``json.loads``: no pickle, nothing run.
 
 Lark numbers the parser's states and tokens in an order that changes from process to process;
@@ -18,7 +19,6 @@ would be written. A test holds the file equal to it and the two parsers to the s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections import deque
@@ -29,14 +29,10 @@ if TYPE_CHECKING:
     import lark
 
 TABLES_FILE = Path(__file__).with_name("fql_parser.json")
-"""The parser's data: ``{"lark": version, "grammar": digest, "data": ..., "memo": ...}``."""
+"""The parser's data: ``{"lark": version, "grammar": text, "data": ..., "memo": ...}``."""
 
 _NOT_DATA = ("transformer", "lexer_callbacks")
 """Options that are code, not data: given again when the parser is loaded."""
-
-
-def grammar_digest(grammar: str) -> str:
-    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
 def parser_data(parser: lark.Lark) -> tuple[dict[str, Any], dict[int, Any]]:
@@ -121,7 +117,7 @@ def document(parser: lark.Lark, grammar: str) -> dict[str, Any]:
     data, memo = parser_data(parser)
     return {
         "lark": lark.__version__,
-        "grammar": grammar_digest(grammar),
+        "grammar": grammar,
         "data": _encode(data),
         "memo": _encode(memo),
     }
@@ -137,7 +133,7 @@ def read_document(
     """(data, memo) from the file's text, or None when it was written from another grammar
     (or, when ``lark_version`` is given, by another version of Lark)."""
     doc = json.loads(text, object_hook=_decode)
-    if doc.get("grammar") != grammar_digest(grammar):
+    if doc.get("grammar") != grammar:
         return None
     if lark_version is not None and doc.get("lark") != lark_version:
         return None
