@@ -7,12 +7,12 @@ first import to the first event's outcome, and the import alone; then the module
 the most to import, by ``python -X importtime`` (each module's best of the runs, so that a
 busy moment of the machine does not show as an expensive module).
 
-Run: python benchmarks/bench_cold_start.py [processes]   (default 15)
+Run: python benchmarks/bench_cold_start.py [processes] [--against DIR ...]   (default 15)
 
-With ``--against DIR`` (another checkout of the repository, say ``main`` exported by
-``git archive main | tar -x -C DIR``), the processes of the two checkouts take turns, each
+With ``--against DIR [DIR ...]`` (other checkouts of the repository, say ``main`` exported by
+``git archive main | tar -x -C DIR``), the processes of the checkouts take turns, each
 importing its own ``actions`` (the process starts in the checkout's folder), and the medians
-of both are printed side by side: on a busy machine, only figures measured this way compare.
+of all are printed side by side: on a busy machine, only figures measured this way compare.
 """
 
 from __future__ import annotations
@@ -93,9 +93,9 @@ def import_times(runs: int) -> dict[str, tuple[int, int]]:
     return best
 
 
-def against(count: int, other: Path) -> None:
-    """Fresh processes of this checkout and of ``other`` in turns; medians side by side."""
-    roots = {"this checkout": ROOT, str(other): other}
+def against(count: int, others: list[Path]) -> None:
+    """Fresh processes of this checkout and of ``others`` in turns; medians side by side."""
+    roots = {"this checkout": ROOT, **{p.name: p for p in others}}
     for root in roots.values():
         subprocess.run(
             [sys.executable, "-c", CODE], capture_output=True, check=True, cwd=root, env=ENV
@@ -106,7 +106,7 @@ def against(count: int, other: Path) -> None:
             runs[name].append(one_process(root))
     print(f"{count} fresh processes of each, in turns; medians in ms (CPU time, then wall clock)")
     names = ["import actions", "load_destination", "configure", "first event", "all four"]
-    print(f"  {'':<28}" + "".join(f"{n[:22]:>24}" for n in roots))
+    print(f"  {'':<22}" + "".join(f"{n[:18]:>20}" for n in roots))
     rows = [("whole process", lambda r: (r[1], r[0]))]
     rows += [(n, lambda r, i=i: (r[3][i], r[2][i])) for i, n in enumerate(names)]
     for title, pick in rows:
@@ -115,8 +115,8 @@ def against(count: int, other: Path) -> None:
             values = [pick(r) for r in runs[name]]
             cpu = statistics.median(v[0] for v in values) * 1e3
             wall = statistics.median(v[1] for v in values) * 1e3
-            cells.append(f"{cpu:9.1f} ({wall:.1f})")
-        print(f"  {title:<28}" + "".join(f"{c:>24}" for c in cells))
+            cells.append(f"{cpu:.1f} ({wall:.1f})")
+        print(f"  {title:<22}" + "".join(f"{c:>20}" for c in cells))
     print(f"  load average at the end: {os.getloadavg()[0]:.2f}")
 
 
@@ -124,9 +124,9 @@ def main() -> None:
     args = sys.argv[1:]
     if "--against" in args:
         at = args.index("--against")
-        other = Path(args[at + 1]).resolve()
-        del args[at : at + 2]
-        against(int(args[0]) if args else 15, other)
+        others = [Path(a).resolve() for a in args[at + 1 :]]
+        del args[at:]
+        against(int(args[0]) if args else 15, others)
         return
     count = int(args[0]) if args else 15
     subprocess.run([sys.executable, "-c", CODE], capture_output=True, check=True, cwd=ROOT, env=ENV)
