@@ -19,7 +19,6 @@ import attrs
 
 from actions._resources import grammar_path
 from actions.errors import ActionsError
-from actions.fql import tables
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.errors import FQLSyntaxError
 from actions.fql.lalr import Declined, Driver
@@ -204,6 +203,8 @@ def _code_options() -> dict[str, Any]:
 def _parser() -> Lark:
     """Lark's parser, once per process: from its shipped tables (:mod:`actions.fql.tables`,
     about 2 ms), or built from the grammar when they are stale or do not load."""
+    from actions.fql import tables
+
     grammar = grammar_text()
     return tables.load_parser(grammar, **_code_options()) or build_parser(grammar)
 
@@ -212,6 +213,9 @@ def _parser() -> Lark:
 def _driver() -> Driver | None:
     """The parser over the shipped tables without Lark, once per process; None when the
     tables are missing, were written from another grammar or do not load."""
+    # Imported here, so that `python -m actions.fql.tables` runs a module not yet imported.
+    from actions.fql import tables
+
     try:
         data = tables.read_document(tables.TABLES_FILE.read_bytes(), grammar_text())
         if data is None:
