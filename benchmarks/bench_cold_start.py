@@ -7,7 +7,12 @@ first import to the first event's outcome, and the import alone; then the module
 the most to import, by ``python -X importtime`` (each module's best of the runs, so that a
 busy moment of the machine does not show as an expensive module).
 
-Run: python benchmarks/bench_cold_start.py [processes]   (default 15)
+Run: python benchmarks/bench_cold_start.py [processes] [--against DIR ...]   (default 15)
+
+With ``--against DIR [DIR ...]`` (other checkouts of the repository, say ``main`` exported by
+``git archive main | tar -x -C DIR``), the processes of the checkouts take turns, each
+importing its own ``actions`` (the process starts in the checkout's folder), and the medians
+of all are printed side by side: on a busy machine, only figures measured this way compare.
 """
 
 from __future__ import annotations
@@ -49,13 +54,13 @@ for clock in (0, 1):
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def one_process() -> tuple[float, float, list[float], list[float]]:
+def one_process(root: Path = ROOT) -> tuple[float, float, list[float], list[float]]:
     """(wall time of the whole process, its CPU time, the times of each step it measured
-    inside by the wall clock, and by its CPU time)."""
+    inside by the wall clock, and by its CPU time), the process started in ``root``."""
     before = os.times()
     start = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, cwd=ROOT, env=ENV
+        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, cwd=root, env=ENV
     )
     wall = time.perf_counter() - start
     after = os.times()
@@ -88,8 +93,42 @@ def import_times(runs: int) -> dict[str, tuple[int, int]]:
     return best
 
 
+def against(count: int, others: list[Path]) -> None:
+    """Fresh processes of this checkout and of ``others`` in turns; medians side by side."""
+    roots = {"this checkout": ROOT, **{p.name: p for p in others}}
+    for root in roots.values():
+        subprocess.run(
+            [sys.executable, "-c", CODE], capture_output=True, check=True, cwd=root, env=ENV
+        )
+    runs: dict[str, list[tuple[float, float, list[float], list[float]]]] = {k: [] for k in roots}
+    for _ in range(count):
+        for name, root in roots.items():
+            runs[name].append(one_process(root))
+    print(f"{count} fresh processes of each, in turns; medians in ms (CPU time, then wall clock)")
+    names = ["import actions", "load_destination", "configure", "first event", "all four"]
+    print(f"  {'':<22}" + "".join(f"{n[:18]:>20}" for n in roots))
+    rows = [("whole process", lambda r: (r[1], r[0]))]
+    rows += [(n, lambda r, i=i: (r[3][i], r[2][i])) for i, n in enumerate(names)]
+    for title, pick in rows:
+        cells = []
+        for name in roots:
+            values = [pick(r) for r in runs[name]]
+            cpu = statistics.median(v[0] for v in values) * 1e3
+            wall = statistics.median(v[1] for v in values) * 1e3
+            cells.append(f"{cpu:.1f} ({wall:.1f})")
+        print(f"  {title:<22}" + "".join(f"{c:>20}" for c in cells))
+    print(f"  load average at the end: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    args = sys.argv[1:]
+    if "--against" in args:
+        at = args.index("--against")
+        others = [Path(a).resolve() for a in args[at + 1 :]]
+        del args[at:]
+        against(int(args[0]) if args else 15, others)
+        return
+    count = int(args[0]) if args else 15
     subprocess.run([sys.executable, "-c", CODE], capture_output=True, check=True, cwd=ROOT, env=ENV)
     walls, cpus, inside_wall, inside_cpu = [], [], [], []
     for _ in range(count):

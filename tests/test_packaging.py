@@ -37,6 +37,8 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "actions/grammars/fql.lark" in names
     assert "actions/samples/events.jsonl" in names
     assert "actions/spec/fields.json" in names
+    assert "actions/fql/fql_parser.json" in names
+    assert "actions/destinations/shipped_packs.json" in names
     for pack in pack_slugs():
         assert f"actions/mappings/{pack}/destination.yaml" in names
     assert not any(name.startswith(("grammars/", "mappings/", "tests/")) for name in names)
@@ -50,11 +52,13 @@ def test_installed_wheel_works_in_a_fresh_environment(wheel: Path, tmp_path: Pat
         [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
     )
     probe = """
-import json, actions, actions.fql
+import json, sys, actions, actions.fql
+from actions.fql import parser
 from actions._resources import grammar_path, mappings_dir
 from actions.samples import load_sample_events
 trigger = actions.fql.compile('type = "track" and event = "Order Completed"')
 branch = actions.load_destination("branch")
+pack_schema_checked = "jsonschema" in sys.modules
 configured = actions.configure(branch, branch.sample_settings())
 kinds = sorted({o.kind for e in load_sample_events() for o in configured.process(e)})
 print(json.dumps({
@@ -63,6 +67,8 @@ print(json.dumps({
     "mappings": str(mappings_dir()),
     "matches": trigger.matches({"type": "track", "event": "Order Completed"}),
     "kinds": kinds,
+    "parser_tables": parser._driver() is not None,
+    "pack_schema_checked": pack_schema_checked,
 }))
 """
     # Run from an empty directory so the source checkout cannot be imported by accident.
@@ -82,6 +88,8 @@ print(json.dumps({
     assert found["mappings"].startswith(site)
     assert found["matches"] is True
     assert found["kinds"] == ["filtered", "request", "skipped"]
+    assert found["parser_tables"] is True  # the shipped FQL tables are found and used
+    assert found["pack_schema_checked"] is False  # the shipped pack's text is in the table
     command = subprocess.run(
         [str(env_dir / "bin" / "actions"), "test", *pack_slugs()],
         cwd=tmp_path,

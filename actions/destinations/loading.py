@@ -8,9 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from actions._resources import mappings_dir, pack_slugs
 from actions.destinations.delivery import DEFAULT_DELIVERY
@@ -29,6 +27,7 @@ from actions.destinations.model import (
 from actions.destinations.request import RequestSpec
 from actions.destinations.schema import DESTINATION_SCHEMA
 from actions.destinations.settingrefs import pack_references, unknown_setting_references
+from actions.destinations.shipped import schema_checked
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
@@ -37,6 +36,9 @@ from actions.mapping import MappingError
 from actions.mapping import compile as compile_mapping
 from actions.yamlsource import SourceMap, load_yaml
 
+if TYPE_CHECKING:
+    import jsonschema
+
 
 class DefinitionError(InvalidInputError):
     """A pack or config with problems; ``diagnostics`` lists every one, located in the file."""
@@ -44,6 +46,9 @@ class DefinitionError(InvalidInputError):
 
 @cache
 def _validator(schema_id: str) -> Any:
+    # Imported here, when a document is first checked: a shipped pack loads without it.
+    import jsonschema
+
     from actions.destinations.schema import CONFIG_SCHEMA
 
     schema = DESTINATION_SCHEMA if schema_id == DESTINATION_SCHEMA["$id"] else CONFIG_SCHEMA
@@ -238,8 +243,12 @@ class _Builder:
     def destination(self, data: Any, path: Path | None, text: str) -> Destination | None:
         """The destination, or None with the problems. A schema error does not hide the rest:
         every part (a setting, an action, a preset, an inbound mapping) that has no schema
-        error of its own is still compiled and checked."""
-        problems = schema_problems(data, DESTINATION_SCHEMA, self.source)
+        error of its own is still compiled and checked. The text of a shipped pack that passed
+        the schema when the package was built is not checked again (see
+        :mod:`actions.destinations.shipped`)."""
+        problems = (
+            [] if schema_checked(text) else schema_problems(data, DESTINATION_SCHEMA, self.source)
+        )
         self.problems.extend(problems)
         if not isinstance(data, dict):
             return None

@@ -1,6 +1,10 @@
-"""Text to syntax tree. The Lark LALR parser is built once per process; the tree is built by an
-inline transformer during parsing (no recursion), and depth is checked as nodes are made, so a
-deeply nested trigger is a clear error, never a RecursionError."""
+"""Text to syntax tree. The tree is built bottom-up while the LALR parser reduces (no
+recursion), and depth is checked as nodes are made, so a deeply nested trigger is a clear
+error, never a RecursionError.
+
+A trigger is parsed from the parser's shipped tables by :mod:`actions.fql.lalr`, without
+importing Lark; a trigger that does not parse there is parsed again by Lark (its parser loaded
+from the same tables, or built from the grammar), whose error is put into words here."""
 
 from __future__ import annotations
 
@@ -9,16 +13,19 @@ import difflib
 import math
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import lark
-from lark import Lark, Token, Transformer, v_args
 
 from actions._resources import grammar_path
 from actions.errors import ActionsError
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path
 from actions.fql.errors import FQLSyntaxError
+from actions.fql.lalr import Declined, Driver
+
+if TYPE_CHECKING:
+    import lark
+    from lark import Lark, Token
 
 MAX_LENGTH = 10_000
 """Longest trigger text accepted (characters)."""
@@ -49,9 +56,9 @@ def _level(offset: int, depth: int) -> int:
     return depth
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, Pair]):
-    """Builds nodes bottom-up while the LALR parser reduces (iterative, no recursion)."""
+class _Nodes:
+    """Builds nodes bottom-up while the LALR parser reduces (iterative, no recursion): one
+    method per aliased rule of the grammar, given the rule's children."""
 
     def string(self, token: Token) -> Pair:
         value = _STRING_ESCAPE.sub(r"\1", token[1:-1])
@@ -170,15 +177,52 @@ def _keyword_as_value(token: Token) -> Token:
     return token
 
 
+def grammar_text() -> str:
+    """The text of ``grammars/fql.lark``."""
+    return grammar_path("fql.lark").read_text(encoding="utf-8")
+
+
+def build_parser(grammar: str) -> Lark:
+    """Lark's parser built from the grammar's text (some 30 ms)."""
+    from lark import Lark
+
+    return Lark(grammar, parser="lalr", maybe_placeholders=True, **_code_options())
+
+
+def _code_options() -> dict[str, Any]:
+    """Lark's options that are code: given again when its parser is loaded from its tables."""
+    from lark import Transformer, v_args
+
+    # Lark's inline transformer with the node builders' methods as its own.
+    methods = {k: v for k, v in vars(_Nodes).items() if not k.startswith("_")}
+    build = v_args(inline=True)(type("_Build", (Transformer,), methods))
+    return {"lexer_callbacks": {"PATH": _keyword_as_value}, "transformer": build()}
+
+
 @cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_path("fql.lark").read_text(encoding="utf-8"),
-        parser="lalr",
-        maybe_placeholders=True,
-        lexer_callbacks={"PATH": _keyword_as_value},
-        transformer=_Build(),
-    )
+    """Lark's parser, once per process: from its shipped tables (:mod:`actions.fql.tables`,
+    about 2 ms), or built from the grammar when they are stale or do not load."""
+    from actions.fql import tables
+
+    grammar = grammar_text()
+    return tables.load_parser(grammar, **_code_options()) or build_parser(grammar)
+
+
+@cache
+def _driver() -> Driver | None:
+    """The parser over the shipped tables without Lark, once per process; None when the
+    tables are missing, were written from another grammar or do not load."""
+    # Imported here, so that `python -m actions.fql.tables` runs a module not yet imported.
+    from actions.fql import tables
+
+    try:
+        data = tables.read_document(tables.TABLES_FILE.read_bytes(), grammar_text())
+        if data is None:
+            return None
+        return Driver(*data, _Nodes(), {"PATH": _keyword_as_value})
+    except Exception:  # any failure: Lark parses every trigger
+        return None
 
 
 def _scan(text: str) -> None:
@@ -299,6 +343,23 @@ def parse(text: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH
     _scan(text)
     token = _limit.set((max_depth, text))
     try:
+        driver = _driver()
+        if driver is not None:
+            try:
+                node: Expr = driver.parse(text)[0]
+            except Declined:  # Lark says why
+                pass
+            else:
+                return node
+        return _parse_with_lark(text, max_depth)
+    finally:
+        _limit.reset(token)
+
+
+def _parse_with_lark(text: str, max_depth: int) -> Expr:
+    import lark
+
+    try:
         result: Any = _parser().parse(text)
         node: Expr = result[0]
     except _TooDeep as exc:
@@ -323,8 +384,6 @@ def parse(text: str, *, max_length: int = MAX_LENGTH, max_depth: int = MAX_DEPTH
                 hint="simplify the trigger",
             ) from None
         raise
-    finally:
-        _limit.reset(token)
     return node
 
 
@@ -344,7 +403,9 @@ def _accepted(exc: lark.exceptions.UnexpectedToken) -> set[str]:
 
 def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError:
     offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
-    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    if isinstance(exc, UnexpectedCharacters):
         char = text[offset] if offset < len(text) else ""
         hint = None
         if char == "!":
@@ -356,7 +417,7 @@ def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError
             kind="unexpected-character",
             hint=hint or "quote text values: `event = 'Order Completed'`",
         )
-    assert isinstance(exc, lark.exceptions.UnexpectedToken)
+    assert isinstance(exc, UnexpectedToken)
     token = exc.token
     accepted = _accepted(exc)
     expected = tuple(sorted({_DESCRIBE.get(e, e.lower()) for e in accepted}))

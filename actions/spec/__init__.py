@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import attrs
-import jsonschema
 
 from actions._generated import define
 from actions.errors import ActionsError, DataPath, format_path
 from actions.jsonvalues import type_name
+
+if TYPE_CHECKING:
+    import jsonschema
 
 FIELDS_FILE = Path(__file__).with_name("fields.json")
 """The Spec's field tables, as data: the common fields, each call type's own and required
@@ -211,6 +213,9 @@ def event_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
+    # Imported here: a valid event never needs it (see the module's docstring).
+    import jsonschema
+
     cls = jsonschema.validators.validator_for(event_schema())
     return cls(event_schema())
 

@@ -1,0 +1,383 @@
+"""What makes a cold start quick, each held to what it replaces: the shipped packs' schema
+digests (a pack is checked in full unless its text is one that passed), the FQL parser's
+shipped tables (the same parser as the one built from the grammar), and ``import actions``
+importing each public name only when it is first used."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import actions
+from actions.destinations import shipped
+from actions.destinations.loading import DefinitionError, load_destination_text
+from actions.fql import FQLSyntaxError, tables
+from actions.fql import parser as fql_parser
+from actions.fql.lalr import Declined
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = sorted((ROOT / "mappings").glob("*/destination.yaml"))
+
+
+def _fresh(code: str, **env: str) -> str:
+    """The output of ``code`` run by a fresh Python process."""
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    return run.stdout
+
+
+# The shipped packs' table
+
+
+def test_the_shipped_packs_table_is_current() -> None:
+    """Fails when a pack or the schema changed and the table did not: run
+    ``python -m actions.destinations.shipped`` to write it again."""
+    written = shipped.TABLE_FILE.read_text(encoding="utf-8")
+    assert written == shipped.table_text(shipped.current_table())
+
+
+def test_every_shipped_pack_is_in_the_table() -> None:
+    assert len(PACKS) == 3
+    for path in PACKS:
+        text = path.read_bytes().decode("utf-8")
+        assert shipped.schema_checked(text), path
+
+
+def test_a_pack_changed_by_one_character_is_checked() -> None:
+    text = PACKS[0].read_text(encoding="utf-8")
+    assert shipped.schema_checked(text)
+    assert not shipped.schema_checked(text + " ")
+    assert not shipped.schema_checked(text.replace("name:", "nmae:", 1))
+    with pytest.raises(DefinitionError) as caught:
+        load_destination_text(text.replace("name:", "nmae:", 1))
+    assert "schema" in {d.rule for d in caught.value.diagnostics}
+
+
+def test_a_changed_schema_checks_every_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = PACKS[0].read_text(encoding="utf-8")
+    _schema, packs = shipped._known()
+    monkeypatch.setattr(shipped, "_known", lambda: ("0" * 64, packs))
+    assert not shipped.schema_checked(text)
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[]", '{"schema": 1, "packs": {}}'])
+def test_a_missing_or_broken_table_checks_every_pack(
+    content: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "shipped_packs.json"
+    if content:
+        broken.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(shipped, "TABLE_FILE", broken)
+    shipped._known.cache_clear()
+    try:
+        text = PACKS[0].read_text(encoding="utf-8")
+        assert not shipped.schema_checked(text)
+        assert load_destination_text(text).slug == PACKS[0].parent.name
+    finally:
+        monkeypatch.undo()
+        shipped._known.cache_clear()
+
+
+def test_the_table_command_checks_and_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert shipped.main(["--check"]) == 0
+    target = tmp_path / "shipped_packs.json"
+    target.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(shipped, "TABLE_FILE", target)
+    assert shipped.main(["--check"]) == 1
+    assert "stale" in capsys.readouterr().out
+    assert shipped.main([]) == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["packs"].keys() == {
+        p.parent.name for p in PACKS
+    }
+    assert shipped.main(["--check"]) == 0
+
+
+def test_a_shipped_pack_loads_without_jsonschema_and_a_user_pack_with_it(tmp_path: Path) -> None:
+    code = (
+        "import sys, actions\n"
+        "d = actions.load_destination({!r})\n"
+        "actions.configure(d, d.sample_settings())\n"
+        "print('jsonschema' in sys.modules)\n"
+    )
+    assert _fresh(code.format("adjust")).split() == ["False"]
+    copy = tmp_path / "pack"
+    copy.mkdir()
+    (copy / "destination.yaml").write_text(
+        PACKS[0].read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8"
+    )
+    (copy / "settings.sample.yaml").write_bytes(
+        (PACKS[0].parent / "settings.sample.yaml").read_bytes()
+    )
+    assert _fresh(code.format(str(copy))).split() == ["True"]
+
+
+# The FQL parser's tables
+
+
+def _triggers() -> list[str]:
+    """Every trigger of the conformance suite (those that parse and those that do not), and
+    of the shipped packs."""
+    found = []
+    for file in sorted((ROOT / "tests" / "fql" / "conformance").glob("*.yaml")):
+        found.extend(str(t) for t, _ in yaml.safe_load(file.read_text(encoding="utf-8"))["cases"])
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("trigger", "default_trigger", "when") and isinstance(item, str):
+                    found.append(item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in PACKS:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def _outcome(text: str) -> Any:
+    try:
+        return fql_parser.parse(text)
+    except FQLSyntaxError as exc:
+        return (exc.kind, exc.message, exc.offset, exc.expected, exc.hint)
+
+
+def test_the_parser_tables_are_current() -> None:
+    """Fails when the grammar or Lark changed and the tables did not: run
+    ``python -m actions.fql.tables`` to write them again."""
+    grammar = fql_parser.grammar_text()
+    written = tables.TABLES_FILE.read_text(encoding="utf-8")
+    assert written == tables.document_text(fql_parser.build_parser(grammar), grammar)
+
+
+def test_the_parser_tables_are_the_same_whatever_the_hash_seed() -> None:
+    """Lark numbers states by set order: the tables are renumbered canonically."""
+    for seed in ("1", "2"):
+        out = _fresh(
+            "from actions.fql import tables; tables.main(['--check'])", PYTHONHASHSEED=seed
+        )
+        assert "is current" in out
+
+
+def test_the_parser_from_the_tables_parses_as_the_one_from_the_grammar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grammar = fql_parser.grammar_text()
+    loaded = tables.load_parser(grammar, **fql_parser._code_options())
+    assert loaded is not None
+    built = fql_parser.build_parser(grammar)
+    triggers = _triggers()
+    assert len(triggers) > 200
+    results = []
+    for parser in (loaded, built):
+        monkeypatch.setattr(fql_parser, "_parser", lambda parser=parser: parser)
+        results.append([_outcome(t) for t in triggers])
+    assert results[0] == results[1]
+    assert any(isinstance(r, tuple) for r in results[0])  # errors were compared too
+
+
+def test_the_tables_round_trip_through_json() -> None:
+    grammar = fql_parser.grammar_text()
+    data, memo = tables.parser_data(fql_parser.build_parser(grammar))
+    read = tables.read_tables(
+        tables.document_text(fql_parser.build_parser(grammar), grammar), grammar
+    )
+    assert read == (data, memo)
+
+
+def test_stale_or_broken_tables_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grammar = fql_parser.grammar_text()
+    options = fql_parser._code_options()
+    assert tables.load_parser(grammar + "\n// changed\n", **options) is None
+    document = json.loads(tables.TABLES_FILE.read_text(encoding="utf-8"))
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({**document, "lark": "0.0.1"}), encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**document, "data": {"rules": 1}}), encoding="utf-8")
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\x00not json")
+    for path in (stale, broken, garbage, tmp_path / "missing.json"):
+        monkeypatch.setattr(tables, "TABLES_FILE", path)
+        assert tables.load_parser(grammar, **options) is None, path.name
+    # and the parser is then built from the grammar, to the same results
+    triggers = ["a = 1 and b in [1, 'x']", "a == 1", "a = ", "!contains(a, 'b') or c"]
+    expected = [_outcome(t) for t in triggers]
+    fql_parser._parser.cache_clear()
+    fql_parser._driver.cache_clear()
+    try:
+        assert fql_parser._driver() is None
+        assert [_outcome(t) for t in triggers] == expected
+        assert fql_parser._parser().source_path != "<deserialized>"
+    finally:
+        monkeypatch.undo()
+        fql_parser._parser.cache_clear()
+        fql_parser._driver.cache_clear()
+    assert fql_parser._parser().source_path == "<deserialized>"
+    assert fql_parser._driver() is not None
+
+
+def _dump(node: Any) -> Any:
+    """A node with every field, the offsets and parentheses included (equality leaves them
+    out)."""
+    if isinstance(node, tuple):
+        return tuple(_dump(n) for n in node)
+    if attrs.has(type(node)):
+        fields = attrs.fields(type(node))
+        return (type(node).__name__, *((f.name, _dump(getattr(node, f.name))) for f in fields))
+    return (type(node).__name__, node)
+
+
+def _fast_and_lark(text: str) -> tuple[Any, Any]:
+    """What the parser without Lark gives (a tree, or Declined) and what Lark gives (a tree,
+    or the error's kind), the depth limit set as parse() sets it."""
+    driver = fql_parser._driver()
+    assert driver is not None
+    limit = fql_parser._limit.set((fql_parser.MAX_DEPTH, text))
+    try:
+        try:
+            fast = _dump(driver.parse(text)[0])
+        except Declined:
+            fast = Declined
+        try:
+            slow = _dump(fql_parser._parse_with_lark(text, fql_parser.MAX_DEPTH))
+        except FQLSyntaxError as exc:
+            slow = exc.kind
+    finally:
+        fql_parser._limit.reset(limit)
+    return fast, slow
+
+
+def _agree(text: str) -> None:
+    fast, slow = _fast_and_lark(text)
+    if isinstance(slow, str):  # Lark raised: the driver must not have parsed it
+        assert fast is Declined, (text, fast, slow)
+    else:
+        assert fast == slow, text
+
+
+def test_the_parser_without_lark_agrees_with_lark_on_the_corpus() -> None:
+    triggers = _triggers()
+    for text in triggers:
+        _agree(text)
+    outcomes = [_fast_and_lark(t)[0] for t in triggers]
+    assert sum(o is Declined for o in outcomes) > 20  # errors were compared too
+    assert sum(o is not Declined for o in outcomes) > 150
+
+
+_ATOMS = ["a", "properties.total", "a.0.b", "\\and", "p\\ q", "$x", "'x'", '"y\\""', "1", "-2.5"]
+_ATOMS += ["1e3", ".5", "true", "false", "null", "andy", "in_", "ORDER"]
+
+
+def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    ops = st.sampled_from([" = ", "!=", " < ", ">=", " in ", " and ", " or ", "and", " "])
+    return st.one_of(
+        st.tuples(inner, ops, inner).map("".join),
+        inner.map(lambda t: f"!{t}"),
+        inner.map(lambda t: f"({t})"),
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(inner, max_size=3).map(lambda xs: "contains(" + ",".join(xs) + ")"),
+    )
+
+
+_NEAR_FQL = st.recursive(st.sampled_from(_ATOMS), _grow, max_leaves=10)
+_FRAGMENTS = st.lists(
+    st.sampled_from([*_ATOMS, "and", "or", "in", "!", "=", "<", "(", ")", "[", "]", ",", " "]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NEAR_FQL)
+def test_the_parser_without_lark_agrees_with_lark_on_near_fql(text: str) -> None:
+    _agree(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FRAGMENTS | st.text(alphabet="ab.()[]!=<>,'\" 1-eEinordt\t", max_size=12))
+def test_the_parser_without_lark_agrees_with_lark_on_fragments(text: str) -> None:
+    _agree(text)
+
+
+def test_a_deep_trigger_is_declined_and_lark_reports_it() -> None:
+    text = "(" * 70 + "a" + ")" * 70
+    assert _fast_and_lark(text) == (Declined, "too-deep")
+    with pytest.raises(FQLSyntaxError) as caught:
+        fql_parser.parse(text)
+    assert caught.value.kind == "too-deep"
+
+
+def test_a_valid_trigger_is_parsed_without_lark() -> None:
+    out = _fresh(
+        "import sys\n"
+        "from actions import fql\n"
+        "fql.compile(\"type = 'track' and properties.total > 10\")\n"
+        "print('lark' in sys.modules)\n"
+        "try:\n"
+        "    fql.compile('type == 1')\n"
+        "except fql.FQLSyntaxError as exc:\n"
+        "    print(exc.kind, 'lark' in sys.modules)\n"
+        "try:\n"
+        "    fql.compile('type = ')\n"
+        "except fql.FQLSyntaxError as exc:\n"
+        "    print(exc.kind, 'lark' in sys.modules)\n"
+    )
+    assert out.split() == ["False", "double-equals", "False", "missing-value", "True"]
+
+
+# import actions
+
+
+def test_import_actions_imports_nothing_else() -> None:
+    out = _fresh(
+        "import sys, actions\nprint(sorted(m for m in sys.modules if m.startswith('actions')))\n"
+    )
+    assert out.strip() == "['actions', 'actions._version']"
+
+
+def test_every_public_name_resolves_to_its_module() -> None:
+    for name in actions.__all__:
+        value = getattr(actions, name)
+        if name != "__version__":
+            home = actions._HOME[name]
+            assert value is getattr(sys.modules[home], name), name
+    assert set(actions.__all__) <= set(dir(actions))
+    assert set(actions._HOME) | {"__version__"} == set(actions.__all__)
+
+
+def test_every_public_name_resolves_in_a_fresh_process() -> None:
+    out = _fresh(
+        "import actions\n"
+        "from actions import *\n"
+        "missing = [n for n in actions.__all__ if n not in globals()]\n"
+        "from actions import configure, Destination\n"
+        "print(missing, configure is actions.configure, actions.fql.parse('a = 1').op)\n"
+    )
+    assert out.split() == ["[]", "True", "="]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = actions.nothing_here  # type: ignore[attr-defined]
+    with pytest.raises(ImportError):
+        from actions import nothing_here  # type: ignore[attr-defined]  # noqa: F401
