@@ -243,7 +243,9 @@ class RequestSpec:
             body = data if self.body_is_payload else self.body.apply(data, settings)
             if self.encoding == "form":
                 items = body.items() if isinstance(body, dict) else []
-                body_text = form_encode((k, form_value(v)) for k, v in items if v is not None)
+                body_text = form_encode(
+                    (k, v if type(v) is str else form_value(v)) for k, v in items if v is not None
+                )
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
                 body_text = compact_json(None if body is MISSING else body)

@@ -76,6 +76,8 @@ def type_name(value: object) -> str:
 def to_text(value: Any) -> str:
     """A value as JSON writes it; null and missing as the empty string. NaN and ±Infinity
     (also inside an object or array) have no text: :class:`DirectiveFailure`."""
+    if type(value) is str:
+        return value
     if value is MISSING:
         return ""
     try:
