@@ -927,6 +927,8 @@ def _to_boolean(value: Any) -> Any:
 
 
 def _to_string(value: Any) -> Any:
+    if type(value) is str:
+        return value
     if value is None or value is MISSING:
         return MISSING
     try:
