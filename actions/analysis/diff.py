@@ -199,12 +199,18 @@ class Differ:
 
     def __init__(self, old: ConfiguredDestination, new: ConfiguredDestination) -> None:
         """``old`` and ``new`` are run as :func:`sides` says: work both share is done once
-        (by a destination configured for the purpose), so their own ``counts`` may not move."""
-        self._sides = sides(old, new)
+        (by a destination configured for the purpose, at the first event: a differ that only
+        merges counts from others configures nothing), so their own ``counts`` may not move."""
+        self._pair = (old, new)
+        self._sides: Sides = self._first
         self.events = 0
         self.changed = 0
         self.unreadable = 0
         self._subscriptions: dict[str, _Subscription] = {}
+
+    def _first(self, event: Any) -> tuple[Named, Named]:
+        self._sides = sides(*self._pair)
+        return self._sides(event)
 
     def _stats(self, name: str) -> _Subscription:
         stats = self._subscriptions.get(name)

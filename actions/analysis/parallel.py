@@ -21,6 +21,7 @@ hang; every other per-event failure is an outcome, as in one process.
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -196,17 +197,22 @@ def _run(
     )
     pending: deque[Future[DiffTally | Tally]] = deque()
     skipped = 0
+    # Until the workers start (at the first chunk): forked ones would otherwise each copy every
+    # page of this process's objects that their garbage collector walks (what the caller holds).
+    gc.freeze()
     try:
         for before, data in chunks(handle, limit, CHUNK_BYTES):
             if not data:
                 skipped += 1
                 continue
             pending.append(pool.submit(_work, before, data))
+            gc.unfreeze()
             if len(pending) >= IN_FLIGHT * jobs:
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
     finally:
+        gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)
     if skipped:
         yield _unreadable(job[0], skipped)
