@@ -25,6 +25,7 @@ import gc
 import io
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -181,9 +182,10 @@ def _drain(handle: IO[bytes], size: int) -> bytes | None:
 
 
 def _context() -> Any:
-    """Fork where the platform has it and this process runs no other thread (a fork copies
-    only the calling thread: a lock another one held would stay held), spawn otherwise."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    """Fork on Linux when this process runs no other thread (a fork copies only the calling
+    thread: a lock another one held would stay held), spawn otherwise (macOS's system
+    libraries are not safe to fork either)."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

@@ -11,6 +11,7 @@ import functools
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import random
 from pathlib import Path
@@ -23,9 +24,10 @@ from hypothesis import strategies as st
 from actions.analysis import Differ, Profiler, parallel, profile
 from actions.analysis.parallel import WorkerStopped, auto_jobs, chunks, diff_lines, profile_lines
 from actions.cli import main
+from actions.cli.analysis import READ
 from actions.cli.jsonlines import read_lines
 from actions.engine.configfile import load_config
-from actions.samples import load_sample_events
+from actions.samples import load_sample_events, sample_events_path
 
 CONFIGS = Path(__file__).parent / "configs"
 OLD, NEW, PROFILE = CONFIGS / "old.yaml", CONFIGS / "new.yaml", CONFIGS / "profile.yaml"
@@ -269,3 +271,15 @@ def test_jobs_auto_uses_every_core_for_a_large_file(tmp_path: Path) -> None:
 def test_jobs_takes_auto_or_a_number(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["profile", "--config", str(PROFILE), "--jobs", bad]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_spawned_workers_configure_the_destinations_again(monkeypatch: Any) -> None:
+    """Where workers cannot be forked (another thread runs, or not Linux), they are spawned
+    and get the destinations pickled: configured again from their text."""
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 8192)
+    data = sample_events_path().read_bytes()
+    old, new = load_config(OLD), load_config(NEW)
+    reports = [diff_lines(old, new, io.BytesIO(data), READ, jobs=jobs).report() for jobs in (1, 2)]
+    assert reports[0] == reports[1]
+    assert reports[0]["changed"] == 8
