@@ -16,9 +16,9 @@ diffs, profile, engine, ...):
 Three diffs: the pack against itself (the engine runs once), against itself with one
 subscription's mapping changed (the others run once; Kochava only: the others have one
 subscription) and against other settings (each side runs alone). Wall-clock figures with two
-jobs need two idle cores: on a machine other jobs share, read the CPU figures (and the load
-average printed first). For ``lint --plan``: linting the three shipped packs with and without
-the sample tracking plan (best of 5).
+jobs need two idle cores: before each run from JSON lines the benchmark waits (up to 30 s) for
+half a second in which other jobs leave the cores at least 90% idle. For ``lint --plan``:
+linting the three shipped packs with and without the sample tracking plan (best of 5).
 
 Run: python benchmarks/bench_analysis.py [events] [rounds]
 """
@@ -151,6 +151,7 @@ def main() -> None:
             for label, (make, lines) in runs.items():
                 inside[label].append(seconds(events, make))
                 for jobs in (1, 2) if lines is not None else ():
+                    _wait_idle()
                     wall, cpu = end_to_end(data, lines, jobs)
                     walls.setdefault((label, jobs), []).append(wall)
                     cpus.setdefault((label, jobs), []).append(cpu)
@@ -184,6 +185,30 @@ def main() -> None:
         f"lint of the three packs: {without * 1000:.1f} ms; with --plan {with_plan * 1000:.1f} ms "
         f"(+{(with_plan - without) * 1000:.1f} ms, plus {loading * 1000:.1f} ms to load the plan)"
     )
+
+
+def _idle(seconds: float) -> float:
+    """The share of the time both cores were idle over ``seconds`` (Linux's /proc/stat)."""
+
+    def read() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(f) for f in stat.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+
+    idle, total = read()
+    time.sleep(seconds)
+    idle_after, total_after = read()
+    return (idle_after - idle) / max(1, total_after - total)
+
+
+def _wait_idle(patience: float = 30.0) -> None:
+    """Wait (at most ``patience`` seconds) for a moment when other jobs leave the cores idle,
+    so that two jobs can have a core each; without /proc/stat, do not wait."""
+    if not os.path.exists("/proc/stat"):
+        return
+    deadline = time.monotonic() + patience
+    while _idle(0.5) < 0.9 and time.monotonic() < deadline:
+        time.sleep(1)
 
 
 def _timed(run: Callable[[], object]) -> float:
