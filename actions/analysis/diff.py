@@ -175,17 +175,42 @@ class _Subscription:
         self.fields: dict[tuple[str, str], list[Any]] = {}  # (field, change): [count, examples]
 
 
+class DiffTally:
+    """A differ's counts over a run of events, as plain values that pickle (what a worker of
+    ``--jobs`` sends back for its chunk of lines); see :meth:`Differ.take`."""
+
+    __slots__ = ("changed", "events", "subscriptions", "unreadable")
+
+    def __init__(
+        self, events: int, changed: int, unreadable: int, subscriptions: dict[str, _Subscription]
+    ) -> None:
+        self.events = events
+        self.changed = changed
+        self.unreadable = unreadable
+        self.subscriptions = subscriptions
+
+
 class Differ:
-    """Accumulates the differences of two configured destinations, one event at a time."""
+    """Accumulates the differences of two configured destinations, one event at a time.
+
+    :meth:`take` and :meth:`merge` hand counts between processes: merging the counts of
+    consecutive runs of a stream, in order, gives the report of the whole stream (counts add up;
+    the examples kept are the first ones, in the order of the runs)."""
 
     def __init__(self, old: ConfiguredDestination, new: ConfiguredDestination) -> None:
         """``old`` and ``new`` are run as :func:`sides` says: work both share is done once
-        (by a destination configured for the purpose), so their own ``counts`` may not move."""
-        self._sides = sides(old, new)
+        (by a destination configured for the purpose, at the first event: a differ that only
+        merges counts from others configures nothing), so their own ``counts`` may not move."""
+        self._pair = (old, new)
+        self._sides: Sides = self._first
         self.events = 0
         self.changed = 0
         self.unreadable = 0
         self._subscriptions: dict[str, _Subscription] = {}
+
+    def _first(self, event: Any) -> tuple[Named, Named]:
+        self._sides = sides(*self._pair)
+        return self._sides(event)
 
     def _stats(self, name: str) -> _Subscription:
         stats = self._subscriptions.get(name)
@@ -290,6 +315,33 @@ class Differ:
             _note(stats.fields, ("(secret)", "changed"), {"line": line})
             changed = True
         return changed
+
+    def take(self) -> DiffTally:
+        """The counts since the last :meth:`take`, which this differ then forgets."""
+        taken = DiffTally(self.events, self.changed, self.unreadable, self._subscriptions)
+        self.events = self.changed = self.unreadable = 0
+        self._subscriptions = {}
+        return taken
+
+    def merge(self, tally: DiffTally) -> None:
+        """Count a tally taken from a differ of the same two destinations, over events that
+        follow the ones counted so far."""
+        self.events += tally.events
+        self.changed += tally.changed
+        self.unreadable += tally.unreadable
+        for name, theirs in tally.subscriptions.items():
+            stats = self._stats(name)
+            for mine, other in ((stats.before, theirs.before), (stats.after, theirs.after)):
+                for kind, count in other.items():
+                    mine[kind] = mine.get(kind, 0) + count
+            for table, others in ((stats.kinds, theirs.kinds), (stats.fields, theirs.fields)):
+                for key, (count, examples) in others.items():
+                    entry = table.get(key)
+                    if entry is None:
+                        table[key] = [count, list(examples)]
+                    else:
+                        entry[0] += count
+                        entry[1].extend(examples[: EXAMPLES - len(entry[1])])
 
     def report(self) -> dict[str, Any]:
         """The JSON form: ``events``, ``changed`` (events whose outcomes differ), and per

@@ -17,9 +17,10 @@ characters. :func:`drift` compares a profile with an earlier one (``--baseline``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from actions._generated import define
 from actions.engine.engine import ConfiguredDestination
 from actions.mapping import is_directive
 from actions.mapping.paths import read_keys
@@ -67,57 +68,83 @@ _JSON_TYPES: dict[str, type] = {
 
 class _Reads:
     """One subscription's compiled read paths: (dotted text, keys, accepted JSON types), and
-    their counts (missing, wrong type).
+    their counts (``missing`` and ``wrong``, one slot per path: absent or null, a wrong type).
 
-    The paths are compiled into a tree of their keys, read in one pass per event: each distinct
-    prefix (``context``, ``context.device``) is read once, from its parent's value, into a slot
-    of a list kept for the purpose (no allocation per event; it holds what it read of the last
-    event until the next)."""
+    The paths are compiled into a tree of their keys, read by one generated function per
+    subscription (:mod:`actions._generated`): straight-line code that reads each distinct
+    prefix (``context``, ``context.device``) once, from its parent's value, and counts. Every
+    key and set of types is bound to a name of ours, never written into the source."""
 
-    __slots__ = ("counts", "paths", "plan", "slots")
+    __slots__ = ("check", "missing", "paths", "source", "wrong")
 
     def __init__(self, paths: list[tuple[str, Keys, frozenset[str] | None]]) -> None:
         self.paths = paths
-        self.counts = [[0, 0] for _ in paths]  # missing, wrong type
+        self.missing = [0] * len(paths)
+        self.wrong = [0] * len(paths)
         index: dict[Keys, int] = {(): 0}
-        steps: list[list[Any]] = []
-        for (_, keys, accepts), counts in zip(paths, self.counts, strict=True):
+        children: dict[int, list[int]] = {0: []}
+        counted: dict[int, list[int]] = {}
+        names: dict[str, Any] = {
+            "missing": self.missing,
+            "wrong": self.wrong,
+            "step": _step,
+            "json_type": json_type,
+            "dict": dict,
+            "type": type,
+        }
+        for number, (_, keys, accepts) in enumerate(paths):
             for depth in range(1, len(keys) + 1):
                 if keys[:depth] not in index:
-                    index[keys[:depth]] = len(index)
-                    slot = index[keys[:depth]]
-                    steps.append(
-                        [slot, index[keys[: depth - 1]], keys[depth - 1], None, None, None]
-                    )
-            step = steps[index[keys] - 1]
-            step[3] = counts
+                    slot = index[keys[:depth]] = len(index)
+                    children[index[keys[: depth - 1]]].append(slot)
+                    children[slot] = []
+                    names[f"k{slot}"] = keys[depth - 1]
+            counted.setdefault(index[keys], []).append(number)
             if accepts is not None:  # the exact Python types of the accepted JSON types
-                step[4] = accepts
-                step[5] = frozenset(_JSON_TYPES[t] for t in accepts if t in _JSON_TYPES)
-        # (slot, parent slot, key, counts or None, accepted types or None, their Python types)
-        self.plan = tuple((s, p, k, c, a, f) for s, p, k, c, a, f in steps)
-        self.slots: list[Any] = [None] * len(index)
+                names[f"a{number}"] = accepts
+                names[f"t{number}"] = frozenset(_JSON_TYPES[t] for t in accepts if t in _JSON_TYPES)
+        lines = ["def check(v0):"]
+        todo = [0]  # depth first: a slot's children are read from its value, then theirs
+        while todo:
+            slot = todo.pop()
+            for number in counted.get(slot, []):
+                lines.append(f"    if v{slot} is None:")
+                lines.append(f"        missing[{number}] += 1")
+                if paths[number][2] is not None:
+                    lines.append(
+                        f"    elif type(v{slot}) not in t{number} "
+                        f"and json_type(v{slot}) not in a{number}:"
+                    )
+                    lines.append(f"        wrong[{number}] += 1")
+            below = children[slot]
+            if not below:
+                continue
+            lines.append(f"    if type(v{slot}) is dict:")
+            lines.extend(f"        v{c} = v{slot}.get(k{c})" for c in below)
+            lines.append(f"    elif v{slot} is None:")
+            lines.append("        " + " = ".join(f"v{c}" for c in below) + " = None")
+            lines.append("    else:")
+            lines.extend(f"        v{c} = step(v{slot}, k{c})" for c in below)
+            todo.extend(reversed(below))
+        if len(lines) == 1:
+            lines.append("    pass")
+        self.source = "\n".join(lines) + "\n"
+        self.check: Callable[[Any], None] = define(
+            self.source, "check", names, label="profile reads"
+        )
+        """Count the paths an event lacks (absent or null) or holds with a wrong type."""
 
-    def check(self, event: Any) -> None:
-        """Count the paths ``event`` lacks (absent or null) or holds with a wrong type."""
-        values = self.slots
-        values[0] = event
-        for slot, parent, key, counts, accepts, exact in self.plan:
-            value = values[parent]
-            if type(value) is dict:
-                value = value.get(key)
-            elif value is not None:
-                value = _step(value, key)
-            values[slot] = value
-            if counts is not None:
-                if value is None:
-                    counts[0] += 1
-                elif (
-                    accepts is not None
-                    and type(value) not in exact
-                    and json_type(value) not in accepts
-                ):
-                    counts[1] += 1
+    def take(self) -> tuple[list[int], list[int]]:
+        """The counts so far, which start again from zero."""
+        taken = (self.missing[:], self.wrong[:])
+        self.missing[:] = [0] * len(self.paths)
+        self.wrong[:] = [0] * len(self.paths)
+        return taken
+
+    def merge(self, counts: tuple[list[int], list[int]]) -> None:
+        for mine, theirs in zip((self.missing, self.wrong), counts, strict=True):
+            for i, n in enumerate(theirs):
+                mine[i] += n
 
 
 def _reads_of(compiled: Any) -> _Reads:
@@ -153,14 +180,59 @@ def _reads_of(compiled: Any) -> _Reads:
     return _Reads(paths)
 
 
+FOLD_EVERY = 4096
+"""Events a profile tallies before it folds the tally into its bounded tables."""
+
+
+class Tally:
+    """What a run of events adds to a profile before the bounds are applied: plain counts that
+    pickle (what a worker of ``--jobs`` sends back for its chunk of lines). Its tables hold at
+    most one entry per event, name, key or reason of the run, so a run of bounded length keeps
+    it bounded. ``firsts`` gives, per name, the index (in the run) of the event in which each of
+    its keys first appeared, so that folding tallies of several names into ``(other names)``
+    keeps the order a stream of them would have."""
+
+    __slots__ = (
+        "events",
+        "firsts",
+        "keys",
+        "outcomes",
+        "reads",
+        "reasons",
+        "unreadable",
+        "unrouted",
+        "volume",
+    )
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.unreadable = 0
+        self.volume: dict[str, int] = {}
+        self.unrouted: dict[str, int] = {}
+        self.outcomes: dict[str, dict[str, int]] = {}
+        self.reasons: dict[str, dict[str, int]] = {}
+        self.keys: dict[str, dict[str, int]] = {}
+        self.firsts: dict[str, list[int]] = {}
+        self.reads: dict[str, tuple[list[int], list[int]]] = {}
+
+
 class Profiler:
     """Accumulates a profile of a stream, one event at a time; :meth:`report` gives its JSON
-    form."""
+    form.
 
-    def __init__(self, configured: ConfiguredDestination) -> None:
+    Each event is counted in a :class:`Tally`, which is folded into the bounded tables every
+    :data:`FOLD_EVERY` events (and before a report), the bounds applied in the order the events
+    came: what a name, key or reason counts under is decided at its first appearance, so the
+    fold gives the tables that counting event by event would. :meth:`take` and :meth:`merge`
+    hand tallies between processes: merging the tallies of consecutive runs of a stream, in
+    order, gives the profile of the whole stream."""
+
+    def __init__(self, configured: ConfiguredDestination, *, fold_every: int = FOLD_EVERY) -> None:
         self._process = configured.process
         self._reads = {c.subscription.name: _reads_of(c) for c in configured.compiled}
-        self.events = 0
+        self._fold_every = fold_every
+        self._tally = Tally()
+        self._events = 0
         self.unreadable = 0
         self._volume: dict[str, int] = {}
         self._unrouted: dict[str, int] = {}
@@ -168,62 +240,133 @@ class Profiler:
         self._reasons: dict[str, dict[str, int]] = {}
         self._keys: dict[str, dict[str, int]] = {}
 
+    @property
+    def events(self) -> int:
+        return self._events + self._tally.events
+
     def add(self, event: Any) -> None:
-        self.events += 1
+        tally = self._tally
+        if tally.events >= self._fold_every:
+            self._fold(tally)
+            tally = self._tally = Tally()
+        index = tally.events
+        tally.events = index + 1
         name = _label(event)
-        volume = self._volume
-        if name not in volume and len(volume) >= MAX_NAMES:
-            name = OTHER_NAMES
+        volume = tally.volume
         volume[name] = volume.get(name, 0) + 1
-        if isinstance(event, dict):
-            self._see_keys(name, event)
+        if type(event) is dict or isinstance(event, dict):
+            values = event.get("properties")
+            if not isinstance(values, dict):
+                values = event.get("traits")
+            if values and isinstance(values, dict):
+                seen = tally.keys.get(name)
+                if seen is None:
+                    seen = tally.keys[name] = {}
+                    tally.firsts[name] = []
+                for key in values:
+                    if key in seen:
+                        seen[key] += 1
+                        continue
+                    shown = _text(key)  # a long key is counted under its shortened text
+                    if shown in seen:
+                        seen[shown] += 1
+                    else:
+                        seen[shown] = 1
+                        tally.firsts[name].append(index)
+        reads = self._reads
         for outcome in self._process(event):
             sub = outcome.subscription or DESTINATION
-            kinds = self._outcomes.get(sub)
+            kinds = tally.outcomes.get(sub)
             if kinds is None:
-                kinds = self._outcomes[sub] = {}
+                kinds = tally.outcomes[sub] = {}
             kind = outcome.kind
             kinds[kind] = kinds.get(kind, 0) + 1
             if kind != "request":
                 reason = str(getattr(outcome, "reason", ""))
                 if reason == NO_MATCH and sub == DESTINATION:
-                    self._unrouted[name] = self._unrouted.get(name, 0) + 1
+                    tally.unrouted[name] = tally.unrouted.get(name, 0) + 1
                     continue
-                self._reason(sub, f"{kind}: {reason}")
-            if kind != "filtered":
-                reads = self._reads.get(sub)
-                if reads is not None:
-                    reads.check(event)
+                table = tally.reasons.get(sub)
+                if table is None:
+                    table = tally.reasons[sub] = {}
+                reason = f"{kind}: {reason}"
+                table[reason] = table.get(reason, 0) + 1
+                if kind == "filtered":
+                    continue
+            read = reads.get(sub)
+            if read is not None:
+                read.check(event)
 
-    def _see_keys(self, name: str, event: dict[str, Any]) -> None:
-        values = event.get("properties")
-        if not isinstance(values, dict):
-            values = event.get("traits")
-        if not isinstance(values, dict) or not values:
-            return
-        seen = self._keys.get(name)
-        if seen is None:
-            seen = self._keys[name] = {}
-        for key in values:
-            if key in seen:
-                seen[key] += 1
-                continue
-            shown = _text(key)  # a long key is counted under its shortened text
-            if shown in seen:
-                seen[shown] += 1
-            elif len(seen) < MAX_KEYS:
-                seen[shown] = 1
+    def take(self) -> Tally:
+        """The tally of the events added since the last :meth:`take` (with the counts of the
+        paths read), which this profiler then forgets; what a worker of ``--jobs`` sends back.
+        Meant for a profiler that never folds (``fold_every`` above its run's length)."""
+        tally, self._tally = self._tally, Tally()
+        tally.unreadable, self.unreadable = self.unreadable, 0
+        tally.reads = {sub: reads.take() for sub, reads in self._reads.items()}
+        return tally
 
-    def _reason(self, sub: str, reason: str) -> None:
-        table = self._reasons.get(sub)
-        if table is None:
-            table = self._reasons[sub] = {}
-        reason = _text(reason)
-        if reason not in table and len(table) >= MAX_REASONS:
-            reason = OTHER_REASONS
-        table[reason] = table.get(reason, 0) + 1
+    def merge(self, tally: Tally) -> None:
+        """Count a tally taken from a profiler of the same destination, over the events that
+        follow the ones counted so far."""
+        self._fold(self._tally)
+        self._tally = Tally()
+        self.unreadable += tally.unreadable
+        for sub, counts in tally.reads.items():
+            self._reads[sub].merge(counts)
+        self._fold(tally)
+
+    def _fold(self, tally: Tally) -> None:
+        """Apply the bounds to ``tally`` and add it to the tables (see the class)."""
+        self._events += tally.events
+        volume = self._volume
+        target: dict[str, str] = {}
+        for label, count in tally.volume.items():  # in order of first appearance
+            name = label
+            if name not in volume and len(volume) >= MAX_NAMES:
+                name = OTHER_NAMES
+            volume[name] = volume.get(name, 0) + count
+            target[label] = name
+        for label, count in tally.unrouted.items():
+            name = target[label]
+            self._unrouted[name] = self._unrouted.get(name, 0) + count
+        for sub, kinds in tally.outcomes.items():
+            mine = self._outcomes.setdefault(sub, {})
+            for kind, count in kinds.items():
+                mine[kind] = mine.get(kind, 0) + count
+        for sub, reasons in tally.reasons.items():
+            table = self._reasons.setdefault(sub, {})
+            for text, count in reasons.items():
+                reason = _text(text)
+                if reason not in table and len(table) >= MAX_REASONS:
+                    reason = OTHER_REASONS
+                table[reason] = table.get(reason, 0) + count
+        names: dict[str, list[str]] = {}
+        for label in tally.keys:
+            names.setdefault(target[label], []).append(label)
+        for name, labels in names.items():
+            if len(labels) == 1:
+                keys = list(tally.keys[labels[0]].items())
+            else:  # names counted together: their keys in the order they first appeared
+                found = [
+                    (first, position, key, count)
+                    for label in labels
+                    for position, (first, (key, count)) in enumerate(
+                        zip(tally.firsts[label], tally.keys[label].items(), strict=True)
+                    )
+                ]
+                found.sort(key=lambda item: (item[0], item[1]))
+                keys = [(key, count) for _, _, key, count in found]
+            seen = self._keys.setdefault(name, {})
+            for key, count in keys:
+                if key in seen:
+                    seen[key] += count
+                elif len(seen) < MAX_KEYS:
+                    seen[key] = count
 
     def report(self) -> dict[str, Any]:
+        self._fold(self._tally)
+        self._tally = Tally()
         subscriptions = {}
         for sub in sorted(self._outcomes.keys() | self._reads.keys()):
             outcomes = self._outcomes.get(sub, {})
@@ -236,17 +379,19 @@ class Profiler:
                 entry["events"] = took
                 entry["paths"] = {
                     text: {
-                        "missing": counts[0],
-                        "missing_share": round(counts[0] / took, 4) if took else 0.0,
-                        "wrong_type": counts[1],
-                        "wrong_type_share": round(counts[1] / took, 4) if took else 0.0,
+                        "missing": missing,
+                        "missing_share": round(missing / took, 4) if took else 0.0,
+                        "wrong_type": wrong,
+                        "wrong_type_share": round(wrong / took, 4) if took else 0.0,
                         **({"expects": sorted(accepts)} if accepts is not None else {}),
                     }
-                    for (text, _, accepts), counts in zip(reads.paths, reads.counts, strict=True)
+                    for (text, _, accepts), missing, wrong in zip(
+                        reads.paths, reads.missing, reads.wrong, strict=True
+                    )
                 }
             subscriptions[sub] = entry
         return {
-            "events": self.events,
+            "events": self._events,
             "unreadable": self.unreadable,
             "volume": _by_count(self._volume),
             "unrouted": _by_count(self._unrouted),

@@ -4,33 +4,67 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from actions.cli.jsonlines import MAX_DEPTH, MAX_LINE_BYTES
+from actions.cli.jsonlines import MAX_DEPTH, MAX_LINE_BYTES, read_lines
+from actions.samples import sample_events_path
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
+MAX_JOBS = 64
+JOBS_HELP = (
+    "worker processes (default auto: every core for a file of 8 MiB or more, else 1); the "
+    "report is the same for any number"
+)
+
+
+READ = functools.partial(read_lines, max_line_bytes=MAX_LINE_BYTES, max_depth=MAX_DEPTH)
+"""How diff and profile read lines, in one process or in each worker of ``--jobs``."""
+
+
+def _jobs(text: str) -> int | None:
+    """``--jobs``: a number of processes, or ``auto`` (None)."""
+    if text == "auto":
+        return None
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"give auto or a number from 1 to {MAX_JOBS}")
+    return jobs
+
+
+@contextlib.contextmanager
+def _source(events: str | None) -> Iterator[IO[bytes]]:
+    """The events as bytes: a file, ``-`` for standard input, or the sample events."""
+    if events in (None, ""):
+        with sample_events_path().open("rb") as handle:
+            yield handle
+    elif events == "-":
+        # No standard input at all (a closed descriptor) reads as an empty stream.
+        yield sys.stdin.buffer if sys.stdin is not None else io.BytesIO()
+    else:
+        with Path(events).open("rb") as handle:
+            yield handle
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from actions.analysis.diff import RENDERERS, Differ
-    from actions.cli import _configure, _events
+    from actions.analysis.diff import RENDERERS
+    from actions.analysis.parallel import auto_jobs, diff_lines
+    from actions.cli import _configure
 
-    differ = Differ(
-        _configure(args.old, args.settings, env=args.env),
-        _configure(args.new, args.settings, env=args.env),
-    )
-    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
-    try:
-        for line in lines:
-            if line.error is not None:
-                differ.unreadable += 1
-            else:
-                differ.add(line.number, line.event)
-    finally:
-        lines.close()
+    old = _configure(args.old, args.settings, env=args.env)
+    new = _configure(args.new, args.settings, env=args.env)
+    jobs = args.jobs or auto_jobs(args.events)
+    with _source(args.events) as handle:
+        differ = diff_lines(old, new, handle, READ, jobs=jobs, max_line_bytes=MAX_LINE_BYTES)
     report = differ.report()
     print(RENDERERS[args.format](report))
     return EXIT_FINDINGS if args.fail_on_change and report["changed"] else EXIT_OK
@@ -38,19 +72,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     from actions.analysis.html import render_html
-    from actions.analysis.profile import Profiler, drift, render_text
-    from actions.cli import _configure, _events
+    from actions.analysis.parallel import auto_jobs, profile_lines
+    from actions.analysis.profile import drift, render_text
+    from actions.cli import _configure
 
-    profiler = Profiler(_configure(args.config, args.settings, env=args.env))
-    lines = _events(args.events, MAX_LINE_BYTES, MAX_DEPTH)
-    try:
-        for line in lines:
-            if line.error is not None:
-                profiler.unreadable += 1
-            else:
-                profiler.add(line.event)
-    finally:
-        lines.close()
+    configured = _configure(args.config, args.settings, env=args.env)
+    jobs = args.jobs or auto_jobs(args.events)
+    with _source(args.events) as handle:
+        profiler = profile_lines(configured, handle, READ, jobs=jobs, max_line_bytes=MAX_LINE_BYTES)
     report: dict[str, Any] = profiler.report()
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
@@ -85,6 +114,7 @@ def add_parsers(commands: Any) -> None:
     diff.add_argument(
         "--fail-on-change", action="store_true", help="exit 1 when any event's outcomes differ"
     )
+    diff.add_argument("--jobs", type=_jobs, default=None, metavar="N|auto", help=JOBS_HELP)
     diff.set_defaults(handler=cmd_diff)
 
     profile = commands.add_parser(
@@ -107,4 +137,5 @@ def add_parsers(commands: Any) -> None:
         "--baseline", metavar="OLD.json", help="an earlier --format json profile: report drift"
     )
     profile.add_argument("--html", metavar="FILE", help="also write a page with charts")
+    profile.add_argument("--jobs", type=_jobs, default=None, metavar="N|auto", help=JOBS_HELP)
     profile.set_defaults(handler=cmd_profile)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tokenize
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions.analysis import Profiler
 from actions.analysis.html import render_html
-from actions.analysis.profile import MAX_NAMES, OTHER_NAMES
+from actions.analysis.profile import MAX_NAMES, OTHER_NAMES, _Reads, _step
 from actions.cli import main
 from actions.engine.configfile import load_config
+from actions.plans.events import json_type
 from actions.samples import load_sample_events
 
 CONFIG = Path(__file__).parent / "configs" / "profile.yaml"
@@ -167,3 +172,64 @@ def test_the_page_renders_its_charts_in_a_headless_browser(
     volume_bars = len(report["volume"])
     assert dom.count('<rect class="bar"') == outcome_bars + min(path_bars, 80) + volume_bars
     assert "Order Completed" in dom
+
+
+# -- the generated reads of a subscription ---------------------------------------------------
+
+KEYS = ["context", "device", "adid", "properties", "revenue", "get", "type", "0", "'\"); x"]
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner),
+    max_leaves=12,
+)
+
+
+def _reads_of_keys(paths: list[tuple[Any, ...]]) -> Any:
+    return _Reads(
+        [
+            (".".join(map(str, keys)), keys, frozenset({"number"}) if i % 2 else None)
+            for i, keys in enumerate(paths)
+        ]
+    )
+
+
+PATHS = st.lists(
+    st.lists(st.sampled_from([*KEYS, 0, -1, 2]), min_size=1, max_size=4).map(tuple),
+    min_size=1,
+    max_size=8,
+    unique=True,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paths=PATHS, events=st.lists(JSON, max_size=5))
+def test_the_generated_reads_count_as_a_walk_does(paths: list[Any], events: list[Any]) -> None:
+    reads = _reads_of_keys(paths)
+    missing, wrong = [0] * len(paths), [0] * len(paths)
+    for event in events:
+        reads.check(event)
+        for i, (_, keys, accepts) in enumerate(reads.paths):
+            value = event
+            for key in keys:
+                value = _step(value, key)
+            if value is None:
+                missing[i] += 1
+            elif accepts is not None and json_type(value) not in accepts:
+                wrong[i] += 1
+    assert (reads.missing, reads.wrong) == (missing, wrong)
+
+
+@settings(max_examples=100, deadline=None)
+@given(paths=PATHS)
+def test_no_key_reaches_the_generated_source(paths: list[Any]) -> None:
+    source = _reads_of_keys(paths).source
+    ours = {"def", "check", "if", "elif", "else", "is", "not", "in", "and", "None", "missing"}
+    ours |= {"wrong", "type", "dict", "get", "step", "json_type"}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        assert token.type != tokenize.STRING, token
+        if token.type == tokenize.NAME:
+            assert token.string in ours or re.fullmatch(r"[vkta]\d+", token.string), token
