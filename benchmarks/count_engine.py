@@ -13,7 +13,9 @@ bench_fql.py's one fused hand-written function); all of them by default. On requ
 ``names-10``, ``names-1000``, ``plan-10``, ``plan-1000`` (bench_dispatch.py: the engine with 10
 or 1,000 subscriptions, every track event's name new, or triggers on ``properties.plan``), and
 ``pack-adjust``, ``pack-kochava``, ``pack-branch`` (the engine with a shipped pack, its presets
-and sample settings). One
+and sample settings); ``fused-20`` and ``unfused-20`` (the engine with 20 subscriptions
+whose triggers the dispatch index cannot decide, on the revenue, rarely true: tested by one
+TriggerSet, or one by one). One
 process under callgrind sets every side up, then for each side runs a warm-up pass over the
 events and one counted pass between two calls of ``os.getppid()``: callgrind
 (``--dump-before=getppid``) writes its counts at each call, so each counted pass has its own
@@ -80,6 +82,27 @@ def side(name: str) -> Callable[[Any], Any]:
                 predicate(event)
 
         return all_triggers
+    if name in ("fused-20", "unfused-20"):
+        import bench_engine
+
+        import actions
+        from actions.engine.engine import _fuse
+
+        # 20 triggers the dispatch index cannot decide (a test of a number), rarely true:
+        # each is evaluated for every track event, and few events go further.
+        texts = [
+            f'type = "track" and properties.revenue > {500 + 25 * i} and properties.currency '
+            f'!= "XXX"'
+            for i in range(20)
+        ]
+        subscriptions = [
+            {"name": f"s{i}", "action": "event", "trigger": text} for i, text in enumerate(texts)
+        ]
+        destination = actions.load_destination(bench_engine.PACK)
+        configured = actions.configure(destination, bench_engine.SETTINGS, subscriptions)
+        if name == "unfused-20":  # every candidate's trigger tested on its own
+            configured._candidates = _fuse(configured._dispatch.table, limit=0)
+        return configured.process
     if name.startswith("pack-"):
         import actions
 

@@ -43,7 +43,7 @@ from actions.engine.privacy import (
     compile_gate,
 )
 from actions.errors import ActionsError, format_path
-from actions.fql import Trigger
+from actions.fql import Trigger, combine
 from actions.language import BUILTIN, Language
 from actions.mapping import CompiledMapping
 from actions.spec import (
@@ -199,7 +199,7 @@ class ConfiguredDestination:
         # each with its trigger, or None when the index decides the whole trigger. Empty when
         # the index needs more of the event than its type and name: then _candidates_for.
         self._dispatch = DispatchIndex.build([(s, s.trigger) for s in compiled])
-        self._candidates = self._dispatch.table
+        self._candidates = _fuse(self._dispatch.table)
         self._lock = threading.Lock()
         # Counts. An event with one outcome (the common case) is one increment, under its
         # (subscription, kind), in a table of the thread's own: no lock, no lost update, and a
@@ -281,9 +281,15 @@ class ConfiguredDestination:
             except (KeyError, TypeError):
                 candidates = self._candidates_for(event)
             outcomes: list[Outcome] = []
-            for compiled, matches in candidates:
-                if matches is None or matches(event):
-                    outcomes.append(compiled.run(event))
+            if isinstance(candidates, _Fused):  # several triggers: one call of their set
+                results = iter(candidates.matches(event))
+                for compiled, matches in candidates.entries:
+                    if matches is None or next(results):
+                        outcomes.append(compiled.run(event))
+            else:
+                for compiled, matches in candidates:
+                    if matches is None or matches(event):
+                        outcomes.append(compiled.run(event))
         except RecursionError:  # an event nested deeper than Python's stack allows
             return self._count([_TOO_DEEP])
         except UnicodeEncodeError:  # a lone surrogate ("\ud800") in a string sent on
@@ -474,6 +480,55 @@ class ConfiguredDestination:
 
 
 _Candidates = tuple[Entry[CompiledSubscription], ...]
+
+
+@attrs.frozen(eq=False)
+class _Fused:
+    """Candidates with several triggers to evaluate, and their :class:`~actions.fql.TriggerSet`
+    (``fql.combine``): one generated function tests them all, each path read once and each
+    test they share made once, and gives their results in order."""
+
+    entries: _Candidates
+    matches: Callable[[object], tuple[bool, ...]]
+
+
+FUSED_SETS = 64
+"""At most this many trigger sets are compiled per configured destination (a set per distinct
+group of triggers the dispatch table holds together); past it, candidates are tested one by
+one."""
+
+
+def _fuse(
+    table: Mapping[Any, tuple[Mapping[str, _Candidates], _Candidates]], limit: int = FUSED_SETS
+) -> dict[Any, tuple[dict[str, _Candidates | _Fused], _Candidates | _Fused]]:
+    """The dispatch table with every group of candidates that has two triggers or more to
+    evaluate made :class:`_Fused` (the same groups share one set; types that share a table
+    still do)."""
+    sets: dict[tuple[int, ...], Callable[[object], tuple[bool, ...]]] = {}
+
+    def group(entries: _Candidates) -> _Candidates | _Fused:
+        tested = [compiled for compiled, matches in entries if matches is not None]
+        if len(tested) < 2:
+            return entries
+        key = tuple(id(compiled) for compiled in tested)
+        matches = sets.get(key)
+        if matches is None:
+            if len(sets) >= limit:
+                return entries
+            matches = sets[key] = combine([compiled.trigger for compiled in tested]).matches
+        return _Fused(entries, matches)
+
+    fused: dict[int, tuple[dict[str, _Candidates | _Fused], _Candidates | _Fused]] = {}
+    out = {}
+    for type_, (by_name, default) in table.items():
+        made = fused.get(id(by_name))
+        if made is None:
+            made = fused[id(by_name)] = (
+                {name: group(entries) for name, entries in by_name.items()},
+                group(default),
+            )
+        out[type_] = made
+    return out
 
 
 __all__ = [

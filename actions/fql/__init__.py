@@ -15,7 +15,7 @@ computing what they share once. See docs/fql.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -143,9 +143,20 @@ def compile_many(texts: Iterable[str], *, functions: Functions | None = None) ->
     if isinstance(texts, str):
         raise TypeError("compile_many takes a list of trigger texts, not one text")
     table = BUILTIN_FUNCTIONS if functions is None else functions
-    triggers = tuple(compile(text, functions=table) for text in texts)
+    return combine([compile(text, functions=table) for text in texts], functions=table)
+
+
+def combine(triggers: Sequence[Trigger], *, functions: Functions | None = None) -> TriggerSet:
+    """One :class:`TriggerSet` of triggers already compiled with the same functions
+    (``functions``, else the first trigger's: what :func:`compile_many` gives for their
+    texts)."""
+    table = functions if functions is not None else BUILTIN_FUNCTIONS
+    if functions is None and triggers:
+        table = triggers[0].functions
+    if any(trigger.functions is not table for trigger in triggers):
+        raise ValueError("the triggers were compiled with different functions")
     matches, source_code = many_function([trigger.ast for trigger in triggers], table)
-    return TriggerSet(triggers, matches, table, source_code)
+    return TriggerSet(tuple(triggers), matches, table, source_code)
 
 
 def _compile_many_with(texts: list[str], functions: dict[str, Function]) -> TriggerSet:
@@ -171,6 +182,7 @@ __all__ = [
     "TriggerSet",
     "analysis",
     "clear_cache",
+    "combine",
     "compile",
     "compile_many",
     "format",
