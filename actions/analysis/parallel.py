@@ -201,20 +201,26 @@ def _run(
     skipped = 0
     # Until the workers start (at the first chunk): forked ones would otherwise each copy every
     # page of this process's objects that their garbage collector walks (what the caller holds).
-    gc.freeze()
+    # A caller that froze objects itself keeps them as it left them.
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
     try:
         for before, data in chunks(handle, limit, CHUNK_BYTES):
             if not data:
                 skipped += 1
                 continue
             pending.append(pool.submit(_work, before, data))
-            gc.unfreeze()
+            if frozen:
+                gc.unfreeze()
+                frozen = False
             if len(pending) >= IN_FLIGHT * jobs:
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)
     if skipped:
         yield _unreadable(job[0], skipped)
@@ -226,7 +232,7 @@ def _result(future: Future[DiffTally | Tally]) -> DiffTally | Tally:
     except BrokenProcessPool as exc:
         raise WorkerStopped(
             "a worker process stopped before it finished its lines (it was killed, ran out of "
-            "memory or crashed); run again with --jobs 1 to use one process"
+            f"memory or crashed: {exc}); run again with --jobs 1 to use one process"
         ) from exc
 
 
