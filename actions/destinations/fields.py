@@ -380,13 +380,36 @@ def _unchanged(spec: FieldSpec) -> frozenset[type]:
 
 def _acceptor(spec: FieldSpec) -> Callable[[Any], bool] | None:
     """For a field with choices, a format or bounds (and one value, of a scalar type): whether
-    a value is of a type the field keeps and passes them all; for an object field without
-    properties: whether a value is an object its coercer keeps (of values of the field's
-    kind, if it names one). Either way the coercer would give it back unchanged. None for
-    any other field."""
+    a value is of a type the field keeps and passes them all; for an object field: whether a
+    value is an object its coercer keeps (of values of the field's kind, if it names one; one
+    its properties keep, see :meth:`PayloadChecker.keeps`); for a field of several values: a
+    list of values its field keeps. Either way the coercer would give it back unchanged (a list
+    as an equal new list). None for any other field."""
     if spec.multiple:
-        return None
-    if spec.type == "object" and not spec.properties:
+        single = attrs.evolve(spec, multiple=False)
+        one, kept_items = _acceptor(single), _unchanged(single)
+        if one is None and not kept_items:
+            return None
+
+        def accepts_many(value: Any) -> bool:
+            # A list whose every item its field keeps (the coercer makes a new list of the
+            # same items).
+            if type(value) is not list:
+                return False
+            for item in value:
+                if type(item) not in kept_items and (one is None or not one(item)):
+                    return False
+            return True
+
+        return accepts_many
+    if spec.type == "object" and spec.properties:
+        nested = PayloadChecker.build(spec.properties, spec.additional_properties)
+
+        def accepts_structured(value: Any) -> bool:
+            return type(value) is dict and nested.keeps(value)
+
+        return accepts_structured
+    if spec.type == "object":
         values = _UNCHANGED.get(spec.values) if spec.values else None
         if spec.values and values is None:
             return None
@@ -447,6 +470,8 @@ class PayloadChecker:
     """The required fields, when none is required on a condition (else None)."""
     _floats: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     """The fields that keep a finite float as it is (number fields with nothing to check)."""
+    _position: dict[str, int] = attrs.field(init=False, repr=False, eq=False)
+    """Per field, its place in the fields' order."""
     _accepts: dict[str, Callable[[Any], bool]] = attrs.field(init=False, repr=False, eq=False)
     """Per field with choices, a format or bounds, or an object field without properties:
     whether a value passes its checks unchanged."""
@@ -482,6 +507,8 @@ class PayloadChecker:
             spec.name for spec, _ in self.fields if spec.type == "number" and _unchanged(spec)
         )
         object.__setattr__(self, "_floats", floats)
+        position = {spec.name: at for at, (spec, _) in enumerate(self.fields)}
+        object.__setattr__(self, "_position", position)
         accepts = {spec.name: _acceptor(spec) for spec, _ in self.fields}
         object.__setattr__(
             self, "_accepts", {name: test for name, test in accepts.items() if test is not None}
@@ -502,6 +529,37 @@ class PayloadChecker:
             known = self._known
             out.update((k, v) for k, v in payload.items() if k not in known)
         return self._settle(out)
+
+    def keeps(self, value: dict[str, Any]) -> bool:
+        """Whether :meth:`check` gives ``value`` back as it is, with no problem: its fields in
+        the fields' order (additional ones, when allowed, after them and not null), every
+        required one there (none required on a condition), and every value one its field keeps
+        unchanged."""
+        always = self._always
+        if always is None or not value.keys() >= always:
+            return False
+        kept, accepts = self._kept.get, self._accepts.get
+        floats, position, additional = self._floats, self._position, self.additional
+        after = len(position)
+        last = -1
+        for name, item in value.items():
+            at = position.get(name)
+            if at is None:
+                if not additional or item is None:
+                    return False
+                last = after  # an additional field: no field of the list may follow it
+                continue
+            if at < last:
+                return False
+            last = at
+            if type(item) in kept(name, _NOTHING_KEPT):
+                continue
+            if type(item) is float and item - item == 0.0 and name in floats:
+                continue
+            accept = accepts(name)
+            if accept is None or not accept(item):
+                return False
+        return True
 
     def check_in_place(
         self, payload: dict[str, Any]

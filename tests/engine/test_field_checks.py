@@ -41,13 +41,32 @@ formats = st.sampled_from(
 
 
 @st.composite
+def inner_fields(draw: Any) -> FieldSpec:
+    """A property of an object field: a scalar, maybe required, maybe with choices."""
+    return FieldSpec(
+        name=draw(st.sampled_from(["x", "y", "z"])),
+        type=draw(st.sampled_from(["string", "number", "integer", "boolean"])),
+        required=draw(st.booleans()),
+        choices=tuple(draw(st.lists(scalars.filter(lambda v: v is not None), max_size=2))),
+    )
+
+
+@st.composite
 def fields(draw: Any) -> FieldSpec:
     kind = draw(st.sampled_from(["string", "text", "number", "integer", "boolean", "object"]))
     if kind == "object":
+        structured = draw(st.booleans())
         return FieldSpec(
             name=draw(st.sampled_from(["a", "b", "c"])),
             type=kind,
-            values=draw(st.sampled_from([None, "string", "number", "integer", "boolean"])),
+            values=None
+            if structured
+            else draw(st.sampled_from([None, "string", "number", "integer", "boolean"])),
+            properties=tuple(draw(st.lists(inner_fields(), max_size=3, unique_by=lambda f: f.name)))
+            if structured
+            else (),
+            additional_properties=draw(st.booleans()),
+            multiple=draw(st.booleans()),
             invalid=draw(st.sampled_from(["fail", "drop"])),
         )
     return FieldSpec(
@@ -57,6 +76,7 @@ def fields(draw: Any) -> FieldSpec:
         format=draw(formats),
         minimum=draw(st.none() | st.integers(0, 5)),
         maximum=draw(st.none() | st.integers(3, 20)),
+        multiple=draw(st.booleans()),
         invalid=draw(st.sampled_from(["fail", "drop"])),
     )
 
@@ -66,7 +86,12 @@ def fields(draw: Any) -> FieldSpec:
     st.lists(fields(), max_size=3, unique_by=lambda f: f.name),
     st.dictionaries(
         st.sampled_from(["a", "b", "c"]),
-        scalars | st.dictionaries(st.sampled_from(["x", "y"]), scalars, max_size=3),
+        scalars
+        | st.dictionaries(st.sampled_from(["x", "y", "z", "w"]), scalars, max_size=4)
+        | st.lists(scalars, max_size=3)
+        | st.lists(
+            st.dictionaries(st.sampled_from(["x", "y", "z"]), scalars, max_size=3), max_size=3
+        ),
         max_size=3,
     ),
 )
@@ -80,3 +105,25 @@ def test_the_quick_pass_gives_what_the_check_gives(
     got, got_problems, _ = checker.check_owned(dict(ordered))
     assert list(got.items()) == list(want.items())
     assert list(got_problems) == list(want_problems)
+
+
+def test_an_object_its_properties_keep_is_kept_as_it_is() -> None:
+    properties = (
+        FieldSpec(name="x", type="string", required=True),
+        FieldSpec(name="y", type="number"),
+    )
+    checker = PayloadChecker.build((FieldSpec(name="o", type="object", properties=properties),))
+    kept = {"x": "a", "y": 2.5}
+    payload, problems, _ = checker.check_owned({"o": kept})
+    assert payload["o"] is kept
+    assert not problems
+    for value, want in [
+        ({"y": 2, "x": "a"}, {"x": "a", "y": 2}),  # in the properties' order
+        ({"x": "a", "y": "3"}, {"x": "a", "y": 3}),  # coerced
+        ({"x": "a", "extra": 1}, {"x": "a", "extra": 1}),  # additional: allowed by default
+    ]:
+        payload, problems, _ = checker.check_owned({"o": value})
+        assert list(payload["o"].items()) == list(want.items())
+        assert not problems
+        assert payload == checker.check({"o": dict(value)})[0]
+    assert checker.check_owned({"o": {"y": 1}})[1]  # x is required
