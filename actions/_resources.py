@@ -37,3 +37,19 @@ def pack_slugs(folder: Path | None = None) -> tuple[str, ...]:
 
 def samples_dir() -> Path:
     return _PACKAGE / "samples"
+
+
+def write_or_check(path: Path, text: str, command: str, args: list[str]) -> int:
+    """For a data file the package derives from its sources (``python -m COMMAND``): write
+    ``text`` to ``path``, or with ``--check`` in ``args`` only say whether the file holds it
+    already (exit status 1 when it does not)."""
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if "--check" in args:
+        if current != text:
+            print(f"{path} is stale: run python -m {command}")
+            return 1
+        print(f"{path} is current")
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0

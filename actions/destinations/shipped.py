@@ -23,7 +23,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from actions._resources import mappings_dir, pack_slugs
+from actions._resources import mappings_dir, pack_slugs, write_or_check
 from actions.destinations.schema import DESTINATION_SCHEMA
 
 TABLE_FILE = Path(__file__).with_name("shipped_packs.json")
@@ -91,16 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write the table (or, with ``--check``, only say whether it is current)."""
     args = sys.argv[1:] if argv is None else argv
     text = table_text(current_table())
-    current = TABLE_FILE.read_text(encoding="utf-8") if TABLE_FILE.is_file() else ""
-    if "--check" in args:
-        if current != text:
-            print(f"{TABLE_FILE} is stale: run python -m actions.destinations.shipped")
-            return 1
-        print(f"{TABLE_FILE} is current")
-        return 0
-    TABLE_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {TABLE_FILE}")
-    return 0
+    return write_or_check(TABLE_FILE, text, "actions.destinations.shipped", args)
 
 
 if __name__ == "__main__":

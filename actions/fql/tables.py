@@ -25,6 +25,8 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from actions._resources import write_or_check
+
 if TYPE_CHECKING:
     import lark
 
@@ -175,16 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     grammar = grammar_text()
     text = document_text(build_parser(grammar), grammar)
-    current = TABLES_FILE.read_text(encoding="utf-8") if TABLES_FILE.is_file() else ""
-    if "--check" in args:
-        if current != text:
-            print(f"{TABLES_FILE} is stale: run python -m actions.fql.tables")
-            return 1
-        print(f"{TABLES_FILE} is current")
-        return 0
-    TABLES_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {TABLES_FILE}")
-    return 0
+    return write_or_check(TABLES_FILE, text, "actions.fql.tables", args)
 
 
 if __name__ == "__main__":
