@@ -20,7 +20,7 @@ jobs need two idle cores: before each run from JSON lines the benchmark waits (u
 half a second in which other jobs leave the cores at least 90% idle. For ``lint --plan``:
 linting the three shipped packs with and without the sample tracking plan (best of 5).
 
-Run: python benchmarks/bench_analysis.py [events] [rounds]
+Run: python benchmarks/bench_analysis.py [events] [rounds] [packs ...]   (default: all three)
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def main() -> None:
     events = load_events(n)
     data = b"".join(json.dumps(e).encode() + b"\n" for e in events)
     print(f"{n:,} events, {len(data) / n:,.0f} bytes a line; load average {os.getloadavg()}")
-    for slug in ("adjust", "kochava", "branch"):
+    for slug in sys.argv[3:] or ("adjust", "kochava", "branch"):
         old = configured(slug)
         subs = len(old.subscriptions)
         other = OTHER_SETTINGS[slug]
