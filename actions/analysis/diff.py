@@ -305,12 +305,17 @@ class Differ:
                     continue
                 changed = True
                 change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
+                key = (str(field), change)
+                entry = stats.fields.get(key)
+                if entry is not None and len(entry[1]) >= EXAMPLES:
+                    entry[0] += 1  # counted; its examples are taken (none made)
+                    continue
                 example: dict[str, Any] = {"line": line}
                 if a is not _MISSING:
                     example["before"] = _shown(a)
                 if b is not _MISSING:
                     example["after"] = _shown(b)
-                _note(stats.fields, (str(field), change), example)
+                _note(stats.fields, key, example)
         if not changed:  # a secret setting changed: the shown requests are equal
             _note(stats.fields, ("(secret)", "changed"), {"line": line})
             changed = True
