@@ -38,7 +38,7 @@ from actions.mapping.directives import (
     Scope,
     directive,
 )
-from actions.mapping.ir import Const, Node, Object, Path, Template
+from actions.mapping.ir import Const, Node, Path, Template
 from actions.mapping.paths import (
     EMPTY_DATA,
     WHOLE_DATA,
@@ -471,39 +471,12 @@ def _array_path_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
 def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
     source: Evaluator = args["value"][0]
     shape: Evaluator | None = args["value"][1]
-    source_node, shape_node = ctx.call.args["value"]
+    source_node, _ = ctx.call.args["value"]
     if shape is None:
         return source
+    # The item shape is compiled like any object (one that reads only keys of the item is a
+    # plain loop of dict.get, see closures.plain_object): one call per item.
     item_shape = shape
-    if (
-        isinstance(shape_node, Object)
-        and shape_node.fields
-        and all(
-            isinstance(f.node, Path) and len(f.node.string_keys) == 1 for f in shape_node.fields
-        )
-    ):
-        # Every field of the item shape reads one key of the item: build the items here,
-        # without a call per item (the same objects the item shape would build).
-        fields = tuple((f.key, f.node.string_keys[0]) for f in shape_node.fields)  # type: ignore[union-attr]
-        get = dict.get
-
-        def array_path_plain(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
-            items = _items(value)
-            if items is None:
-                return value
-            out = []
-            for item in items:
-                mapped = {}
-                if isinstance(item, dict):
-                    for key, name in fields:
-                        field = get(item, name, MISSING)
-                        if field is not MISSING:
-                            mapped[key] = field
-                out.append(mapped)
-            return out
-
-        return OnOperand(source_node, array_path_plain, keeps_missing=True)
-
     def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         items = _items(value)
         if items is None:
