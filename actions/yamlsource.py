@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import DataPath, Diagnostic, InvalidInputError, Location, Severity
+from .errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Location, Severity
 
 MAX_YAML_BYTES = 250_000
 """Largest document accepted, in bytes of UTF-8. The largest shipped pack has 13 kB; a
@@ -144,6 +145,20 @@ def decode_yaml(data: bytes, file: str | None = None) -> tuple[str | None, Diagn
             hint="save the file as UTF-8",
         )
         return None, problem
+
+
+def read_file(path: Path, what: str) -> bytes:
+    """The bytes of the file at ``path`` (a ``what`` such as "config"), or an
+    :class:`ActionsError` that says which file cannot be read and why."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ActionsError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def load_yaml_file(path: Path, what: str) -> LoadedYAML:
+    """:func:`load_yaml` of the file at ``path`` (read by :func:`read_file`)."""
+    return load_yaml(read_file(path, what), str(path))
 
 
 def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:

@@ -34,7 +34,7 @@ from actions.fql import compile as compile_trigger
 from actions.language import BUILTIN, Language
 from actions.mapping import MappingError
 from actions.mapping import compile as compile_mapping
-from actions.yamlsource import SourceMap, load_yaml
+from actions.yamlsource import SourceMap, load_yaml, read_file
 
 if TYPE_CHECKING:
     import jsonschema
@@ -168,11 +168,7 @@ def _load(path: Path, mtime: int) -> Destination:
 
 
 def _read(path: Path, env: Language) -> Destination:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ActionsError(f"cannot read destination {path}: {exc.strerror or exc}") from None
-    return load_destination_text(data, str(path), path, env=env)
+    return load_destination_text(read_file(path, "destination"), str(path), path, env=env)
 
 
 def load_destination_text(

@@ -19,10 +19,10 @@ from actions.destinations.loading import (
     DefinitionError,
 )
 from actions.destinations.model import Destination, SettingSpec
-from actions.errors import ActionsError, Diagnostic
+from actions.errors import Diagnostic
 from actions.fql import Functions, Trigger
 from actions.fql import compile as compile_trigger
-from actions.yamlsource import load_yaml
+from actions.yamlsource import load_yaml_file
 
 
 @attrs.frozen
@@ -407,11 +407,7 @@ def load_settings(path: str | Path, destination: Destination | None = None) -> d
     settings: every problem is located in the file (``file:line:column``) and raised together
     as a :class:`DefinitionError`. Messages never contain a secret's value."""
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ActionsError(f"cannot read settings {file}: {exc.strerror or exc}") from None
-    loaded = load_yaml(data, str(file))
+    loaded = load_yaml_file(file, "settings")
     loaded.raise_for_errors(f"settings {file}")
     if loaded.value is None:
         return {}

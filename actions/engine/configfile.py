@@ -25,7 +25,7 @@ from actions.engine.engine import ConfiguredDestination, SpecCheck
 from actions.errors import ActionsError, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError
 from actions.language import Language
-from actions.yamlsource import SourceMap, load_yaml
+from actions.yamlsource import SourceMap, load_yaml_file
 
 
 def load_config(
@@ -36,11 +36,7 @@ def load_config(
     ``spec_check``. Every problem of the file is raised together, located
     in it (a schema error does not hide the others)."""
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ActionsError(f"cannot read config {file}: {exc.strerror or exc}") from None
-    loaded = load_yaml(data, str(file))
+    loaded = load_yaml_file(file, "config")
     if loaded.value is None or any(p.rule == "yaml-syntax" for p in loaded.problems):
         loaded.raise_for_errors(f"config {file}")
     checked = check_config(loaded.value, loaded.source, file.parent, spec_check, env=env)

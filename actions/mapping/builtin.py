@@ -477,6 +477,7 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnO
     # The item shape is compiled like any object (one that reads only keys of the item is a
     # plain loop of dict.get, see closures.plain_object): one call per item.
     item_shape = shape
+
     def array_path(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         items = _items(value)
         if items is None:
