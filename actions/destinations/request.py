@@ -3,6 +3,7 @@ against the validated payload (and the settings through ``$settings.`` paths).""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
@@ -71,16 +72,29 @@ def quote_form(text: str) -> str:
     return text.encode("utf-8").decode("latin-1").translate(_FORM_BYTES)
 
 
-def form_encode(items: Iterable[tuple[str, str]]) -> str:
+def form_encode(items: Iterable[tuple[str, str]], keys: Mapping[str, str] | None = None) -> str:
     """``urllib.parse.urlencode(items)``, to the character: text of only always-safe characters
-    (a field's name, a token, an id) is written as it is, the rest by :func:`quote_form`."""
+    (a field's name, a token, an id) is written as it is, the rest by :func:`quote_form`.
+    ``keys``: keys known before (a body's), already encoded."""
     plain = _PLAIN_FORM_TEXT.fullmatch
+    known = (keys or {}).get
     return "&".join(
-        (key if plain(key) else quote_form(key))
+        (known(key) or (key if plain(key) else quote_form(key)))
         + "="
         + (value if plain(value) else quote_form(value))
         for key, value in items
     )
+
+
+def _form_keys(value: Any) -> dict[str, str]:
+    """The keys of a body mapping that is an object (no directive), each as a form writes it."""
+    if not isinstance(value, dict) or any(str(k).startswith("@") for k in value):
+        return {}
+    keys = {}
+    for key in value:
+        with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: left to each request
+            keys[key] = quote_form(key)
+    return keys
 
 
 def form_value(value: Any) -> str:
@@ -127,6 +141,8 @@ class RequestSpec:
     """Every header is a literal or a template over settings: rendered once per configuration."""
     url_reads_settings_only: bool = False
     """The URL is a literal or a template over settings: rendered once per configuration."""
+    form_keys: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    """A form body's keys, encoded once: those of its mapping when it is an object."""
 
     @classmethod
     def compile(
@@ -166,6 +182,7 @@ class RequestSpec:
                 _reads_settings_only(v) for v in (raw.get("headers") or {}).values()
             ),
             url_reads_settings_only=_reads_settings_only(raw["url"]),
+            form_keys=_form_keys(value) if encoding == "form" else {},
         )
 
     def bind(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
@@ -244,7 +261,12 @@ class RequestSpec:
             if self.encoding == "form":
                 items = body.items() if isinstance(body, dict) else []
                 body_text = form_encode(
-                    (k, v if type(v) is str else form_value(v)) for k, v in items if v is not None
+                    (
+                        (k, v if type(v) is str else form_value(v))
+                        for k, v in items
+                        if v is not None
+                    ),
+                    self.form_keys,
                 )
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:

@@ -37,3 +37,11 @@ def test_quote_form_is_quote_plus(text: str) -> None:
     except UnicodeEncodeError:
         got = UnicodeEncodeError
     assert got == expected
+
+
+@given(st.lists(st.tuples(texts, texts), max_size=8), st.lists(texts, max_size=4))
+def test_keys_encoded_before_give_the_same_text(
+    items: list[tuple[str, str]], known: list[str]
+) -> None:
+    keys = {key: quote_form(key) for key in known}
+    assert form_encode(items, keys) == urlencode(items)
