@@ -26,8 +26,8 @@ object or an array, or that may hold an integer of 19 digits or more (a run of 1
 ``:``, ``,`` or ``[``) is read by ``json``; every other error (not UTF-8, not JSON, ``NaN``,
 ``1e999``) is one that both refuse, and ``json`` gives the message.
 
-Lines are written by ``json``'s encoder (made once): orjson writes no spaces after ``:`` and
-``,``, and the output of ``actions run`` stays byte for byte as it was.
+Lines are written by orjson, compact (no space after ``:`` and ``,``); what orjson refuses or
+writes differently from JSON (see :func:`dump`) by ``json``'s encoder in the same form.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import math
 import re
 import sys
 from collections.abc import Iterator
+from math import isfinite
 from typing import IO, Any
 
 import attrs
@@ -249,19 +250,54 @@ def read_lines(
         yield Line(number, data, len(data), event, error)
 
 
-# Made once: json.dumps with options would build an encoder per call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-_ENCODE_ASCII = json.JSONEncoder(allow_nan=False).encode
+_ORJSON_DUMPS = orjson.dumps
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+# The fallback, made once (json.dumps with options would build an encoder per call): the same
+# compact form as orjson's, for what orjson refuses.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
 def dump(record: Any) -> bytes:
-    """One JSON line, always valid UTF-8: a record holding a string that cannot be UTF-8 (a lone
-    surrogate, such as ``"\\ud800"``) is written with ASCII escapes. Raises ValueError for NaN or
-    an infinity, RecursionError for a value nested too deeply."""
+    """One JSON line, compact (no space after ``:`` and ``,``), always valid UTF-8. Raises
+    ValueError for NaN or an infinity, RecursionError for a value nested too deeply (past
+    Python's recursion limit), TypeError for a value that is not JSON.
+
+    Written by orjson; what orjson refuses is written by ``json``'s encoder in the same compact
+    form: an integer beyond 64 bits, a key that is not a string (written as ``json`` writes it),
+    nesting past 254 levels, and a string that cannot be UTF-8 (a lone surrogate, such as
+    ``"\\ud800"``: the record is then written with ASCII escapes). orjson writes NaN and the
+    infinities as ``null``: a line with ``null`` in it is checked for them (a walk over the
+    record, only then). A float is written in its shortest form, as ``repr`` writes it but for the
+    zero-padding of a negative exponent (``1e-7``, where ``json`` writes ``1e-07``): the same
+    number either way."""
     try:
-        return (_ENCODE(record) + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        return (_ENCODE_ASCII(record) + "\n").encode("ascii")
+        data = _ORJSON_DUMPS(record, option=_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError
+        try:
+            return (_ENCODE(record) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            return (_ENCODE_ASCII(record) + "\n").encode("ascii")
+    if b"null" in data and _holds_non_finite(record):
+        raise ValueError("NaN and the infinities are not JSON numbers")
+    return data
+
+
+def _holds_non_finite(value: Any) -> bool:
+    """Whether ``value`` holds NaN or an infinity at any depth (a value orjson wrote: objects,
+    arrays, tuples, scalars)."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if isinstance(item, float):
+            if not isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            extend(item)
+    return False
 
 
 def outcome_line(outcome: Outcome, number: int, reveal_secrets: bool) -> tuple[Outcome, bytes]:

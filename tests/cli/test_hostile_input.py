@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import os
 import select
 import subprocess
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import actions.cli as cli
+from actions.cli import jsonlines
 from actions.cli.jsonlines import MAX_DEPTH, _parse_bytes, _parse_json, dump, parse, read_lines
 from actions.engine.outcomes import Skipped
 
@@ -34,6 +36,14 @@ GOOD = json.dumps(
         "context": {"device": {"type": "android", "id": "a1", "advertisingId": "g1"}},
     }
 ).encode()
+
+
+def _deep(depth: int) -> list[Any]:
+    """A list nested ``depth`` levels."""
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def _nested(depth: int, open_: str = "[", close: str = "]") -> bytes:
@@ -668,12 +678,94 @@ def test_parse_drops_a_byte_order_mark_and_reads_as_json() -> None:
     assert event["properties"]["x"] == 123456789012345678901234567890
 
 
-@given(WIDE_JSON_VALUES)
-def test_what_is_written_is_what_json_dumps_writes(value: object) -> None:
-    # Written by json's encoder: byte for byte what json.dumps gives (docs show such lines).
-    line = dump(value)
+def _json_alone(value: object) -> bytes:
+    """``value`` as ``dump`` writes it with orjson refusing it: by json's encoder alone."""
+    saved = jsonlines._ORJSON_DUMPS
+
+    def refuse(value: object, option: int = 0) -> bytes:
+        raise TypeError("json alone")
+
+    jsonlines._ORJSON_DUMPS = refuse
     try:
-        expected = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return dump(value)
+    finally:
+        jsonlines._ORJSON_DUMPS = saved
+
+
+def _typed(line: bytes) -> str:
+    """The value of a written line, as json writes it: 1 and 1.0, 0.0 and -0.0, True and 1 told
+    apart; a lone surrogate kept."""
+    return json.dumps(json.loads(line.decode("utf-8")))
+
+
+@given(WIDE_JSON_VALUES)
+def test_what_is_written_is_the_value_json_writes(value: object) -> None:
+    # Written by orjson (json's encoder for what orjson refuses): compact, one line of valid
+    # UTF-8, and the same value as json.dumps gives, whichever encoder wrote it.
+    # json's encoder alone writes what json.dumps writes with compact separators.
+    compact = (",", ":")
+    try:
+        expected = json.dumps(value, ensure_ascii=False, separators=compact).encode("utf-8")
     except UnicodeEncodeError:
-        expected = json.dumps(value).encode("ascii")
-    assert line == expected + b"\n"
+        expected = json.dumps(value, separators=compact).encode("ascii")
+    line, alone = dump(value), _json_alone(value)
+    assert alone == expected + b"\n"
+    assert line.endswith(b"\n")
+    assert line.count(b"\n") == 1
+    assert _typed(line) == _typed(expected)
+
+
+FLOATS = st.floats() | st.sampled_from([math.nan, math.inf, -math.inf, 1e16, 1e-7, -0.0])
+
+
+@given(
+    st.recursive(
+        FLOATS | st.none() | st.sampled_from(["null", "NaN", "\ud800"]) | st.integers(),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.tuples(children, children)
+            | st.dictionaries(st.text(max_size=3), children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
+def test_nan_and_the_infinities_are_never_written(value: object) -> None:
+    # orjson writes NaN and the infinities as null: dump refuses them as json's encoder does.
+    try:
+        expected: bytes | None = json.dumps(value, allow_nan=False).encode("ascii")
+    except ValueError:
+        expected = None
+    for write in (dump, _json_alone):
+        if expected is None:
+            with pytest.raises(ValueError, match=r"NaN and the infinities|Out of range float"):
+                write(value)
+        else:
+            assert _typed(write(value)) == _typed(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ({"a": 1, "b": [True, None, "é"]}, b'{"a":1,"b":[true,null,"\xc3\xa9"]}\n'),
+        ({"n": 2**70}, b'{"n":1180591620717411303424}\n'),
+        ({1: 2, None: 3}, b'{"1":2,"null":3}\n'),
+        ({"a": "\ud800é"}, b'{"a":"\\ud800\\u00e9"}\n'),
+        ({"f": 1e16, "g": 1e-7, "h": 0.5}, b'{"f":1e+16,"g":1e-7,"h":0.5}\n'),
+        ({"deep": _deep(300)}, b'{"deep":' + b"[" * 300 + b"]" * 300 + b"}\n"),
+    ],
+    ids=[
+        "plain",
+        "an integer past 64 bits",
+        "keys not strings",
+        "a lone surrogate",
+        "floats",
+        "300 levels",
+    ],
+)
+def test_written_lines(value: object, line: bytes) -> None:
+    assert dump(value) == line
+
+
+def test_too_deep_to_write_raises_recursion_error() -> None:
+    with pytest.raises(RecursionError):
+        dump(_deep(10_000))
