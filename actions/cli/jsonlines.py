@@ -39,9 +39,8 @@ import re
 import sys
 from collections.abc import Iterator
 from math import isfinite
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-import attrs
 import orjson
 
 from actions.engine.outcomes import Failed, Outcome, Problem
@@ -52,10 +51,10 @@ _BOM = b"\xef\xbb\xbf"
 _DRAIN = 1 << 16
 
 
-@attrs.frozen
-class Line:
+class Line(NamedTuple):
     """One non-blank input line: its number, its bytes (None when over-long: not kept), and
-    either the event or the error that stops it."""
+    either the event or the error that stops it. Immutable (a named tuple: one is made per input
+    line, and an attrs class costs ten times as much to make)."""
 
     number: int
     data: bytes | None
@@ -158,6 +157,7 @@ def _parse_bytes(data: bytes, max_depth: int) -> tuple[Any, str | None]:
 
 
 _orjson_loads = orjson.loads
+_new_line: Any = tuple.__new__  # a Line made without a Python call: Line(...) costs one
 
 
 def _parse_json(data: bytes, max_depth: int) -> tuple[Any, str | None]:
@@ -213,41 +213,32 @@ def read_lines(
     handle: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES, max_depth: int = MAX_DEPTH
 ) -> Iterator[Line]:
     """Each non-blank line of ``handle``, numbered from 1, parsed (see the module)."""
+    readline, new, limit = handle.readline, _new_line, max_line_bytes + 1
+    chunk = readline(max_line_bytes + 4)  # the first line may start with a byte-order mark
+    if chunk.startswith(_BOM):
+        chunk = chunk[len(_BOM) :]
     number = 0
-    while True:
-        first = number == 0
-        chunk = handle.readline(max_line_bytes + (4 if first else 1))
-        if not chunk:
-            return
+    while chunk:
         number += 1
-        ended = chunk.endswith(b"\n")
-        data = chunk[:-1] if ended else chunk
-        if first and data.startswith(_BOM):
-            data = data[len(_BOM) :]
+        data = chunk[:-1] if chunk[-1] == 0x0A else chunk  # without its "\n"
         if len(data) > max_line_bytes:
-            length = len(data)
+            length, ended = len(data), data is not chunk
             while not ended:  # the rest of the line, in bounded chunks, dropped
-                more = handle.readline(_DRAIN)
+                more = readline(_DRAIN)
                 if not more:
                     break
                 ended = more.endswith(b"\n")
                 length += len(more) - ended
-            yield Line(
-                number,
-                None,
-                length,
-                error=f"is {length:,} bytes long, over the limit of {max_line_bytes:,} "
-                "(--max-line-bytes)",
-            )
-            continue
-        if not data or data.isspace():  # ASCII whitespace only, as bytes.strip() strips
-            continue
-        if data.startswith(_BOM):  # only the first line may start with one
+            limited = f"over the limit of {max_line_bytes:,} (--max-line-bytes)"
+            yield new(Line, (number, None, length, None, f"is {length:,} bytes long, {limited}"))
+        elif not data or data.isspace():  # ASCII whitespace only, as bytes.strip() strips
+            pass
+        elif data.startswith(_BOM):  # only the first line may start with one
             mark = "starts with a byte-order mark (only the first line may)"
-            yield Line(number, data, len(data), error=mark)
-            continue
-        event, error = _parse_bytes(data, max_depth)
-        yield Line(number, data, len(data), event, error)
+            yield new(Line, (number, data, len(data), None, mark))
+        else:
+            yield new(Line, (number, data, len(data), *_parse_bytes(data, max_depth)))
+        chunk = readline(limit)
 
 
 _ORJSON_DUMPS = orjson.dumps
