@@ -65,11 +65,33 @@ _FORM_BYTES = {
 looks a dict up faster than a tuple)."""
 
 
+# Long text is percent-encoded three bytes per input byte, by bytes.translate (C, a table
+# look-up a byte): per byte, its first, second and third output characters, NUL where it has
+# none (a safe byte is one character, a space "+", any other "%XX"); interleaved, then the NULs
+# dropped. A NUL byte of the text is "%00": no NUL is ever output.
+_FIRST = bytes(b if b in _ALWAYS_SAFE else 0x2B if b == 0x20 else 0x25 for b in range(256))
+_HEX = b"0123456789ABCDEF"
+_SECOND = bytes(0 if b in _ALWAYS_SAFE or b == 0x20 else _HEX[b >> 4] for b in range(256))
+_THIRD = bytes(0 if b in _ALWAYS_SAFE or b == 0x20 else _HEX[b & 15] for b in range(256))
+_INTERLEAVED_FROM = 40
+"""Text of this many UTF-8 bytes or more is encoded by the interleaved tables (about 5x faster
+on a 900-byte JSON value; below it, one str.translate costs less than their seven calls)."""
+
+
 def quote_form(text: str) -> str:
-    """``urllib.parse.quote_plus(text)``, to the character, in one ``str.translate`` over the
-    text's UTF-8 bytes (each read as the character of that number) instead of a Python call
-    per byte. A lone surrogate raises UnicodeEncodeError, as there."""
-    return text.encode("utf-8").decode("latin-1").translate(_FORM_BYTES)
+    """``urllib.parse.quote_plus(text)``, to the character, without a Python call per byte: a
+    short text in one ``str.translate`` over its UTF-8 bytes (each read as the character of
+    that number), a long one by three ``bytes.translate`` interleaved. A lone surrogate raises
+    UnicodeEncodeError, as there."""
+    data = text.encode("utf-8")
+    size = len(data)
+    if size < _INTERLEAVED_FROM:
+        return data.decode("latin-1").translate(_FORM_BYTES)
+    out = bytearray(3 * size)
+    out[0::3] = data.translate(_FIRST)
+    out[1::3] = data.translate(_SECOND)
+    out[2::3] = data.translate(_THIRD)
+    return out.translate(None, b"\0").decode("ascii")
 
 
 def form_encode(items: Iterable[tuple[str, str]], keys: Mapping[str, str] | None = None) -> str:

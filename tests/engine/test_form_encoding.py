@@ -39,6 +39,30 @@ def test_quote_form_is_quote_plus(text: str) -> None:
     assert got == expected
 
 
+@given(st.lists(st.text(st.characters(blacklist_categories=())) | texts, min_size=1, max_size=30))
+def test_long_text_is_quoted_as_quote_plus(pieces: list[str]) -> None:
+    """Text long enough for the interleaved tables (40 bytes or more), lone surrogates
+    included; the text repeated past the threshold too."""
+    for text in ("".join(pieces), "".join(pieces) * 40, "\x00 é" + "".join(pieces) * 3):
+        try:
+            expected: str | type[Exception] = quote_plus(text)
+        except UnicodeEncodeError:
+            expected = UnicodeEncodeError
+        try:
+            got: str | type[Exception] = quote_form(text)
+        except UnicodeEncodeError:
+            got = UnicodeEncodeError
+        assert got == expected
+
+
+def test_every_byte_around_the_threshold() -> None:
+    every = "".join(chr(c) for c in range(256)) + "☃\U0001f600"
+    for size in range(30, 50):
+        for start in range(0, len(every), 7):
+            text = (every * 2)[start : start + size]
+            assert quote_form(text) == quote_plus(text)
+
+
 @given(st.lists(st.tuples(texts, texts), max_size=8), st.lists(texts, max_size=4))
 def test_keys_encoded_before_give_the_same_text(
     items: list[tuple[str, str]], known: list[str]
