@@ -108,6 +108,22 @@ def form_encode(items: Iterable[tuple[str, str]], keys: Mapping[str, str] | None
     )
 
 
+def form_body(values: Mapping[str, Any], keys: Mapping[str, str]) -> str:
+    """A form body of an object's values: :func:`form_encode` of each key and value that is
+    not None, a value that is not text as :func:`form_value` writes it; in one loop (the
+    per-request path). ``keys``: keys known before, already encoded."""
+    plain = _PLAIN_FORM_TEXT.fullmatch
+    known = keys.get
+    parts = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        text = value if type(value) is str else form_value(value)
+        name = known(key) or (key if plain(key) else quote_form(key))
+        parts.append(f"{name}={text if plain(text) else quote_form(text)}")
+    return "&".join(parts)
+
+
 def _form_keys(value: Any) -> dict[str, str]:
     """The keys of a body mapping that is an object (no directive), each as a form writes it."""
     if not isinstance(value, dict) or any(str(k).startswith("@") for k in value):
@@ -281,15 +297,7 @@ class RequestSpec:
         if self.body is not None:
             body = data if self.body_is_payload else self.body.apply(data, settings)
             if self.encoding == "form":
-                items = body.items() if isinstance(body, dict) else []
-                body_text = form_encode(
-                    (
-                        (k, v if type(v) is str else form_value(v))
-                        for k, v in items
-                        if v is not None
-                    ),
-                    self.form_keys,
-                )
+                body_text = form_body(body if isinstance(body, dict) else {}, self.form_keys)
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
                 body_text = compact_json(None if body is MISSING else body)

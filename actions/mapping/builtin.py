@@ -911,6 +911,12 @@ def _to_string(value: Any) -> Any:
         return MISSING
 
 
+def _dated(text: str) -> bool:
+    """Whether ``text`` starts as a date does, four digits and ``-`` (``2026-12-06...``): then
+    it is no number (a ``-`` inside a number follows ``e``), and the number's parse is spared."""
+    return text[4:5] == "-" and text[:4].isdigit()
+
+
 def _epoch_seconds(value: Any) -> float | None:
     """Seconds since the epoch from an ISO 8601 string, or from a number (seconds, or
     milliseconds when larger than 10^11)."""
@@ -924,7 +930,7 @@ def _epoch_seconds(value: Any) -> float | None:
         return seconds if is_finite(seconds) else None
     if isinstance(value, str):
         text = value.strip()
-        if number_text(text, plus_sign=True) is not None:
+        if not _dated(text) and number_text(text, plus_sign=True) is not None:
             return _epoch_seconds(float(text))
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"

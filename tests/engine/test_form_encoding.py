@@ -7,7 +7,7 @@ from urllib.parse import quote_plus, urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.destinations.request import form_encode, quote_form
+from actions.destinations.request import form_body, form_encode, form_value, quote_form
 
 texts = (
     st.text() | st.text(alphabet="abcXYZ019_.~-") | st.sampled_from(["", " ", "a b", "é", "+&="])
@@ -69,3 +69,24 @@ def test_keys_encoded_before_give_the_same_text(
 ) -> None:
     keys = {key: quote_form(key) for key in known}
     assert form_encode(items, keys) == urlencode(items)
+
+
+VALUES = (
+    st.none()
+    | texts
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+)
+BODY_VALUES = VALUES | st.lists(VALUES, max_size=3) | st.dictionaries(texts, VALUES, max_size=3)
+
+
+@given(st.dictionaries(texts, BODY_VALUES, max_size=8), st.lists(texts, max_size=4))
+def test_a_form_body_is_urlencode_of_its_values_as_text(
+    values: dict[str, object], known: list[str]
+) -> None:
+    keys = {key: quote_form(key) for key in known}
+    items = [
+        (k, v if type(v) is str else form_value(v)) for k, v in values.items() if v is not None
+    ]
+    assert form_body(values, keys) == urlencode(items)

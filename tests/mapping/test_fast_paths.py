@@ -9,8 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actions.jsonvalues import number_text
 from actions.mapping import MISSING, compile
-from actions.mapping.builtin import MAX_FLATTEN_KEYS, MAX_ITEMS
+from actions.mapping.builtin import MAX_FLATTEN_KEYS, MAX_ITEMS, _dated
 from actions.mapping.paths import lookup
 
 KEYS = ["a", "b", "c", "0"]
@@ -141,3 +142,15 @@ def test_array_path_item_limit() -> None:
     value, failures = mapping.evaluate({"v": [{"s": 1}] * (MAX_ITEMS + 1)})
     assert value == {}
     assert [f.pointer for f in failures] == ["/i"]
+
+
+@given(
+    st.text(st.characters(categories=["Nd"]), min_size=4, max_size=4)
+    | st.from_regex(r"[0-9]{4}", fullmatch=True),
+    st.text(max_size=20),
+)
+def test_text_that_starts_as_a_date_is_no_number(digits: str, rest: str) -> None:
+    # @convert to a time spares the number's parse for such text: it could not be one.
+    text = (digits + "-" + rest).strip()
+    assert _dated(text)
+    assert number_text(text, plus_sign=True) is None
