@@ -61,7 +61,8 @@ def generate(node: Node, backend: Backend, fallback: Evaluator) -> Generated:
         "        return _fallback(root, settings, failures)",
     ]
     source = "\n".join(lines) + "\n"
-    return Generated(source, define(source, FUNCTION, names, label="mapping"))
+    function = define(source, FUNCTION, names, label="mapping", lazy=True, fallback=fallback)
+    return Generated(source, function)
 
 
 class _Writer:

@@ -567,7 +567,7 @@ def _compile_probes(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool
     names = {"K": keys, "A": types, "ABSENT": _ABSENT}
     return cast(
         Callable[[dict[str, Any]], bool],
-        define(source, "check", names, label="spec fields check", builtins=True),
+        define(source, "check", names, label="spec fields check", builtins=True, lazy=True),
     )
 
 
