@@ -187,11 +187,17 @@ def test_the_command_checks_and_writes(
     assert not extra.exists()
 
 
-def test_a_shipped_pack_loads_without_yaml_or_jsonschema_and_a_user_pack_with_them(
+UNUSED = ("yaml", "jsonschema", "lark", "hashlib", "difflib", "traceback")
+"""What the first event of a shipped pack does not import: PyYAML (the pack ships parsed),
+jsonschema (it passed), Lark (triggers are parsed from its tables), hashlib with OpenSSL (no
+@hash, no sample filter), difflib and traceback (only a mistake or a defect needs them)."""
+
+
+def test_a_shipped_pack_runs_without_yaml_jsonschema_or_what_only_mistakes_need(
     tmp_path: Path,
 ) -> None:
     code = (
-        "import sys, actions\n"
+        f"import sys, actions\nNAMES = {UNUSED!r}\n"
         "d = actions.load_destination({!r})\n"
         "c = actions.configure(d, d.sample_settings())\n"
         "[outcome] = c.process({{'type': 'track', 'event': 'Order Completed', 'userId': 'u1',"
@@ -199,9 +205,9 @@ def test_a_shipped_pack_loads_without_yaml_or_jsonschema_and_a_user_pack_with_th
         " 'properties': {{'revenue': 12.5, 'currency': 'EUR'}},"
         " 'context': {{'device': {{'type': 'android', 'id': 'd1', 'advertisingId': 'a1'}}}}}})\n"
         "assert outcome.kind == 'request', outcome\n"
-        "print(*(name in sys.modules for name in ('yaml', 'jsonschema')))\n"
+        "print(*(name in sys.modules for name in NAMES))\n"
     )
-    assert _fresh(code.format("adjust")).split() == ["False", "False"]
+    assert _fresh(code.format("adjust")).split() == ["False"] * len(UNUSED)
     copy = tmp_path / "pack"
     copy.mkdir()
     (copy / "destination.yaml").write_text(
@@ -210,7 +216,7 @@ def test_a_shipped_pack_loads_without_yaml_or_jsonschema_and_a_user_pack_with_th
     (copy / "settings.sample.yaml").write_bytes(
         (PACKS[0].parent / "settings.sample.yaml").read_bytes()
     )
-    assert _fresh(code.format(str(copy))).split() == ["True", "True"]
+    assert _fresh(code.format(str(copy))).split()[:2] == ["True", "True"]
 
 
 # The FQL parser's tables

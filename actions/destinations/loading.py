@@ -3,7 +3,6 @@ every trigger, mapping and request once, collecting every problem."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
@@ -76,6 +75,8 @@ def schema_problems(
                 if k not in allowed and not any(re.search(p, str(k)) for p in patterns)
             ]
             for name in extra or [""]:
+                import difflib  # here: only a misspelt name needs it
+
                 close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
                 diagnostic = Diagnostic(
                     "schema",
@@ -349,6 +350,8 @@ class _Builder:
         )
 
     def unknown_action(self, name: str, actions: Mapping[str, Any], path: DataPath) -> None:
+        import difflib  # here: only a misspelt name needs it
+
         close = difflib.get_close_matches(name, list(actions), n=1, cutoff=0.5)
         self.problems.append(
             Diagnostic(
