@@ -187,10 +187,23 @@ def test_the_command_checks_and_writes(
     assert not extra.exists()
 
 
-UNUSED = ("yaml", "jsonschema", "lark", "hashlib", "difflib", "traceback")
+UNUSED = ("yaml", "jsonschema", "lark", "hashlib", "difflib", "traceback", "actions.fql.analysis")
 """What the first event of a shipped pack does not import: PyYAML (the pack ships parsed),
 jsonschema (it passed), Lark (triggers are parsed from its tables), hashlib with OpenSSL (no
-@hash, no sample filter), difflib and traceback (only a mistake or a defect needs them)."""
+@hash, no sample filter), difflib and traceback (only a mistake or a defect needs them), the
+linter's analysis of triggers."""
+
+
+def test_the_analysis_of_triggers_is_reached_from_fql_in_a_fresh_process() -> None:
+    code = (
+        "import sys, actions.fql as fql\n"
+        "print('actions.fql.analysis' in sys.modules, fql.analysis.KeyTest.__name__)\n"
+        "from actions.fql import analysis\n"
+        "print(analysis is fql.analysis, 'analysis' in fql.__all__)\n"
+    )
+    assert _fresh(code).split() == ["False", "KeyTest", "True", "True"]
+    with pytest.raises(AttributeError):
+        actions.fql.no_such_name  # noqa: B018
 
 
 def test_a_shipped_pack_runs_without_yaml_jsonschema_or_what_only_mistakes_need(
