@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import attrs
 
@@ -437,8 +437,7 @@ def _recompile(
     )
 
 
-@attrs.frozen
-class _Built:
+class _Built(NamedTuple):  # not an attrs class: attrs compiles methods at import
     node: Node
     evaluate: Evaluator
     paths: set[str]
