@@ -11,18 +11,20 @@ Every document is bounded before a Python value is built (docs/format.md, "Limit
 to (:data:`MAX_YAML_ALIAS_NODES`, which stops "billion laughs" documents in milliseconds). Bytes
 that are not UTF-8 are a located ``yaml-encoding`` problem. The limits are read when a document
 is loaded, so assigning a new value to the module attribute changes them for the process.
+
+PyYAML is imported when a text is first parsed. A document already parsed when the package was
+built (a shipped pack, see :mod:`actions.destinations.shipped`) is rebuilt by :func:`from_parsed`
+from :func:`to_parsed`'s plain data, without it.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Location, Severity
 
@@ -42,8 +44,23 @@ MAX_YAML_ALIAS_NODES = 10_000
 """Most values that aliases (``*name``) may add to a document when they are expanded. Each
 alias stands for a copy of its anchor's whole subtree; the shipped packs add at most 735."""
 
-# libyaml's composer when PyYAML was built with it (10x faster than the pure-Python one).
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+    from yaml.nodes import MappingNode, Node, ScalarNode
+
+_Loader: type[yaml.SafeLoader] | None = None
+"""The loader class, when not the default: libyaml's composer when PyYAML was built with it (10x
+faster than the pure-Python one), chosen when the first text is parsed."""
+
+
+def _loader_class() -> type[yaml.SafeLoader]:
+    import yaml  # here: a program that parses no YAML text does not import PyYAML
+
+    if _Loader is not None:
+        return _Loader
+    default: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return default
+
 
 _STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name
@@ -191,9 +208,12 @@ def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:
 
 
 def _load(text: str, file: str | None) -> LoadedYAML:
+    import yaml
+
+    loader_class = _loader_class()
     empty = SourceMap(file, text)
     try:
-        loader = _Loader(text)  # the pure-Python reader checks the characters here
+        loader = loader_class(text)  # the pure-Python reader checks the characters here
     except yaml.reader.ReaderError as exc:
         return LoadedYAML(None, empty, (_bad_character(exc, text, file, False),))
     except UnicodeEncodeError as exc:  # libyaml encodes the text: a lone surrogate cannot be
@@ -210,7 +230,7 @@ def _load(text: str, file: str | None) -> LoadedYAML:
             problem = Diagnostic("yaml-syntax", message, location=where, hint="fix the YAML syntax")
         return LoadedYAML(None, empty, (problem,))
     except yaml.reader.ReaderError as exc:
-        problem = _bad_character(exc, text, file, _Loader is not yaml.SafeLoader)
+        problem = _bad_character(exc, text, file, loader_class is not yaml.SafeLoader)
         return LoadedYAML(None, empty, (problem,))
     except yaml.YAMLError as exc:
         return LoadedYAML(None, empty, (Diagnostic("yaml-syntax", str(exc)),))
@@ -286,6 +306,15 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
     """Refuse a composed document that nests too deeply, or whose aliases would expand to too
     many nodes, before any Python value is built. Sizes are memoised per node, so a document
     whose aliases expand to 9**9 nodes is measured in as many steps as it has nodes."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    def children_of(node: Node) -> list[Node]:
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        if isinstance(node, MappingNode):
+            return [part for pair in node.value for part in pair]
+        return []
+
     size: dict[int, int] = {}  # expanded nodes under a node, itself included
     depth: dict[int, int] = {}
     distinct = 0
@@ -312,10 +341,10 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
                 return _too_deep(_location(file, node))
             open_.add(key)
             stack.append((node, level, True))
-            stack.extend((child, level + 1, False) for child in reversed(_children(node)))
+            stack.extend((child, level + 1, False) for child in reversed(children_of(node)))
             continue
         open_.discard(key)
-        children = [c for c in _children(node) if id(c) in size]
+        children = [c for c in children_of(node) if id(c) in size]
         size[key] = 1 + sum(size[id(c)] for c in children)
         depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
         if level + depth[key] - 1 > MAX_YAML_DEPTH:
@@ -332,16 +361,15 @@ def _check_shape(root: Node, file: str | None) -> Diagnostic | None:
     return None
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    if isinstance(node, MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
 class _Builder:
     def __init__(self, file: str | None, loader: yaml.SafeLoader, text: str) -> None:
+        import yaml
+        from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        self._yaml_error = yaml.YAMLError
+        self._marked_error = yaml.MarkedYAMLError
+        self._scalar_node, self._sequence_node = ScalarNode, SequenceNode
+        self._mapping_node = MappingNode
         self.file = file
         self.loader = loader
         self.text = text
@@ -358,14 +386,14 @@ class _Builder:
                 Diagnostic("yaml-syntax", "recursive alias", path=path, location=self.values[path])
             )
             return None
-        if isinstance(node, ScalarNode):
+        if isinstance(node, self._scalar_node):
             return self._scalar(node, path)
         self._active.add(id(node))
         try:
-            if isinstance(node, SequenceNode):
+            if isinstance(node, self._sequence_node):
                 self._check_tag(node, path, "tag:yaml.org,2002:seq")
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            assert isinstance(node, MappingNode)
+            assert isinstance(node, self._mapping_node)
             self._check_tag(node, path, "tag:yaml.org,2002:map")
             return self._mapping(node, path)
         finally:
@@ -386,14 +414,14 @@ class _Builder:
     def _mapping(self, node: MappingNode, path: DataPath) -> dict[Any, Any]:
         try:
             self.loader.flatten_mapping(node)  # resolves `<<` merge keys
-        except yaml.MarkedYAMLError as exc:
+        except self._marked_error as exc:
             self.problems.append(
                 Diagnostic("yaml-syntax", str(exc.problem), path=path, location=self.values[path])
             )
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             # Keys are names: `on:`, `yes:` and `1:` stay the strings they were written as.
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            key = key_node.value if isinstance(key_node, self._scalar_node) else None
             if not isinstance(key, str):
                 self.problems.append(
                     Diagnostic(
@@ -435,7 +463,7 @@ class _Builder:
             return f"{tag_text} {node.value}".strip() if tag_text else node.value
         try:
             return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except self._yaml_error as exc:
             self.problems.append(Diagnostic("yaml-syntax", str(exc), path=path, location=location))
             return node.value
 
@@ -479,3 +507,221 @@ def _offset_location(source: SourceMap, info: ScalarInfo, offset: int, length: i
         column += step
         decoded += 1
     return Location(source.file, line, column, line, column + length)
+
+
+# Documents parsed when the package was built
+
+PARSED_FORMAT = 1
+"""The version of :func:`to_parsed`'s data; data of another version is not used."""
+
+_STYLES: tuple[str | None, ...] = (None, "'", '"', "|", ">")
+
+
+def limits() -> tuple[int, int, int, int]:
+    """The limits in force (bytes, values, depth, values added by aliases)."""
+    return (MAX_YAML_BYTES, MAX_YAML_NODES, MAX_YAML_DEPTH, MAX_YAML_ALIAS_NODES)
+
+
+def to_parsed(loaded: LoadedYAML) -> dict[str, Any] | None:
+    """Plain JSON data from which :func:`from_parsed` rebuilds ``loaded`` exactly: its text, its
+    value and every location and scalar of its source map (numbers in the order of a walk of
+    the value, so that no path is written). None when it cannot: a document with a problem, an
+    empty one, or one holding a value JSON does not carry exactly (a date, bytes, a float that
+    is not finite, an integer beyond 64 bits). The result is checked by rebuilding it."""
+    source = loaded.source
+    if loaded.problems or loaded.value is None or not _plain(loaded.value):
+        return None
+    values, keys, scalars = _walk(loaded.value)
+    if (len(values), len(keys), len(scalars)) != (
+        len(source.values),
+        len(source.keys),
+        len(source.scalars),
+    ):
+        return None
+    tags: list[str] = []
+    data: dict[str, Any] = {
+        "format": PARSED_FORMAT,
+        "limits": list(limits()),
+        "text": source.text,
+        "value": loaded.value,
+        "tags": tags,
+        "values": [],
+        "keys": [],
+        "scalars": [],
+    }
+    try:
+        for name, paths, table in (("values", values, source.values), ("keys", keys, source.keys)):
+            for path in paths:
+                at = table[path]
+                data[name].extend((at.line, at.column, at.end_line, at.end_column))
+        for path in scalars:
+            info = source.scalars[path]
+            start = _index_of(source.text, info.start.line, info.start.column)
+            if info.tag not in tags:
+                tags.append(info.tag)
+            style = _STYLES.index(info.style)
+            data["scalars"].extend((style, start, start + len(info.raw), tags.index(info.tag)))
+    except (KeyError, ValueError):
+        return None
+    rebuilt = from_parsed(data, source.text, source.file)
+    if rebuilt is None or rebuilt != loaded or _tables(rebuilt.source) != _tables(source):
+        return None
+    return data
+
+
+def from_parsed(data: Any, text: str, file: str | None) -> LoadedYAML | None:
+    """The document :func:`to_parsed` described, when ``data`` is its data for exactly ``text``
+    under the limits in force; otherwise None (the text is then to be parsed). The source
+    map's tables are built when first read (errors need them, a document without any does
+    not); should the data not fit the value, they come from parsing the text."""
+    if not isinstance(data, dict) or data.get("text") != text:
+        return None
+    if data.get("format") != PARSED_FORMAT or data.get("limits") != list(limits()):
+        return None
+    if not all(isinstance(data.get(k), list) for k in ("tags", "values", "keys", "scalars")):
+        return None
+    value = data.get("value")
+    if value is None:
+        return None
+    tables = _ParsedTables(data, text, file)
+    source = SourceMap(file, text, _Table(tables, 0), _Table(tables, 1), _Table(tables, 2))
+    return LoadedYAML(value, source, ())
+
+
+def _plain(value: Any) -> bool:
+    """Whether JSON carries ``value`` exactly (read back by orjson: integers of 64 bits)."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**64
+    if isinstance(value, float):
+        return value - value == 0  # finite
+    return False
+
+
+def _walk(value: Any) -> tuple[list[DataPath], list[DataPath], list[DataPath]]:
+    """The paths of every value, of every mapping key and of every scalar, in the order the
+    builder meets them."""
+    values: list[DataPath] = []
+    keys: list[DataPath] = []
+    scalars: list[DataPath] = []
+    stack: list[tuple[DataPath, Any, bool]] = [((), value, False)]
+    while stack:
+        path, item, is_key = stack.pop()
+        if is_key:
+            keys.append(path)
+        values.append(path)
+        if isinstance(item, dict):
+            stack.extend(((*path, k), v, True) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(((*path, i), v, False) for i, v in reversed(list(enumerate(item))))
+        else:
+            scalars.append(path)
+    return values, keys, scalars
+
+
+def _index_of(text: str, line: int, column: int) -> int:
+    """The offset in ``text`` of a 1-based line and column, lines broken as YAML breaks them."""
+    index, current = 0, 1
+    while current < line:
+        char = text[index]
+        index += 1
+        if char in _BREAKS:
+            if char == "\r" and text.startswith("\n", index):
+                index += 1
+            current += 1
+    return index + column - 1
+
+
+_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+
+
+def _tables(source: SourceMap) -> tuple[dict[DataPath, Any], ...]:
+    return dict(source.values), dict(source.keys), dict(source.scalars)
+
+
+class _ParsedTables:
+    """The three tables of a pre-parsed document's source map, built once when first read."""
+
+    def __init__(self, data: dict[str, Any], text: str, file: str | None) -> None:
+        self._data: dict[str, Any] | None = data
+        self._text = text
+        self._file = file
+        self._built: tuple[dict[DataPath, Any], ...] = ()
+
+    def table(self, which: int) -> dict[DataPath, Any]:
+        if not self._built:
+            try:
+                self._built = self._build()
+            except (ValueError, TypeError, IndexError):  # data that does not fit its value
+                self._built = _tables(load_yaml(self._text, self._file).source)
+            self._data = None
+        return self._built[which]
+
+    def _build(self) -> tuple[dict[DataPath, Any], ...]:
+        data, file, text = self._data, self._file, self._text
+        assert data is not None
+        values_at, keys_at, scalars_at = _walk(data["value"])
+        values: dict[DataPath, Location] = {}
+        keys: dict[DataPath, Location] = {}
+        for paths, numbers, table in (
+            (values_at, data["values"], values),
+            (keys_at, data["keys"], keys),
+        ):
+            if len(numbers) != 4 * len(paths):
+                raise ValueError("the locations do not fit the value")
+            for i, path in enumerate(paths):
+                line, column, end_line, end_column = numbers[4 * i : 4 * i + 4]
+                table[path] = Location(file, line, column, end_line, end_column)
+        numbers, tags = data["scalars"], data["tags"]
+        if len(numbers) != 4 * len(scalars_at):
+            raise ValueError("the scalars do not fit the value")
+        scalars: dict[DataPath, ScalarInfo] = {}
+        for i, path in enumerate(scalars_at):
+            style, start, end, tag = numbers[4 * i : 4 * i + 4]
+            at = values[path]
+            last = Location(file, at.end_line or at.line, at.end_column or 1)
+            scalars[path] = ScalarInfo(_STYLES[style], text[start:end], tags[tag], at, last)
+        return values, keys, scalars
+
+
+class _Table(Mapping[DataPath, Any]):
+    """One table of a pre-parsed document's source map, built when first read; it compares,
+    copies and pickles as the dict it stands for."""
+
+    def __init__(self, tables: _ParsedTables, which: int) -> None:
+        self._tables = tables
+        self._which = which
+
+    def _dict(self) -> dict[DataPath, Any]:
+        return self._tables.table(self._which)
+
+    def __getitem__(self, path: DataPath) -> Any:
+        return self._dict()[path]
+
+    def get(self, path: DataPath, default: Any = None) -> Any:
+        return self._dict().get(path, default)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._dict()
+
+    def __iter__(self) -> Iterator[DataPath]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __eq__(self, other: object) -> bool:
+        return self._dict() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._dict(),))

@@ -13,6 +13,11 @@ With ``--against DIR [DIR ...]`` (other checkouts of the repository, say ``main`
 ``git archive main | tar -x -C DIR``), the processes of the checkouts take turns, each
 importing its own ``actions`` (the process starts in the checkout's folder), and the medians
 of all are printed side by side: on a busy machine, only figures measured this way compare.
+
+With ``--count`` (and optionally ``--against DIR ...``), one fresh process of each checkout runs
+under callgrind instead, and the instructions of each step are printed (millions), with each
+checkout's ratio to the first: figures no other process on the machine disturbs (needs
+valgrind; about 10 s a checkout).
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from _callgrind import callgrind_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,8 +128,46 @@ def against(count: int, others: list[Path]) -> None:
     print(f"  load average at the end: {os.getloadavg()[0]:.2f}")
 
 
+STEPS = ["import actions", "load_destination", "configure", "first event"]
+
+
+def count_instructions(roots: list[Path]) -> None:
+    """Instructions of each step in one fresh process of each checkout, under callgrind."""
+    # The same code, with a call of os.getppid() at each mark: callgrind counts each step apart.
+    counted = CODE.replace("marks.append(", "os.getppid(); marks.append(").replace(
+        "import time\n", "import os, time\n", 1
+    )
+    counted = counted.replace("marks = [", "os.getppid(); marks = [", 1)
+    table: dict[str, list[int]] = {}
+    for root in roots:
+        subprocess.run(
+            [sys.executable, "-c", CODE], capture_output=True, check=True, cwd=root, env=ENV
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "cold_start.py"
+            script.write_text(f"import sys\nsys.path.insert(0, {str(root)!r})\n" + counted)
+            parts, _out = callgrind_parts(str(script), [])
+        steps = [parts[i] for i in range(2, 2 + len(STEPS))]
+        table["this checkout" if root == ROOT else root.name] = steps
+    print("instructions of one fresh process (callgrind), millions")
+    print(f"  {'':<22}" + "".join(f"{n[:18]:>20}" for n in table))
+    first = next(iter(table.values()))
+    for i, name in enumerate([*STEPS, "all four"]):
+        cells = []
+        for steps in table.values():
+            value = steps[i] if i < len(STEPS) else sum(steps)
+            base = first[i] if i < len(STEPS) else sum(first)
+            cells.append(f"{value / 1e6:.1f} ({value / base:.3f})")
+        print(f"  {name:<22}" + "".join(f"{c:>20}" for c in cells))
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if "--count" in args:
+        args.remove("--count")
+        others = args[args.index("--against") + 1 :] if "--against" in args else []
+        count_instructions([ROOT, *(Path(a).resolve() for a in others)])
+        return
     if "--against" in args:
         at = args.index("--against")
         others = [Path(a).resolve() for a in args[at + 1 :]]

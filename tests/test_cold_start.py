@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import actions
+from actions import yamlsource
 from actions.destinations import shipped
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.fql import FQLSyntaxError, tables
@@ -42,28 +43,63 @@ def _fresh(code: str, **env: str) -> str:
     return run.stdout
 
 
-# The shipped packs' table
+# The shipped packs' YAML files, parsed when the package was built
+
+SHIPPED_YAML = sorted(
+    p for name in shipped.SHIPPED_FILES for p in (ROOT / "mappings").glob(f"*/{name}")
+)
 
 
-def test_the_shipped_packs_table_is_current() -> None:
-    """Fails when a pack or the schema changed and the table did not: run
+def _exact(loaded: yamlsource.LoadedYAML) -> tuple[Any, ...]:
+    """Everything a loaded document gives, with the types and the order of its values."""
+    source = loaded.source
+    return (
+        json.dumps(loaded.value),
+        loaded.problems,
+        source.file,
+        source.text,
+        list(source.values.items()),
+        list(source.keys.items()),
+        list(source.scalars.items()),
+    )
+
+
+def test_the_shipped_files_are_current() -> None:
+    """Fails when a pack or the schema changed and the data did not: run
     ``python -m actions.destinations.shipped`` to write it again."""
-    written = shipped.TABLE_FILE.read_text(encoding="utf-8")
-    assert written == shipped.table_text(shipped.current_table())
+    files = shipped.current_files()
+    assert set(shipped.PARSED_DIR.glob("*.json")) == set(files) - {shipped.TABLE_FILE}
+    for path, text in files.items():
+        assert path.read_text(encoding="utf-8") == text, path
 
 
-def test_every_shipped_pack_is_in_the_table() -> None:
+def test_every_shipped_file_loads_from_its_data_as_the_parser_gives_it() -> None:
+    assert len(SHIPPED_YAML) == 6
+    for path in SHIPPED_YAML:
+        data = path.read_bytes()
+        loaded, _checked = shipped.load_pack(data, str(path))
+        assert isinstance(loaded.source.values, yamlsource._Table), path  # from the data
+        assert _exact(loaded) == _exact(yamlsource.load_yaml(data, str(path))), path
+        assert shipped.load_yaml(data.decode("utf-8"), "x.yaml").source.file == "x.yaml"
+
+
+def test_every_shipped_pack_passes_the_schema_unchecked() -> None:
     assert len(PACKS) == 3
     for path in PACKS:
         text = path.read_bytes().decode("utf-8")
         assert shipped.schema_checked(text), path
+        assert shipped.load_pack(text)[1]
+    assert not shipped.schema_checked((PACKS[0].parent / "settings.sample.yaml").read_text())
 
 
-def test_a_pack_changed_by_one_character_is_checked() -> None:
+def test_a_pack_changed_by_one_character_is_parsed_and_checked() -> None:
     text = PACKS[0].read_text(encoding="utf-8")
-    assert shipped.schema_checked(text)
-    assert not shipped.schema_checked(text + " ")
-    assert not shipped.schema_checked(text.replace("name:", "nmae:", 1))
+    for changed in (text + " ", text.replace("name:", "nmae:", 1)):
+        assert not shipped.schema_checked(changed)
+        loaded, checked = shipped.load_pack(changed, "p.yaml")
+        assert not checked
+        assert type(loaded.source.values) is dict  # parsed
+        assert _exact(loaded) == _exact(yamlsource.load_yaml(changed, "p.yaml"))
     with pytest.raises(DefinitionError) as caught:
         load_destination_text(text.replace("name:", "nmae:", 1))
     assert "schema" in {d.rule for d in caught.value.diagnostics}
@@ -71,53 +107,120 @@ def test_a_pack_changed_by_one_character_is_checked() -> None:
 
 def test_a_changed_schema_checks_every_pack(monkeypatch: pytest.MonkeyPatch) -> None:
     text = PACKS[0].read_text(encoding="utf-8")
-    _schema, packs = shipped._known()
-    monkeypatch.setattr(shipped, "_known", lambda: ("0" * 64, packs))
+    monkeypatch.setattr(shipped, "schema_text", lambda: "{}")
     assert not shipped.schema_checked(text)
+    loaded, checked = shipped.load_pack(text)
+    assert not checked
+    assert isinstance(loaded.source.values, yamlsource._Table)  # the text is still known
 
 
-@pytest.mark.parametrize("content", ["", "not json", "[]", '{"schema": 1, "packs": {}}'])
-def test_a_missing_or_broken_table_checks_every_pack(
+def test_changed_limits_parse_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = PACKS[0].read_bytes()
+    monkeypatch.setattr(yamlsource, "MAX_YAML_BYTES", 1_000)
+    loaded = shipped.load_yaml(data, "p.yaml")
+    assert [p.rule for p in loaded.problems] == ["yaml-limit"]
+    assert _exact(loaded) == _exact(yamlsource.load_yaml(data, "p.yaml"))
+
+
+@pytest.mark.parametrize(
+    "content", ["", "not json", "[]", '{"schema": 1, "files": {}}', '{"schema": "", "files": []}']
+)
+def test_a_missing_or_broken_index_parses_every_text(
     content: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = tmp_path / "shipped_packs.json"
     if content:
         broken.write_text(content, encoding="utf-8")
     monkeypatch.setattr(shipped, "TABLE_FILE", broken)
-    shipped._known.cache_clear()
+    shipped._index.cache_clear()
     try:
         text = PACKS[0].read_text(encoding="utf-8")
         assert not shipped.schema_checked(text)
+        loaded, checked = shipped.load_pack(text)
+        assert not checked
+        assert type(loaded.source.values) is dict
         assert load_destination_text(text).slug == PACKS[0].parent.name
     finally:
         monkeypatch.undo()
-        shipped._known.cache_clear()
+        shipped._index.cache_clear()
 
 
-def test_the_table_command_checks_and_writes(
+@pytest.mark.parametrize("damage", ["missing", "not json", "other text", "other format"])
+def test_a_missing_or_broken_parsed_file_parses_the_text(
+    damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for file in shipped.PARSED_DIR.glob("*.json"):
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    target = tmp_path / "adjust.destination.json"
+    data = json.loads(target.read_text(encoding="utf-8"))
+    if damage == "missing":
+        target.unlink()
+    elif damage == "not json":
+        target.write_text("{", encoding="utf-8")
+    else:
+        data["text" if damage == "other text" else "format"] = "x"
+        target.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(shipped, "PARSED_DIR", tmp_path)
+    pack = ROOT / "mappings" / "adjust" / "destination.yaml"
+    loaded, checked = shipped.load_pack(pack.read_bytes(), str(pack))
+    assert not checked
+    assert type(loaded.source.values) is dict
+    assert _exact(loaded) == _exact(yamlsource.load_yaml(pack.read_bytes(), str(pack)))
+
+
+def test_the_command_checks_and_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert shipped.main(["--check"]) == 0
-    target = tmp_path / "shipped_packs.json"
-    target.write_text("{}", encoding="utf-8")
-    monkeypatch.setattr(shipped, "TABLE_FILE", target)
+    monkeypatch.setattr(shipped, "TABLE_FILE", tmp_path / "shipped_packs.json")
+    monkeypatch.setattr(shipped, "PARSED_DIR", tmp_path / "shipped_yaml")
     assert shipped.main(["--check"]) == 1
     assert "stale" in capsys.readouterr().out
     assert shipped.main([]) == 0
-    assert json.loads(target.read_text(encoding="utf-8"))["packs"].keys() == {
-        p.parent.name for p in PACKS
-    }
+    index = json.loads((tmp_path / "shipped_packs.json").read_text(encoding="utf-8"))
+    assert index["files"].keys() == {f"{p.parent.name}/{p.name}" for p in SHIPPED_YAML}
     assert shipped.main(["--check"]) == 0
+    extra = tmp_path / "shipped_yaml" / "gone.destination.json"
+    extra.write_text("{}", encoding="utf-8")
+    assert shipped.main(["--check"]) == 1
+    assert shipped.main([]) == 0
+    assert not extra.exists()
 
 
-def test_a_shipped_pack_loads_without_jsonschema_and_a_user_pack_with_it(tmp_path: Path) -> None:
+UNUSED = ("yaml", "jsonschema", "lark", "hashlib", "difflib", "traceback", "actions.fql.analysis")
+"""What the first event of a shipped pack does not import: PyYAML (the pack ships parsed),
+jsonschema (it passed), Lark (triggers are parsed from its tables), hashlib with OpenSSL (no
+@hash, no sample filter), difflib and traceback (only a mistake or a defect needs them), the
+linter's analysis of triggers."""
+
+
+def test_the_analysis_of_triggers_is_reached_from_fql_in_a_fresh_process() -> None:
     code = (
-        "import sys, actions\n"
-        "d = actions.load_destination({!r})\n"
-        "actions.configure(d, d.sample_settings())\n"
-        "print('jsonschema' in sys.modules)\n"
+        "import sys, actions.fql as fql\n"
+        "print('actions.fql.analysis' in sys.modules, fql.analysis.KeyTest.__name__)\n"
+        "from actions.fql import analysis\n"
+        "print(analysis is fql.analysis, 'analysis' in fql.__all__)\n"
     )
-    assert _fresh(code.format("adjust")).split() == ["False"]
+    assert _fresh(code).split() == ["False", "KeyTest", "True", "True"]
+    with pytest.raises(AttributeError):
+        actions.fql.no_such_name  # noqa: B018
+
+
+def test_a_shipped_pack_runs_without_yaml_jsonschema_or_what_only_mistakes_need(
+    tmp_path: Path,
+) -> None:
+    code = (
+        f"import sys, actions\nNAMES = {UNUSED!r}\n"
+        "d = actions.load_destination({!r})\n"
+        "c = actions.configure(d, d.sample_settings())\n"
+        "[outcome] = c.process({{'type': 'track', 'event': 'Order Completed', 'userId': 'u1',"
+        " 'messageId': 'm1', 'timestamp': '2026-12-06T10:00:00.000Z',"
+        " 'properties': {{'revenue': 12.5, 'currency': 'EUR'}},"
+        " 'context': {{'device': {{'type': 'android', 'id': 'd1', 'advertisingId': 'a1'}}}}}})\n"
+        "assert outcome.kind == 'request', outcome\n"
+        "print(*(name in sys.modules for name in NAMES))\n"
+    )
+    assert _fresh(code.format("adjust")).split() == ["False"] * len(UNUSED)
     copy = tmp_path / "pack"
     copy.mkdir()
     (copy / "destination.yaml").write_text(
@@ -126,7 +229,7 @@ def test_a_shipped_pack_loads_without_jsonschema_and_a_user_pack_with_it(tmp_pat
     (copy / "settings.sample.yaml").write_bytes(
         (PACKS[0].parent / "settings.sample.yaml").read_bytes()
     )
-    assert _fresh(code.format(str(copy))).split() == ["True"]
+    assert _fresh(code.format(str(copy))).split()[:2] == ["True", "True"]
 
 
 # The FQL parser's tables

@@ -268,3 +268,133 @@ def test_a_lone_surrogate_is_a_located_encoding_problem(composer: str) -> None:
     assert problem.rule == "yaml-encoding"
     assert "U+DCFF" in problem.message
     assert problem.location == Location("escaped.yaml", 2, 5)
+
+
+# Parsed data (documents parsed when the package was built: actions.destinations.shipped)
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+_TREES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def _exact(loaded: yamlsource.LoadedYAML) -> tuple[Any, ...]:
+    """Everything a loaded document gives, with the types and the order of its values."""
+    source = loaded.source
+    return (
+        json.dumps(loaded.value),  # 1 and 1.0, True and 1, and the keys' order differ here
+        loaded.problems,
+        source.file,
+        source.text,
+        list(source.values.items()),
+        list(source.keys.items()),
+        list(source.scalars.items()),
+    )
+
+
+def _through_json(data: Any) -> Any:
+    import orjson
+
+    return orjson.loads(json.dumps(data, ensure_ascii=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _TREES.filter(lambda tree: tree is not None),
+    st.sampled_from([None, "'", '"']),
+    st.booleans(),
+    st.sampled_from(["f.yaml", None]),
+)
+def test_parsed_data_rebuilds_what_the_parser_gives(
+    tree: Any, style: str | None, flow: bool, file: str | None
+) -> None:
+    text = yaml.safe_dump(tree, default_style=style, default_flow_style=flow, allow_unicode=True)
+    loaded = load_yaml(text, file)
+    data = yamlsource.to_parsed(loaded)
+    if loaded.problems or loaded.value is None:
+        assert data is None
+        return
+    assert data is not None
+    rebuilt = yamlsource.from_parsed(_through_json(data), text, file)
+    assert rebuilt is not None
+    assert _exact(rebuilt) == _exact(loaded)
+    assert rebuilt == loaded
+
+
+def test_parsed_data_gives_the_locations_of_a_real_document() -> None:
+    text = "# a pack\nname: Demo\nlist:\n  - a: 'x'\n    b: >\n      folded\n  - [1, 2.5, yes]\n"
+    loaded = load_yaml(text, "d.yaml")
+    data = yamlsource.to_parsed(loaded)
+    rebuilt = yamlsource.from_parsed(_through_json(data), text, "d.yaml")
+    assert rebuilt is not None
+    assert rebuilt.source.locate(("list", 0, "b")) == Location("d.yaml", 5, 8, 7, 1)
+    assert rebuilt.source.locate_in_scalar(("list", 0, "a"), 0) == loaded.source.locate_in_scalar(
+        ("list", 0, "a"), 0
+    )
+    assert rebuilt.source.scalars[("list", 1, 2)].raw == "yes"
+    assert _exact(rebuilt) == _exact(loaded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",  # empty: no value
+        "a: 1\na: 2\n",  # a problem
+        "when: 2026-12-06\n",  # a date
+        "x: .nan\n",
+        "x: .inf\n",
+        "x: 18446744073709551616\n",  # beyond 64 bits
+        "x: !!binary aGVsbG8=\n",
+    ],
+)
+def test_a_document_json_does_not_carry_exactly_has_no_parsed_data(text: str) -> None:
+    assert yamlsource.to_parsed(load_yaml(text)) is None
+
+
+def test_parsed_data_is_used_only_for_its_own_text_and_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "a: [1, 2]\nb: c\n"
+    data = _through_json(yamlsource.to_parsed(load_yaml(text)))
+    assert yamlsource.from_parsed(data, text, None) is not None
+    assert yamlsource.from_parsed(data, text + " ", None) is None
+    for broken in ({**data, "format": 0}, {**data, "tags": None}, {**data, "value": None}, [], 1):
+        assert yamlsource.from_parsed(broken, text, None) is None
+    monkeypatch.setattr(yamlsource, "MAX_YAML_DEPTH", 1)
+    assert yamlsource.from_parsed(data, text, None) is None  # the limits have changed
+
+
+def test_parsed_locations_that_do_not_fit_the_value_come_from_the_text() -> None:
+    text = "a: [1, 2]\nb: c\n"
+    data = _through_json(yamlsource.to_parsed(load_yaml(text, "f.yaml")))
+    data["values"] = data["values"][:-4]
+    rebuilt = yamlsource.from_parsed(data, text, "f.yaml")
+    assert rebuilt is not None
+    assert _exact(rebuilt) == _exact(load_yaml(text, "f.yaml"))
+
+
+def test_parsed_tables_compare_copy_and_pickle_as_dicts() -> None:
+    import pickle
+
+    text = "a: [1, 2]\nb: c\n"
+    loaded = load_yaml(text, "f.yaml")
+    rebuilt = yamlsource.from_parsed(_through_json(yamlsource.to_parsed(loaded)), text, "f.yaml")
+    assert rebuilt is not None
+    values = rebuilt.source.values
+    assert values == loaded.source.values
+    assert loaded.source.values == values
+    assert ("a", 1) in values
+    assert values.get(("z",)) is None
+    assert len(values) == 5
+    assert repr(values) == repr(loaded.source.values)
+    assert pickle.loads(pickle.dumps(rebuilt.source)) == loaded.source

@@ -3,7 +3,6 @@ every trigger, mapping and request once, collecting every problem."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
@@ -27,14 +26,14 @@ from actions.destinations.model import (
 from actions.destinations.request import RequestSpec
 from actions.destinations.schema import DESTINATION_SCHEMA
 from actions.destinations.settingrefs import pack_references, unknown_setting_references
-from actions.destinations.shipped import schema_checked
+from actions.destinations.shipped import load_pack
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Severity
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
 from actions.language import BUILTIN, Language
 from actions.mapping import MappingError
 from actions.mapping import compile as compile_mapping
-from actions.yamlsource import SourceMap, load_yaml, read_file
+from actions.yamlsource import SourceMap, read_file
 
 if TYPE_CHECKING:
     import jsonschema
@@ -76,6 +75,8 @@ def schema_problems(
                 if k not in allowed and not any(re.search(p, str(k)) for p in patterns)
             ]
             for name in extra or [""]:
+                import difflib  # here: only a misspelt name needs it
+
                 close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
                 diagnostic = Diagnostic(
                     "schema",
@@ -179,14 +180,15 @@ def load_destination_text(
     env: Language = BUILTIN,
 ) -> Destination:
     """Load and compile a pack from its text (or the bytes of its file, which must be UTF-8),
-    its mappings and triggers in ``env``."""
-    loaded = load_yaml(text, file)
+    its mappings and triggers in ``env``. The text of a shipped pack is not parsed again, nor
+    checked against the schema again (see :mod:`actions.destinations.shipped`)."""
+    loaded, schema_checked = load_pack(text, file)
     if loaded.value is None or any(p.rule == "yaml-syntax" for p in loaded.problems):
         loaded.raise_for_errors(f"destination {file or '<text>'}")
     builder = _Builder(loaded.source, env)
     # A duplicate key or a tag does not stop the pack from being checked: all come together.
     builder.problems.extend(p for p in loaded.problems if p.severity is Severity.ERROR)
-    destination = builder.destination(loaded.value, path, loaded.source.text)
+    destination = builder.destination(loaded.value, path, loaded.source.text, schema_checked)
     if builder.problems:
         raise DefinitionError(f"destination {file or '<text>'}", builder.problems)
     assert destination is not None
@@ -236,15 +238,15 @@ class _Builder:
             self.problems.extend(exc.diagnostics)
             return None
 
-    def destination(self, data: Any, path: Path | None, text: str) -> Destination | None:
+    def destination(
+        self, data: Any, path: Path | None, text: str, schema_checked: bool = False
+    ) -> Destination | None:
         """The destination, or None with the problems. A schema error does not hide the rest:
         every part (a setting, an action, a preset, an inbound mapping) that has no schema
-        error of its own is still compiled and checked. The text of a shipped pack that passed
-        the schema when the package was built is not checked again (see
-        :mod:`actions.destinations.shipped`)."""
-        problems = (
-            [] if schema_checked(text) else schema_problems(data, DESTINATION_SCHEMA, self.source)
-        )
+        error of its own is still compiled and checked. A document known to pass the schema
+        (``schema_checked``: the text of a shipped pack that passed it when the package was
+        built) is not checked again."""
+        problems = [] if schema_checked else schema_problems(data, DESTINATION_SCHEMA, self.source)
         self.problems.extend(problems)
         if not isinstance(data, dict):
             return None
@@ -348,6 +350,8 @@ class _Builder:
         )
 
     def unknown_action(self, name: str, actions: Mapping[str, Any], path: DataPath) -> None:
+        import difflib  # here: only a misspelt name needs it
+
         close = difflib.get_close_matches(name, list(actions), n=1, cutoff=0.5)
         self.problems.append(
             Diagnostic(

@@ -203,7 +203,7 @@ class Destination:
 
     def sample_settings(self) -> dict[str, Any]:
         """The pack's ``settings.sample.yaml`` (the settings the demo runs with)."""
-        from actions.yamlsource import load_yaml
+        from actions.destinations.shipped import load_yaml
 
         if self.path is None:
             return {}

@@ -8,7 +8,6 @@ inside the YAML string, with the closest declared setting as a hint.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterator
 from typing import Any
@@ -38,6 +37,8 @@ def unknown_setting_references(
                 name = match.group(1)
                 if name in declared:
                     continue
+                import difflib  # here: only a misspelt name needs it
+
                 close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
                 hint = (
                     f"did you mean `$settings.{close[0]}`?"

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import copy
-import difflib
-import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
-from hashlib import sha256
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +66,15 @@ class Sample:
     percent: float
     by: str = "messageId"
     _threshold: int = attrs.field(init=False, repr=False, eq=False)
+    _sha256: Callable[[bytes], Any] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         # Kept when the hash's first 8 bytes, as a number, are under this (no float per event).
         object.__setattr__(self, "_threshold", int(self.percent * 2**64) // 100)
+        # hashlib (OpenSSL) is imported by the first sample filter, not by every run.
+        from hashlib import sha256
+
+        object.__setattr__(self, "_sha256", sha256)
 
     def position(self, event: Mapping[str, Any]) -> float:
         """Where the event falls in [0, 100): kept when below ``percent``. The first 8 bytes
@@ -82,14 +84,14 @@ class Sample:
         if value is None:
             value = event.get("messageId")
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        digest = self._sha256(text.encode("utf-8", "surrogatepass")).digest()
         return int.from_bytes(digest[:8], "big") * 100 / 2**64
 
     def keeps(self, event: Mapping[str, Any]) -> bool:
         value = event.get(self.by)
         if value.__class__ is not str:
             return self.position(event) < self.percent
-        digest = sha256(value.encode("utf-8", "surrogatepass")).digest()
+        digest = self._sha256(value.encode("utf-8", "surrogatepass")).digest()
         return int.from_bytes(digest[:8], "big") < self._threshold
 
     def why(self, event: Mapping[str, Any]) -> str:
@@ -260,6 +262,8 @@ def validate_settings(
     out: dict[str, Any] = {}
     for name in given:
         if name not in specs:
+            import difflib  # here: only a misspelt name needs it
+
             close = difflib.get_close_matches(str(name), list(specs), n=1, cutoff=0.6)
             problems.append(
                 Diagnostic(

@@ -5,7 +5,6 @@ dispatch index. Every problem of every stage is collected and raised together.""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -285,6 +284,8 @@ def _shown_settings(destination: Destination, settings: Mapping[str, Any]) -> di
 
 
 def _did_you_mean(name: str, choices: set[str]) -> str:
+    import difflib  # here: only a misspelt name needs it
+
     close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else f"fields: {', '.join(sorted(choices))}"
 

@@ -10,7 +10,6 @@ build the request. Nothing raises out of :meth:`process`.
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from threading import get_ident
 from typing import Any, Literal
@@ -74,6 +73,8 @@ _NOT_UNICODE = Failed((Problem("$", NOT_UNICODE),))
 def _internal_error(exc: BaseException) -> Failed:
     """A defect, reported by its kind and where it was raised, never by its text: an
     exception's message may quote a value of the event or of a secret setting."""
+    import traceback  # here: only a defect needs it
+
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "/actions/" in f.filename.replace("\\", "/")]
     where = ""

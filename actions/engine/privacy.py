@@ -15,7 +15,6 @@ neither has no function at all, so its events pay nothing for them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -229,10 +228,11 @@ class SuppressionList:
             return False
         if hash(key) in self._keys:
             return True
-        return (
-            bool(self._digests)
-            and hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest() in self._digests
-        )
+        if not self._digests:
+            return False
+        import hashlib  # here: only a list that holds hashes needs it (and OpenSSL)
+
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest() in self._digests
 
     def __len__(self) -> int:
         return self.size
@@ -248,7 +248,7 @@ class SuppressionList:
 def _membership(listed: SuppressionList) -> Callable[[object], bool]:
     """``value in listed`` as one call: :func:`identity_key` inline, and no SHA-256 unless the
     list holds hashes."""
-    keys, digests, sha256 = listed._keys, listed._digests, hashlib.sha256
+    keys, digests = listed._keys, listed._digests
 
     def on_list(value: object) -> bool:
         if type(value) is not str:
@@ -268,7 +268,11 @@ def _membership(listed: SuppressionList) -> Callable[[object], bool]:
             return False
         return hash(key) in keys or sha256(key.encode("utf-8", "surrogatepass")).digest() in digests
 
-    return on_list_or_hashed if digests else on_list
+    if not digests:
+        return on_list
+    from hashlib import sha256  # here: only a list that holds hashes needs it (and OpenSSL)
+
+    return on_list_or_hashed
 
 
 Gate = Callable[[dict[str, Any]], "tuple[Filtered, str] | None"]

@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from actions.fql import analysis
 from actions.fql.ast import Expr
 from actions.fql.codegen import many_function
 from actions.fql.compile import (
@@ -189,3 +188,12 @@ __all__ = [
     "function",
     "parse",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The linter's analysis is imported when first reached: a run does not need it.
+    if name == "analysis":
+        import actions.fql.analysis
+
+        return actions.fql.analysis
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -425,11 +425,22 @@ class Generator:
         return f"{self.const(compile_glob(pattern).matches)}({name})"
 
 
-def build(source: str, name: str, constants: Constants) -> Callable[..., Any]:
-    """Compile ``source`` (a function ``name`` whose free names are ``constants``) and return
-    the function. The constants are the globals of the function and of nothing else: a
-    namespace of its own (closure variables would be copied into each call's frame)."""
-    return define(source, name, constants.values, label=f"fql {name}", builtins=True)
+def build(
+    source: str, name: str, constants: Constants, fallback: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
+    """The function ``name`` of ``source`` (whose free names are ``constants``), compiled when
+    first called (``fallback`` is called instead should Python not compile it). The constants
+    are the globals of the function and of nothing else: a namespace of its own (closure
+    variables would be copied into each call's frame)."""
+    return define(
+        source,
+        name,
+        constants.values,
+        label=f"fql {name}",
+        builtins=True,
+        lazy=fallback is not None,
+        fallback=fallback,
+    )
 
 
 def trigger_source(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> tuple[str, Constants]:
@@ -451,12 +462,12 @@ def trigger_source(node: Expr, functions: Functions = BUILTIN_FUNCTIONS) -> tupl
 def trigger_function(
     node: Expr, functions: Functions = BUILTIN_FUNCTIONS
 ) -> tuple[Callable[[object], bool], str]:
-    """One trigger's ``matches`` (any object in, a bool out, never raises) and its source."""
+    """One trigger's ``matches`` (any object in, a bool out, never raises) and its source. The
+    function is compiled when first called; nested beyond what Python compiles, it calls the
+    reference evaluator."""
     source, constants = trigger_source(node, functions)
-    try:
-        return build(source, "matches", constants), source
-    except (SyntaxError, RecursionError, MemoryError):  # nested beyond what Python compiles
-        return functools.partial(reference_matches, node, functions=functions), ""
+    reference = functools.partial(reference_matches, node, functions=functions)
+    return build(source, "matches", constants, reference), source
 
 
 def _subtests(node: Expr) -> list[Expr]:
@@ -580,12 +591,11 @@ def many_source(
 def many_function(
     nodes: Sequence[Expr], functions: Functions = BUILTIN_FUNCTIONS
 ) -> tuple[Callable[[object], tuple[bool, ...]], str]:
-    """The ``matches`` of many triggers at once, and its source."""
+    """The ``matches`` of many triggers at once, and its source (compiled when first called, as
+    :func:`trigger_function`'s)."""
     source, constants = many_source(nodes, functions)
-    try:
-        return build(source, "matches", constants), source
-    except (SyntaxError, RecursionError, MemoryError):  # nested beyond what Python compiles
-        return functools.partial(_reference_many, tuple(nodes), functions), ""
+    reference = functools.partial(_reference_many, tuple(nodes), functions)
+    return build(source, "matches", constants, reference), source
 
 
 def _reference_many(

@@ -6,7 +6,6 @@ comparisons whose result is known to be meaningless (a boolean compared with a s
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -71,6 +70,8 @@ def check(node: Expr, source: str, functions: Functions = BUILTIN_FUNCTIONS) -> 
 def _check_call(node: Call, source: str, functions: Functions) -> None:
     function = functions.get(node.name)
     if function is None:
+        import difflib  # here: only a misspelt name needs it
+
         close = difflib.get_close_matches(node.name, list(functions), n=1, cutoff=0.6)
         raise FQLSyntaxError(
             f"unknown function {node.name!r}",

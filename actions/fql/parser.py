@@ -9,7 +9,6 @@ from the same tables, or built from the grammar), whose error is put into words 
 from __future__ import annotations
 
 import contextvars
-import difflib
 import math
 import re
 from functools import cache
@@ -466,6 +465,8 @@ def _friendly(text: str, exc: lark.exceptions.UnexpectedInput) -> FQLSyntaxError
     if "$END" in accepted or {"AND", "OR"} & accepted:
         suggestion = ""
         word = str(token)
+        import difflib  # here: only a misspelt name needs it
+
         close = difflib.get_close_matches(word.lower(), ["and", "or", "in"], n=1, cutoff=0.6)
         if close:
             suggestion = f"did you mean `{close[0]}`?"

@@ -84,11 +84,15 @@ class _Step(NamedTuple):
     keeps_missing: bool
 
 
-@attrs.frozen
 class _Compiled:
-    """A mapping option compiled, among the literal options a directive receives."""
+    """A mapping option compiled, among the literal options a directive receives. (A plain
+    class, not a tuple, which options are made of; nor an attrs class, whose methods attrs
+    compiles at import.)"""
 
-    evaluate: Evaluator
+    __slots__ = ("evaluate",)
+
+    def __init__(self, evaluate: Evaluator) -> None:
+        self.evaluate = evaluate
 
 
 def constant(value: Any) -> Evaluator:

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from actions._generated import define
 from actions.mapping.builtin import coalesce_, if_
@@ -33,8 +31,10 @@ from actions.mapping.values import MISSING, Evaluator
 FUNCTION = "_mapping"
 
 
-@attrs.frozen
-class Generated:
+class Generated(NamedTuple):
+    """A mapping's function and its source. (A named tuple: attrs would compile methods for
+    it at import, which a cold start pays for.)"""
+
     source: str
     evaluate: Evaluator
 
@@ -61,7 +61,8 @@ def generate(node: Node, backend: Backend, fallback: Evaluator) -> Generated:
         "        return _fallback(root, settings, failures)",
     ]
     source = "\n".join(lines) + "\n"
-    return Generated(source, define(source, FUNCTION, names, label="mapping"))
+    function = define(source, FUNCTION, names, label="mapping", lazy=True, fallback=fallback)
+    return Generated(source, function)
 
 
 class _Writer:

@@ -5,10 +5,9 @@ location; then build its evaluator from that form (the backends: :mod:`.closures
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import attrs
 
@@ -146,6 +145,8 @@ class Compiler:
     def directive(self, name: str, argument: Any, path: DataPath, depth: int) -> Node:
         spec = self.directives.get(name)
         if spec is None:
+            import difflib  # here: only a misspelt name needs it
+
             close = difflib.get_close_matches(name, list(self.directives), n=1, cutoff=0.6)
             self.problem(
                 "unknown-directive",
@@ -195,6 +196,8 @@ class Compiler:
         known = {o.name for o in spec.options}
         for key in argument:
             if key not in known:
+                import difflib  # here: only a misspelt name needs it
+
                 close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
                 self.problem(
                     "directive-option",
@@ -307,6 +310,8 @@ class Compiler:
 
     def check_string(self, label: str, option: Option, value: str, path: DataPath) -> None:
         if option.choices and value not in option.choices:
+            import difflib  # here: only a misspelt name needs it
+
             close = difflib.get_close_matches(value.lower(), option.choices, n=1, cutoff=0.5)
             self.problem(
                 "directive-option",
@@ -432,8 +437,7 @@ def _recompile(
     )
 
 
-@attrs.frozen
-class _Built:
+class _Built(NamedTuple):  # not an attrs class: attrs compiles methods at import
     node: Node
     evaluate: Evaluator
     paths: set[str]

@@ -5,15 +5,13 @@ that kind. See docs/mapping.md and docs/privacy.md.
 Everything that can be decided once is decided when the mapping compiles (the digest function,
 the shape of an existing hash, the normaliser); no regex sees the value: the checks are
 ``str.strip`` over a fixed set of characters and length tests, linear in the value's length,
-which is bounded by :data:`MAX_HASH_TEXT`.
+which is bounded by :data:`MAX_HASH_TEXT`. ``hashlib`` (with OpenSSL), ``hmac`` and ``base64``
+are imported when a mapping that hashes compiles, or when a value is first hashed.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from actions.mapping.directives import (
@@ -39,11 +37,29 @@ from actions.mapping.values import (
 MAX_HASH_TEXT = 10_000
 """Longest text @hash accepts (characters, before normalisation); longer is a per-event failure."""
 
-ALGORITHMS: Mapping[str, Callable[..., Any]] = {
-    "sha256": hashlib.sha256,
-    "sha1": hashlib.sha1,
-    "md5": hashlib.md5,
-}
+
+class _Algorithms(Mapping[str, Callable[..., Any]]):
+    """hashlib's constructors by name; hashlib is imported when one is first asked for."""
+
+    _NAMES = ("sha256", "sha1", "md5")
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        import hashlib
+
+        if name not in self._NAMES:
+            raise KeyError(name)
+        constructor: Callable[..., Any] = getattr(hashlib, name)
+        return constructor
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+ALGORITHMS: Mapping[str, Callable[..., Any]] = _Algorithms()
+"""hashlib's constructor of each algorithm @hash knows, by name."""
 DIGEST_SIZES: Mapping[str, int] = {"sha256": 32, "sha1": 20, "md5": 16}
 ENCODINGS = ("hex", "base64")
 NORMALIZERS = ("none", "email", "phone", "name")
@@ -148,9 +164,10 @@ def _hashed(
     shaped: Callable[[str], str | None],
     country: Callable[[], Any] | None,
     key: Callable[[], Any] | None,
+    digest_of: Callable[..., Any],
 ) -> Any:
     """What @hash gives for ``value``; ``country`` and ``key`` give those options' values
-    (only called when needed)."""
+    (only called when needed), ``digest_of`` is the algorithm's constructor."""
     if value is MISSING or value is None:
         return value
     if isinstance(value, str):
@@ -176,16 +193,19 @@ def _hashed(
     if not normal:
         return MISSING
     data = normal.encode("utf-8", "surrogatepass")
-    digest_of = ALGORITHMS[args["algorithm"]]
     if key is None:
         digest = digest_of(data).digest()
     else:
         secret = key()
         if not isinstance(secret, str) or not secret:
             raise DirectiveFailure("@hash: the key gives no text (is its setting set?)")
+        import hmac
+
         digest = hmac.new(secret.encode("utf-8", "surrogatepass"), data, digest_of).digest()
     if args["encoding"] == "hex":
         return digest.hex()
+    import base64
+
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -193,7 +213,8 @@ def _hash_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
     country = args["country"] if args["country"] is not MISSING else None
     key = args["key"] if args["key"] is not MISSING else None
     shaped = hash_shape(args["algorithm"], args["encoding"])
-    return _hashed(args["value"](), args, shaped, country, key)
+    digest_of = ALGORITHMS[args["algorithm"]]
+    return _hashed(args["value"](), args, shaped, country, key, digest_of)
 
 
 @directive(
@@ -221,6 +242,7 @@ def hash_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     key: Evaluator | None = args["key"] if args["key"] is not MISSING else None
     country: Evaluator | None = args["country"] if args["country"] is not MISSING else None
     options = dict(args)
+    digest_of = ALGORITHMS[args["algorithm"]]
 
     def hash_value(root: Any, settings: Settings, failures: Failures) -> Any:
         value = operand(root, settings, failures)
@@ -232,6 +254,7 @@ def hash_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
             shaped,
             None if country is None else lambda: country(root, settings, failures),
             None if key is None else lambda: key(root, settings, failures),
+            digest_of,
         )
 
     return hash_value

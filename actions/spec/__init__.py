@@ -10,7 +10,6 @@ per process) decides and explains it. The two are checked against each other by 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
@@ -567,7 +566,7 @@ def _compile_probes(table: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool
     names = {"K": keys, "A": types, "ABSENT": _ABSENT}
     return cast(
         Callable[[dict[str, Any]], bool],
-        define(source, "check", names, label="spec fields check", builtins=True),
+        define(source, "check", names, label="spec fields check", builtins=True, lazy=True),
     )
 
 
@@ -684,12 +683,16 @@ def suggest(path: str, call_type: str | None = None) -> str | None:
     siblings = _children(known).get(parent)
     if siblings:
         by_lower = {name.lower(): name for name in siblings}
+        import difflib  # here: only a misspelt name needs it
+
         close = difflib.get_close_matches(leaf.lower(), sorted(by_lower), n=1, cutoff=0.75)
         if not close:
             return None
         return f"{parent}.{by_lower[close[0]]}" if parent else by_lower[close[0]]
     depth = path.count(".")
     same_depth = sorted(p for p in known if p.count(".") == depth)
+    import difflib  # here: only a misspelt name needs it
+
     whole = difflib.get_close_matches(path, same_depth, n=1, cutoff=0.85)
     return whole[0] if whole else None
 
