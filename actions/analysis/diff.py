@@ -6,7 +6,9 @@ stays flat over any number of events: per subscription, its outcome kinds before
 each change of kind (with its reasons); per field of the requests both sides sent, the values
 added, removed and changed (the URL and headers as ``(url)`` and ``(header NAME)``). Requests
 are compared as they are and shown as shown (each secret setting ``***``), so no secret reaches
-the report: a change only a secret makes is reported as ``(secret) changed``.
+the report: a change only a secret makes is reported as ``(secret) changed``. A request that
+nothing building it can read a secret of (:mod:`actions.analysis.settingreads`) is its own shown
+form, so it is not built again.
 :meth:`Differ.report` gives the JSON form that the renderers print.
 
 Work both sides share is done once (see :func:`sides`): when OLD and NEW are one pack with the
@@ -23,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from actions.analysis.settingreads import shown_as_sent
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Filtered, Outcome
 from actions.errors import ActionsError
@@ -203,6 +206,7 @@ class Differ:
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
         self._sides: Sides = self._first
+        self._as_sent: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
         self.events = 0
         self.changed = 0
         self.unreadable = 0
@@ -210,6 +214,7 @@ class Differ:
 
     def _first(self, event: Any) -> tuple[Named, Named]:
         self._sides = sides(*self._pair)
+        self._as_sent = (shown_as_sent(self._pair[0]), shown_as_sent(self._pair[1]))
         return self._sides(event)
 
     def _stats(self, name: str) -> _Subscription:
@@ -288,7 +293,11 @@ class Differ:
     def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
         if old.payload == new.payload and old.url == new.url and old.headers == new.headers:
             return False  # the common case: shown requests are made only for a change
-        shown_old, shown_new = old.shown, new.shown
+        # As shown: a request nothing that builds it can read a secret of is shown as it is
+        # (see settingreads.py); any other is built again with *** for the secrets.
+        before_sent, after_sent = self._as_sent
+        shown_old = old if _unsuffixed(old.subscription) in before_sent else old.shown
+        shown_new = new if _unsuffixed(new.subscription) in after_sent else new.shown
         changed = False
         parts = [
             ({"(url)": shown_old.url}, {"(url)": shown_new.url}),
@@ -378,6 +387,12 @@ class Differ:
 
 
 _MISSING = object()
+_CUT = len(_OLD)
+
+
+def _unsuffixed(name: str) -> str:
+    """A subscription's name on its side (without the suffix it runs under when shared)."""
+    return name[:-_CUT] if name[-_CUT:] in (_OLD, _NEW) else name
 
 
 def _note(table: dict[tuple[str, str], list[Any]], key: tuple[str, str], example: Any) -> None:
