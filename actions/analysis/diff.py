@@ -299,36 +299,21 @@ class Differ:
         shown_old = old if _unsuffixed(old.subscription) in before_sent else old.shown
         shown_new = new if _unsuffixed(new.subscription) in after_sent else new.shown
         changed = False
-        parts = [
-            ({"(url)": shown_old.url}, {"(url)": shown_new.url}),
-            (
+        if shown_old.url != shown_new.url:
+            changed = True
+            _field(stats, line, "(url)", shown_old.url, shown_new.url)
+        if shown_old.headers != shown_new.headers:
+            changed |= _fields(
+                stats,
+                line,
                 {f"(header {k})": v for k, v in shown_old.headers.items()},
                 {f"(header {k})": v for k, v in shown_new.headers.items()},
-            ),
-            (shown_old.payload, shown_new.payload),
-        ]
-        for before, after in parts:
-            for field in before.keys() | after.keys():
-                a, b = before.get(field, _MISSING), after.get(field, _MISSING)
-                if a == b and type(a) is type(b):
-                    continue
-                changed = True
-                change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
-                key = (str(field), change)
-                entry = stats.fields.get(key)
-                if entry is not None and len(entry[1]) >= EXAMPLES:
-                    entry[0] += 1  # counted; its examples are taken (none made)
-                    continue
-                example: dict[str, Any] = {"line": line}
-                if a is not _MISSING:
-                    example["before"] = _shown(a)
-                if b is not _MISSING:
-                    example["after"] = _shown(b)
-                _note(stats.fields, key, example)
-        if not changed:  # a secret setting changed: the shown requests are equal
-            _note(stats.fields, ("(secret)", "changed"), {"line": line})
-            changed = True
-        return changed
+            )
+        return (
+            _fields(stats, line, shown_old.payload, shown_new.payload)
+            or changed
+            or _secret(stats, line)
+        )
 
     def take(self) -> DiffTally:
         """The counts since the last :meth:`take`, which this differ then forgets."""
@@ -387,6 +372,50 @@ class Differ:
 
 
 _MISSING = object()
+
+
+def _fields(stats: _Subscription, line: int, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Note each field whose value differs (in value or type) between two objects; True when
+    one does."""
+    changed = False
+    shared = len(before)  # the fields of both
+    for field, a in before.items():
+        b = after.get(field, _MISSING)
+        if a == b and type(a) is type(b):
+            continue
+        changed = True
+        shared -= b is _MISSING
+        _field(stats, line, field, a, b)
+    if len(after) > shared:  # fields only after
+        for field, b in after.items():
+            if field not in before:
+                changed = True
+                _field(stats, line, field, _MISSING, b)
+    return changed
+
+
+def _field(stats: _Subscription, line: int, field: Any, a: Any, b: Any) -> None:
+    """Note a field added (``a`` missing), removed (``b`` missing) or changed."""
+    change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
+    key = (str(field), change)
+    entry = stats.fields.get(key)
+    if entry is not None and len(entry[1]) >= EXAMPLES:
+        entry[0] += 1  # counted; its examples are taken (none made)
+        return
+    example: dict[str, Any] = {"line": line}
+    if a is not _MISSING:
+        example["before"] = _shown(a)
+    if b is not _MISSING:
+        example["after"] = _shown(b)
+    _note(stats.fields, key, example)
+
+
+def _secret(stats: _Subscription, line: int) -> bool:
+    """Note a change only a secret setting makes (the shown requests are equal)."""
+    _note(stats.fields, ("(secret)", "changed"), {"line": line})
+    return True
+
+
 _CUT = len(_OLD)
 
 
