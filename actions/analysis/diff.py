@@ -20,14 +20,16 @@ the subscriptions that differ run for each side. Two identical configs run the e
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
 
-from actions.analysis.settingreads import shown_as_sent
+from actions.analysis.settingreads import secret_free
+from actions.destinations.request import BuiltRequest
 from actions.engine.engine import ConfiguredDestination
-from actions.engine.outcomes import Filtered, Outcome
+from actions.engine.outcomes import Filtered, Outcome, Request
 from actions.errors import ActionsError
 
 EXAMPLES = 3
@@ -48,6 +50,8 @@ Sides = Callable[[Any], tuple[Named, Named]]
 """Both sides' outcomes for an event (the same list twice when the sides cannot differ)."""
 _OLD, _NEW = "\x00(old)", "\x00(new)"
 """Suffixes of the names a subscription that differs runs under, in the shared destination."""
+Show = Callable[[Request], Request]
+"""A request to its shown form."""
 
 
 def _fingerprint(value: Any) -> str | None:
@@ -114,6 +118,52 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
     return _split(both.process, apart)
+
+
+def _shown_forms(configured: ConfiguredDestination) -> dict[str, Show]:
+    """Per subscription of ``configured`` (by name), how its requests are shown when that takes
+    less than building each again from its event with ``***`` for each secret setting
+    (``Request.shown``), and gives the same (see :func:`~actions.analysis.settingreads.
+    secret_free`): a request that reads no secret is its own shown form; one whose mapping
+    reads none has the shown payload, and the rest is built from it with the shown settings."""
+    free = secret_free(configured)
+    names = Counter(compiled.subscription.name for compiled in configured.compiled)
+    shown: dict[str, Show] = {}
+    for compiled in configured.compiled:
+        name = compiled.subscription.name
+        if free.get(name) == "request":
+            shown[name] = _itself
+        elif free.get(name) == "payload" and names[name] == 1:
+            shown[name] = _built(compiled.action.request.bind(configured.settings_view))
+    return shown
+
+
+def _itself(request: Request) -> Request:
+    return request
+
+
+def _built(build: Callable[[Any], BuiltRequest]) -> Show:
+    """Requests shown as built from their payload with the shown settings by ``build``."""
+
+    def built(request: Request) -> Request:
+        try:
+            method, url, headers, query, body, encoding = build(request.payload)
+        except Exception:  # as building it again fails: the request shows what it can
+            return request.shown
+        payload = request.payload
+        return Request(
+            request.subscription,
+            request.action,
+            method,
+            url,
+            headers,
+            query,
+            body,
+            encoding,
+            payload,
+        )
+
+    return built
 
 
 def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
@@ -206,7 +256,7 @@ class Differ:
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
         self._sides: Sides = self._first
-        self._as_sent: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        self._show: tuple[dict[str, Show], dict[str, Show]] = ({}, {})
         self.events = 0
         self.changed = 0
         self.unreadable = 0
@@ -214,7 +264,7 @@ class Differ:
 
     def _first(self, event: Any) -> tuple[Named, Named]:
         self._sides = sides(*self._pair)
-        self._as_sent = (shown_as_sent(self._pair[0]), shown_as_sent(self._pair[1]))
+        self._show = (_shown_forms(self._pair[0]), _shown_forms(self._pair[1]))
         return self._sides(event)
 
     def _stats(self, name: str) -> _Subscription:
@@ -293,11 +343,12 @@ class Differ:
     def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
         if old.payload == new.payload and old.url == new.url and old.headers == new.headers:
             return False  # the common case: shown requests are made only for a change
-        # As shown: a request nothing that builds it can read a secret of is shown as it is
-        # (see settingreads.py); any other is built again with *** for the secrets.
-        before_sent, after_sent = self._as_sent
-        shown_old = old if _unsuffixed(old.subscription) in before_sent else old.shown
-        shown_new = new if _unsuffixed(new.subscription) in after_sent else new.shown
+        # As shown: built again with *** for the secrets, but for what provably reads none
+        # (see _shown_forms).
+        show_old = self._show[0].get(_unsuffixed(old.subscription))
+        show_new = self._show[1].get(_unsuffixed(new.subscription))
+        shown_old = old.shown if show_old is None else show_old(old)
+        shown_new = new.shown if show_new is None else show_new(new)
         changed = False
         if shown_old.url != shown_new.url:
             changed = True

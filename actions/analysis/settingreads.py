@@ -22,7 +22,7 @@ an option holding a value of a kind not listed here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from actions.engine.engine import CompiledSubscription, ConfiguredDestination
 from actions.fql import Trigger
@@ -111,11 +111,26 @@ def template_reads(text: Any) -> frozenset[str] | None:
     return frozenset(found) if all(_path(path, found) for path in paths) else None
 
 
-def reads_no_secret(configured: ConfiguredDestination, compiled: CompiledSubscription) -> bool:
-    """Whether nothing that builds ``compiled``'s requests can read a secret setting of
-    ``configured``: its mapping, and its action's URL (the text the pack gives, which the
-    request's URL is compiled from), headers, query and body."""
-    secrets = {name for name, spec in configured.destination.settings.items() if spec.secret}
+def secret_settings(configured: ConfiguredDestination) -> frozenset[str]:
+    """The names of ``configured``'s secret settings (set or not)."""
+    return frozenset(n for n, spec in configured.destination.settings.items() if spec.secret)
+
+
+def mapping_reads_no_secret(
+    configured: ConfiguredDestination, compiled: CompiledSubscription
+) -> bool:
+    """Whether ``compiled``'s mapping cannot read a secret setting of ``configured``: then its
+    payload is the same with ``***`` for each secret."""
+    reads = settings_read(compiled.mapping.node)
+    return reads is not None and reads.isdisjoint(secret_settings(configured))
+
+
+def request_reads_no_secret(
+    configured: ConfiguredDestination, compiled: CompiledSubscription
+) -> bool:
+    """Whether ``compiled``'s action's request cannot read a secret setting of ``configured``:
+    its URL (the text the pack gives, which the request's URL is compiled from), headers, query
+    and body."""
     action = compiled.action
     request = action.request
     try:
@@ -123,23 +138,35 @@ def reads_no_secret(configured: ConfiguredDestination, compiled: CompiledSubscri
         url = template_reads(raw["url"])
     except (KeyError, TypeError):
         return False
-    parts: list[frozenset[str] | None] = [
-        settings_read(compiled.mapping.node),
-        url,
-        settings_read(request.headers.node),
-        settings_read(request.query.node),
-    ]
+    parts = [url, settings_read(request.headers.node), settings_read(request.query.node)]
     if request.body is not None:
         parts.append(settings_read(request.body.node))
+    secrets = secret_settings(configured)
     return all(part is not None and part.isdisjoint(secrets) for part in parts)
+
+
+SecretFree = Literal["request", "payload"]
+"""What of a subscription's requests reads no secret setting: the whole request (it is shown as
+it is sent), or its payload (the mapping's output: the rest is shown as built from it with
+``***`` for each secret)."""
+
+
+def secret_free(configured: ConfiguredDestination) -> dict[str, SecretFree]:
+    """The subscriptions of ``configured`` (by name) whose requests, or whose payloads, read no
+    secret setting; a name two subscriptions share counts as the less of the two."""
+    found: dict[str, SecretFree | None] = {}
+    for compiled in configured.compiled:
+        name = compiled.subscription.name
+        verdict: SecretFree | None = None
+        if mapping_reads_no_secret(configured, compiled):
+            verdict = "request" if request_reads_no_secret(configured, compiled) else "payload"
+        if name in found and found[name] != verdict:
+            verdict = "payload" if None not in (found[name], verdict) else None
+        found[name] = verdict
+    return {name: verdict for name, verdict in found.items() if verdict is not None}
 
 
 def shown_as_sent(configured: ConfiguredDestination) -> frozenset[str]:
     """The subscriptions of ``configured`` (by name) whose requests are shown as they are
-    sent: nothing that builds them can read a secret setting. A name two subscriptions share
-    is in it only when both are."""
-    verdicts: dict[str, bool] = {}
-    for compiled in configured.compiled:
-        name = compiled.subscription.name
-        verdicts[name] = verdicts.get(name, True) and reads_no_secret(configured, compiled)
-    return frozenset(name for name, plain in verdicts.items() if plain)
+    sent: nothing that builds them can read a secret setting."""
+    return frozenset(n for n, verdict in secret_free(configured).items() if verdict == "request")

@@ -266,7 +266,7 @@ def _report(old: Any, new: Any, events: list[Any], *, every_shown: bool = False)
     differ = Differ(old, new)
     if every_shown:  # as before: every changed request built again with *** for the secrets
         differ._first(events[0])
-        differ._as_sent = (frozenset(), frozenset())
+        differ._show = ({}, {})
     for line, event in enumerate(events, 1):
         differ.add(line, event)
     return differ.report()
@@ -324,3 +324,42 @@ def test_a_path_an_event_names_cannot_show_a_secret() -> None:
     assert report["changed"] > 0
     fields = [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]]
     assert fields == [("(secret)", "changed")]
+
+
+ADJUST = {"event_tokens": {"Order Completed": "oc1", "Signed Up": "su1"}}
+
+
+def _adjust(**settings: Any) -> Any:
+    destination = actions.load_destination("adjust")
+    return actions.configure(destination, {**destination.sample_settings(), **ADJUST, **settings})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fields"),
+    [
+        (
+            {"s2s_token": "tok-5ecret"},
+            {"s2s_token": "tok-5ecret", "send_to_production": True},
+            [("environment", "changed")],
+        ),
+        (
+            {"s2s_token": "tok-OLD-5ecret"},
+            {"s2s_token": "tok-NEW-5ecret"},
+            [("(secret)", "changed")],
+        ),
+        ({}, {"s2s_token": "tok-NEW-5ecret"}, [("(header Authorization)", "added")]),
+    ],
+    ids=["a setting", "the secret", "the secret set"],
+)
+def test_a_payload_that_reads_no_secret_is_shown_as_it_is(
+    old: dict[str, Any], new: dict[str, Any], fields: list[tuple[str, str]]
+) -> None:
+    """Adjust's mapping reads no secret, its Authorization header reads s2s_token: a changed
+    request is shown with its own payload and the rest built with ***, what building it again
+    from the event gives."""
+    events = _events()
+    report = _report(_adjust(**old), _adjust(**new), events)
+    assert report == _report(_adjust(**old), _adjust(**new), events, every_shown=True)
+    assert "5ecret" not in _rendered(report)
+    assert report["changed"] > 5
+    assert [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]] == fields

@@ -13,7 +13,12 @@ import pytest
 import actions
 from actions import mapping
 from actions._resources import pack_slugs
-from actions.analysis.settingreads import settings_read, shown_as_sent, template_reads
+from actions.analysis.settingreads import (
+    secret_free,
+    settings_read,
+    shown_as_sent,
+    template_reads,
+)
 from actions.mapping import Kind, Option, directive
 from actions.mapping.catalog import BUILTIN_DIRECTIVES
 from actions.mapping.directives import CompileContext, directives_table
@@ -130,6 +135,9 @@ def test_the_shipped_packs() -> None:
     assert names(branch) == {"Track events"}  # branch_secret is never read
     assert names(kochava) == {s.name for s in kochava.presets}  # no secret setting
     assert names(adjust) == frozenset()  # the Authorization header reads s2s_token
+    configured = actions.configure(adjust, adjust.sample_settings())
+    assert secret_free(configured) == {"Track events with an Adjust event token": "payload"}
+    assert secret_free(actions.configure(_marked("adjust", "app_token"), {"app_token": "a"})) == {}
     assert names(_marked("branch", "branch_key")) == frozenset()  # the mapping reads it
     assert names(_marked("kochava", "app_guid")) == frozenset()
 
