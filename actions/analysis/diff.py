@@ -263,9 +263,16 @@ class Differ:
         self._subscriptions: dict[str, _Subscription] = {}
 
     def _first(self, event: Any) -> tuple[Named, Named]:
-        self._sides = sides(*self._pair)
-        self._show = (_shown_forms(self._pair[0]), _shown_forms(self._pair[1]))
+        self.prepare()
         return self._sides(event)
+
+    def prepare(self) -> None:
+        """Configure now what :meth:`add` otherwise configures at the first event: the work
+        both sides share (which may configure a destination, see :func:`sides`), and how
+        their requests are shown. Once is enough; again does nothing."""
+        if self._sides == self._first:
+            self._sides = sides(*self._pair)
+            self._show = (_shown_forms(self._pair[0]), _shown_forms(self._pair[1]))
 
     def _stats(self, name: str) -> _Subscription:
         stats = self._subscriptions.get(name)
