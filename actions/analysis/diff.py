@@ -6,7 +6,9 @@ stays flat over any number of events: per subscription, its outcome kinds before
 each change of kind (with its reasons); per field of the requests both sides sent, the values
 added, removed and changed (the URL and headers as ``(url)`` and ``(header NAME)``). Requests
 are compared as they are and shown as shown (each secret setting ``***``), so no secret reaches
-the report: a change only a secret makes is reported as ``(secret) changed``.
+the report: a change only a secret makes is reported as ``(secret) changed``. A request that
+nothing building it can read a secret of (:mod:`actions.analysis.settingreads`) is its own shown
+form, so it is not built again.
 :meth:`Differ.report` gives the JSON form that the renderers print.
 
 Work both sides share is done once (see :func:`sides`): when OLD and NEW are one pack with the
@@ -18,13 +20,16 @@ the subscriptions that differ run for each side. Two identical configs run the e
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
 
+from actions.analysis.settingreads import secret_free
+from actions.destinations.request import BuiltRequest
 from actions.engine.engine import ConfiguredDestination
-from actions.engine.outcomes import Filtered, Outcome
+from actions.engine.outcomes import Filtered, Outcome, Request
 from actions.errors import ActionsError
 
 EXAMPLES = 3
@@ -45,6 +50,8 @@ Sides = Callable[[Any], tuple[Named, Named]]
 """Both sides' outcomes for an event (the same list twice when the sides cannot differ)."""
 _OLD, _NEW = "\x00(old)", "\x00(new)"
 """Suffixes of the names a subscription that differs runs under, in the shared destination."""
+Show = Callable[[Request], Request]
+"""A request to its shown form."""
 
 
 def _fingerprint(value: Any) -> str | None:
@@ -111,6 +118,52 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
     return _split(both.process, apart)
+
+
+def _shown_forms(configured: ConfiguredDestination) -> dict[str, Show]:
+    """Per subscription of ``configured`` (by name), how its requests are shown when that takes
+    less than building each again from its event with ``***`` for each secret setting
+    (``Request.shown``), and gives the same (see :func:`~actions.analysis.settingreads.
+    secret_free`): a request that reads no secret is its own shown form; one whose mapping
+    reads none has the shown payload, and the rest is built from it with the shown settings."""
+    free = secret_free(configured)
+    names = Counter(compiled.subscription.name for compiled in configured.compiled)
+    shown: dict[str, Show] = {}
+    for compiled in configured.compiled:
+        name = compiled.subscription.name
+        if free.get(name) == "request":
+            shown[name] = _itself
+        elif free.get(name) == "payload" and names[name] == 1:
+            shown[name] = _built(compiled.action.request.bind(configured.settings_view))
+    return shown
+
+
+def _itself(request: Request) -> Request:
+    return request
+
+
+def _built(build: Callable[[Any], BuiltRequest]) -> Show:
+    """Requests shown as built from their payload with the shown settings by ``build``."""
+
+    def built(request: Request) -> Request:
+        try:
+            method, url, headers, query, body, encoding = build(request.payload)
+        except Exception:  # as building it again fails: the request shows what it can
+            return request.shown
+        payload = request.payload
+        return Request(
+            request.subscription,
+            request.action,
+            method,
+            url,
+            headers,
+            query,
+            body,
+            encoding,
+            payload,
+        )
+
+    return built
 
 
 def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
@@ -203,14 +256,23 @@ class Differ:
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
         self._sides: Sides = self._first
+        self._show: tuple[dict[str, Show], dict[str, Show]] = ({}, {})
         self.events = 0
         self.changed = 0
         self.unreadable = 0
         self._subscriptions: dict[str, _Subscription] = {}
 
     def _first(self, event: Any) -> tuple[Named, Named]:
-        self._sides = sides(*self._pair)
+        self.prepare()
         return self._sides(event)
+
+    def prepare(self) -> None:
+        """Configure now what :meth:`add` otherwise configures at the first event: the work
+        both sides share (which may configure a destination, see :func:`sides`), and how
+        their requests are shown. Once is enough; again does nothing."""
+        if self._sides == self._first:
+            self._sides = sides(*self._pair)
+            self._show = (_shown_forms(self._pair[0]), _shown_forms(self._pair[1]))
 
     def _stats(self, name: str) -> _Subscription:
         stats = self._subscriptions.get(name)
@@ -288,38 +350,28 @@ class Differ:
     def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
         if old.payload == new.payload and old.url == new.url and old.headers == new.headers:
             return False  # the common case: shown requests are made only for a change
-        shown_old, shown_new = old.shown, new.shown
+        # As shown: built again with *** for the secrets, but for what provably reads none
+        # (see _shown_forms).
+        show_old = self._show[0].get(_unsuffixed(old.subscription))
+        show_new = self._show[1].get(_unsuffixed(new.subscription))
+        shown_old = old.shown if show_old is None else show_old(old)
+        shown_new = new.shown if show_new is None else show_new(new)
         changed = False
-        parts = [
-            ({"(url)": shown_old.url}, {"(url)": shown_new.url}),
-            (
+        if shown_old.url != shown_new.url:
+            changed = True
+            _field(stats, line, "(url)", shown_old.url, shown_new.url)
+        if shown_old.headers != shown_new.headers:
+            changed |= _fields(
+                stats,
+                line,
                 {f"(header {k})": v for k, v in shown_old.headers.items()},
                 {f"(header {k})": v for k, v in shown_new.headers.items()},
-            ),
-            (shown_old.payload, shown_new.payload),
-        ]
-        for before, after in parts:
-            for field in before.keys() | after.keys():
-                a, b = before.get(field, _MISSING), after.get(field, _MISSING)
-                if a == b and type(a) is type(b):
-                    continue
-                changed = True
-                change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
-                key = (str(field), change)
-                entry = stats.fields.get(key)
-                if entry is not None and len(entry[1]) >= EXAMPLES:
-                    entry[0] += 1  # counted; its examples are taken (none made)
-                    continue
-                example: dict[str, Any] = {"line": line}
-                if a is not _MISSING:
-                    example["before"] = _shown(a)
-                if b is not _MISSING:
-                    example["after"] = _shown(b)
-                _note(stats.fields, key, example)
-        if not changed:  # a secret setting changed: the shown requests are equal
-            _note(stats.fields, ("(secret)", "changed"), {"line": line})
-            changed = True
-        return changed
+            )
+        return (
+            _fields(stats, line, shown_old.payload, shown_new.payload)
+            or changed
+            or _secret(stats, line)
+        )
 
     def take(self) -> DiffTally:
         """The counts since the last :meth:`take`, which this differ then forgets."""
@@ -378,6 +430,56 @@ class Differ:
 
 
 _MISSING = object()
+
+
+def _fields(stats: _Subscription, line: int, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Note each field whose value differs (in value or type) between two objects; True when
+    one does."""
+    changed = False
+    shared = len(before)  # the fields of both
+    for field, a in before.items():
+        b = after.get(field, _MISSING)
+        if a == b and type(a) is type(b):
+            continue
+        changed = True
+        shared -= b is _MISSING
+        _field(stats, line, field, a, b)
+    if len(after) > shared:  # fields only after
+        for field, b in after.items():
+            if field not in before:
+                changed = True
+                _field(stats, line, field, _MISSING, b)
+    return changed
+
+
+def _field(stats: _Subscription, line: int, field: Any, a: Any, b: Any) -> None:
+    """Note a field added (``a`` missing), removed (``b`` missing) or changed."""
+    change = "added" if a is _MISSING else "removed" if b is _MISSING else "changed"
+    key = (str(field), change)
+    entry = stats.fields.get(key)
+    if entry is not None and len(entry[1]) >= EXAMPLES:
+        entry[0] += 1  # counted; its examples are taken (none made)
+        return
+    example: dict[str, Any] = {"line": line}
+    if a is not _MISSING:
+        example["before"] = _shown(a)
+    if b is not _MISSING:
+        example["after"] = _shown(b)
+    _note(stats.fields, key, example)
+
+
+def _secret(stats: _Subscription, line: int) -> bool:
+    """Note a change only a secret setting makes (the shown requests are equal)."""
+    _note(stats.fields, ("(secret)", "changed"), {"line": line})
+    return True
+
+
+_CUT = len(_OLD)
+
+
+def _unsuffixed(name: str) -> str:
+    """A subscription's name on its side (without the suffix it runs under when shared)."""
+    return name[:-_CUT] if name[-_CUT:] in (_OLD, _NEW) else name
 
 
 def _note(table: dict[tuple[str, str], list[Any]], key: tuple[str, str], example: Any) -> None:

@@ -4,7 +4,9 @@ The parent reads the stream in blocks of :data:`CHUNK_BYTES`, cut after the last
 each, and hands each chunk of whole lines, as bytes with the number of the lines before it, to
 one of N worker processes. Each worker holds the configured destinations (given when it starts:
 inherited where processes fork, pickled otherwise, which configures them again from their text)
-and its own :class:`~actions.analysis.diff.Differ` or :class:`~actions.analysis.profile.Profiler`;
+and its own :class:`~actions.analysis.diff.Differ` (where processes fork, one prepared by the
+parent before they start, so that a destination for the work both sides share is configured
+once, not once per worker) or :class:`~actions.analysis.profile.Profiler`;
 it reads the chunk's lines with the reader it is given (the one ``actions diff`` and ``profile``
 read with, so a line reads exactly as it does in one process), runs them and sends back the
 chunk's counts (a tally). The parent merges the tallies in the order of the chunks, so the
@@ -108,7 +110,15 @@ def diff_lines(
             else:
                 differ.add(line.number, line.event)
         return differ
-    for tally in _run(("diff", old, new), handle, read, jobs, max_line_bytes):
+    # Forked workers inherit a differ prepared here (its shared destination configured once,
+    # not once per worker); spawned ones prepare their own.
+    context = _context()
+    prepared = None
+    if context.get_start_method() == "fork":
+        prepared = Differ(old, new)
+        prepared.prepare()
+    job = ("diff", old, new, prepared)
+    for tally in _run(job, handle, read, jobs, max_line_bytes, context):
         assert isinstance(tally, DiffTally)
         differ.merge(tally)
     return differ
@@ -133,7 +143,7 @@ def profile_lines(
             else:
                 profiler.add(line.event)
         return profiler
-    for tally in _run(("profile", configured), handle, read, jobs, max_line_bytes):
+    for tally in _run(("profile", configured), handle, read, jobs, max_line_bytes, _context()):
         assert isinstance(tally, Tally)
         profiler.merge(tally)
     return profiler
@@ -191,11 +201,12 @@ def _context() -> Any:
 
 
 def _run(
-    job: tuple[Any, ...], handle: IO[bytes], read: Read, jobs: int, limit: int
+    job: tuple[Any, ...], handle: IO[bytes], read: Read, jobs: int, limit: int, context: Any
 ) -> Iterator[DiffTally | Tally]:
-    """The tallies of the chunks of ``handle``, in order, counted by ``jobs`` workers."""
+    """The tallies of the chunks of ``handle``, in order, counted by ``jobs`` workers started
+    in ``context``."""
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(), initializer=_start, initargs=(job, read)
+        max_workers=jobs, mp_context=context, initializer=_start, initargs=(job, read)
     )
     pending: deque[Future[DiffTally | Tally]] = deque()
     skipped = 0
@@ -254,7 +265,7 @@ class _Worker:
     def __init__(self, job: tuple[Any, ...], read: Read) -> None:
         self.read = read
         if job[0] == "diff":
-            self.owner: Differ | Profiler = Differ(job[1], job[2])
+            self.owner: Differ | Profiler = job[3] or Differ(job[1], job[2])
             self.add: Callable[[int, Any], Any] = self.owner.add
         else:
             profiler = self.owner = Profiler(job[1], fold_every=1 << 62)  # never folds

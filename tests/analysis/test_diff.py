@@ -242,3 +242,124 @@ def test_a_name_twice_on_one_side_runs_each_side() -> None:
     for line, event in enumerate(events, 1):
         differ.add(line, event)
     assert old.counts.events == new.counts.events == len(events)
+
+
+# -- requests shown as they are sent (settingreads.py) ------------------------------------------
+
+
+def _branch(secret: str | None = None, **settings: Any) -> Any:
+    """Branch with its presets and sample settings; ``secret``: a setting marked secret too."""
+    destination = actions.load_destination("branch")
+    if secret is not None:
+        specs = {
+            name: attrs.evolve(spec, secret=True) if name == secret else spec
+            for name, spec in destination.settings.items()
+        }
+        destination = attrs.evolve(destination, settings=specs)
+    subscriptions = settings.pop("subscriptions", None)
+    return actions.configure(
+        destination, {**destination.sample_settings(), **settings}, subscriptions
+    )
+
+
+def _report(old: Any, new: Any, events: list[Any], *, every_shown: bool = False) -> Any:
+    differ = Differ(old, new)
+    if every_shown:  # as before: every changed request built again with *** for the secrets
+        differ._first(events[0])
+        differ._show = ({}, {})
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    return differ.report()
+
+
+def test_requests_shown_as_sent_report_what_their_shown_forms_report() -> None:
+    """Branch's requests read no secret (branch_secret is set and never read): they are
+    compared as they are, and the report is the one of their shown forms."""
+    events = _events()
+    new = {"branch_key": "key_live_other", "branch_secret": "secret_live_other"}
+    report = _report(_branch(), _branch(**new), events)
+    assert report == _report(_branch(), _branch(**new), events, every_shown=True)
+    fields = {(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]}
+    assert fields == {("branch_key", "changed")}
+    assert report["changed"] > 10
+
+
+RENDERERS = ("text", "json", "github")
+
+
+def _rendered(report: dict[str, Any]) -> str:
+    from actions.analysis.diff import RENDERERS as renderers
+
+    return "\n".join(renderers[form](report) for form in RENDERERS)
+
+
+def test_a_secret_the_mapping_reads_is_never_shown() -> None:
+    """branch_key marked secret: the mapping reads it, so each changed request is shown as
+    built with ***, and a change only the secret makes is ``(secret) changed``."""
+    events = _events()
+    old = _branch("branch_key", branch_key="key_OLD_5ecret")
+    new = _branch("branch_key", branch_key="key_NEW_5ecret")
+    report = _report(old, new, events)
+    assert "5ecret" not in _rendered(report)
+    fields = [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]]
+    assert fields == [("(secret)", "changed")]
+
+
+def test_a_path_an_event_names_cannot_show_a_secret() -> None:
+    """A field read at a path the event gives (``$settings.branch_secret``): what it reads is
+    known only per event, so its requests are built again with *** for the secret."""
+    mapping = {"developer_identity": {"@path": {"@path": "$.properties.where"}}}
+    subscription = {"name": "Track events", "action": "log_event", "trigger": 'type = "track"'}
+    subscriptions = [{**subscription, "mapping": mapping}]
+    events = [
+        {**event, "properties": {**event.get("properties", {}), "where": f"$settings.{name}"}}
+        for event in load_sample_events()
+        if event.get("type") == "track"
+        for name in ("branch_secret", "branch_key")
+    ]
+    old = _branch(branch_secret="sec_OLD_5ecret", subscriptions=subscriptions)
+    new = _branch(branch_secret="sec_NEW_5ecret", subscriptions=subscriptions)
+    report = _report(old, new, events)
+    assert "5ecret" not in _rendered(report)
+    assert report["changed"] > 0
+    fields = [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]]
+    assert fields == [("(secret)", "changed")]
+
+
+ADJUST = {"event_tokens": {"Order Completed": "oc1", "Signed Up": "su1"}}
+
+
+def _adjust(**settings: Any) -> Any:
+    destination = actions.load_destination("adjust")
+    return actions.configure(destination, {**destination.sample_settings(), **ADJUST, **settings})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fields"),
+    [
+        (
+            {"s2s_token": "tok-5ecret"},
+            {"s2s_token": "tok-5ecret", "send_to_production": True},
+            [("environment", "changed")],
+        ),
+        (
+            {"s2s_token": "tok-OLD-5ecret"},
+            {"s2s_token": "tok-NEW-5ecret"},
+            [("(secret)", "changed")],
+        ),
+        ({}, {"s2s_token": "tok-NEW-5ecret"}, [("(header Authorization)", "added")]),
+    ],
+    ids=["a setting", "the secret", "the secret set"],
+)
+def test_a_payload_that_reads_no_secret_is_shown_as_it_is(
+    old: dict[str, Any], new: dict[str, Any], fields: list[tuple[str, str]]
+) -> None:
+    """Adjust's mapping reads no secret, its Authorization header reads s2s_token: a changed
+    request is shown with its own payload and the rest built with ***, what building it again
+    from the event gives."""
+    events = _events()
+    report = _report(_adjust(**old), _adjust(**new), events)
+    assert report == _report(_adjust(**old), _adjust(**new), events, every_shown=True)
+    assert "5ecret" not in _rendered(report)
+    assert report["changed"] > 5
+    assert [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]] == fields
