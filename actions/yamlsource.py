@@ -20,7 +20,7 @@ from :func:`to_parsed`'s plain data, without it.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -569,11 +569,15 @@ def to_parsed(loaded: LoadedYAML) -> dict[str, Any] | None:
     return data
 
 
-def from_parsed(data: Any, text: str, file: str | None) -> LoadedYAML | None:
+def from_parsed(
+    data: Any, text: str, file: str | None, again: Callable[[], Any] | None = None
+) -> LoadedYAML | None:
     """The document :func:`to_parsed` described, when ``data`` is its data for exactly ``text``
     under the limits in force; otherwise None (the text is then to be parsed). The source
     map's tables are built when first read (errors need them, a document without any does
-    not); should the data not fit the value, they come from parsing the text."""
+    not), by a walk of the value of ``again()``, the same data read anew (without ``again``,
+    of the value given, which must then not be changed before they are read); should the data
+    not fit its value, they come from parsing the text."""
     if not isinstance(data, dict) or data.get("text") != text:
         return None
     if data.get("format") != PARSED_FORMAT or data.get("limits") != list(limits()):
@@ -583,7 +587,7 @@ def from_parsed(data: Any, text: str, file: str | None) -> LoadedYAML | None:
     value = data.get("value")
     if value is None:
         return None
-    tables = _ParsedTables(data, text, file)
+    tables = _ParsedTables(again or (lambda: data), text, file)
     source = SourceMap(file, text, _Table(tables, 0), _Table(tables, 1), _Table(tables, 2))
     return LoadedYAML(value, source, ())
 
@@ -647,8 +651,8 @@ def _tables(source: SourceMap) -> tuple[dict[DataPath, Any], ...]:
 class _ParsedTables:
     """The three tables of a pre-parsed document's source map, built once when first read."""
 
-    def __init__(self, data: dict[str, Any], text: str, file: str | None) -> None:
-        self._data: dict[str, Any] | None = data
+    def __init__(self, again: Callable[[], Any], text: str, file: str | None) -> None:
+        self._again: Callable[[], Any] | None = again
         self._text = text
         self._file = file
         self._built: tuple[dict[DataPath, Any], ...] = ()
@@ -657,14 +661,17 @@ class _ParsedTables:
         if not self._built:
             try:
                 self._built = self._build()
-            except (ValueError, TypeError, IndexError):  # data that does not fit its value
+            except (ValueError, TypeError, IndexError, KeyError):  # data unlike its value
                 self._built = _tables(load_yaml(self._text, self._file).source)
-            self._data = None
+            self._again = None
         return self._built[which]
 
     def _build(self) -> tuple[dict[DataPath, Any], ...]:
-        data, file, text = self._data, self._file, self._text
-        assert data is not None
+        file, text = self._file, self._text
+        assert self._again is not None
+        data = self._again()
+        if not isinstance(data, dict) or data.get("text") != text:
+            raise ValueError("not the data of this text")
         values_at, keys_at, scalars_at = _walk(data["value"])
         values: dict[DataPath, Location] = {}
         keys: dict[DataPath, Location] = {}

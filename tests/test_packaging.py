@@ -41,6 +41,8 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "actions/destinations/shipped_packs.json" in names
     for pack in pack_slugs():
         assert f"actions/mappings/{pack}/destination.yaml" in names
+        assert f"actions/destinations/shipped_yaml/{pack}.destination.json" in names
+        assert f"actions/destinations/shipped_yaml/{pack}.settings.sample.json" in names
     assert not any(name.startswith(("grammars/", "mappings/", "tests/")) for name in names)
 
 
@@ -60,6 +62,7 @@ trigger = actions.fql.compile('type = "track" and event = "Order Completed"')
 branch = actions.load_destination("branch")
 pack_schema_checked = "jsonschema" in sys.modules
 configured = actions.configure(branch, branch.sample_settings())
+pack_parsed = "yaml" in sys.modules
 kinds = sorted({o.kind for e in load_sample_events() for o in configured.process(e)})
 print(json.dumps({
     "package": actions.__file__,
@@ -69,6 +72,7 @@ print(json.dumps({
     "kinds": kinds,
     "parser_tables": parser._driver() is not None,
     "pack_schema_checked": pack_schema_checked,
+    "pack_parsed": pack_parsed,
 }))
 """
     # Run from an empty directory so the source checkout cannot be imported by accident.
@@ -90,6 +94,7 @@ print(json.dumps({
     assert found["kinds"] == ["filtered", "request", "skipped"]
     assert found["parser_tables"] is True  # the shipped FQL tables are found and used
     assert found["pack_schema_checked"] is False  # the shipped pack's text is in the table
+    assert found["pack_parsed"] is False  # it and its sample settings load from shipped data
     command = subprocess.run(
         [str(env_dir / "bin" / "actions"), "test", *pack_slugs()],
         cwd=tmp_path,

@@ -383,6 +383,24 @@ def test_parsed_locations_that_do_not_fit_the_value_come_from_the_text() -> None
     assert _exact(rebuilt) == _exact(load_yaml(text, "f.yaml"))
 
 
+def test_parsed_tables_walk_the_data_read_again() -> None:
+    text = "a: [1, 2]\nb: c\n"
+    encoded = json.dumps(yamlsource.to_parsed(load_yaml(text, "f.yaml")))
+    import orjson
+
+    rebuilt = yamlsource.from_parsed(
+        orjson.loads(encoded), text, "f.yaml", again=lambda: orjson.loads(encoded)
+    )
+    assert rebuilt is not None
+    rebuilt.value["a"] = rebuilt.value.pop("a")  # the value handed out is the user's
+    assert _exact(rebuilt)[2:] == _exact(load_yaml(text, "f.yaml"))[2:]
+    other = yamlsource.from_parsed(
+        orjson.loads(encoded), text, "f.yaml", again=lambda: {"text": "other"}
+    )
+    assert other is not None  # data read again that is not this text's: the text is parsed
+    assert _exact(other)[4:] == _exact(load_yaml(text, "f.yaml"))[4:]
+
+
 def test_parsed_tables_compare_copy_and_pickle_as_dicts() -> None:
     import pickle
 

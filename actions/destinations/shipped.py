@@ -78,17 +78,18 @@ def _index() -> tuple[str, dict[int, tuple[tuple[str, bool], ...]]]:
     return schema, by_length
 
 
-def _find(text: str) -> tuple[Any, bool] | None:
-    """(the parsed data of the shipped file whose text is ``text``, whether it passed the
-    schema as it is now), or None."""
+def _find(text: str) -> tuple[bytes, Any, bool] | None:
+    """(the file of parsed data of the shipped file whose text is ``text``, that data, whether
+    it passed the schema as it is now), or None."""
     schema, by_length = _index()
     for name, passed in by_length.get(len(text), ()):
         try:
-            data = orjson.loads((PARSED_DIR / name).read_bytes())
+            raw = (PARSED_DIR / name).read_bytes()
+            data = orjson.loads(raw)
         except (OSError, ValueError):
             continue
         if isinstance(data, dict) and data.get("text") == text:
-            return data, passed and schema == schema_text()
+            return raw, data, passed and schema == schema_text()
     return None
 
 
@@ -100,9 +101,11 @@ def load_pack(text: str | bytes, file: str | None = None) -> tuple[LoadedYAML, b
     if decoded is not None:
         found = _find(decoded)
         if found is not None:
-            loaded = from_parsed(found[0], decoded, file)
+            raw, data, passed = found
+            # The source map's tables read the data anew: the value handed out may be changed.
+            loaded = from_parsed(data, decoded, file, again=lambda: orjson.loads(raw))
             if loaded is not None:
-                return loaded, found[1]
+                return loaded, passed
     return parse_yaml(text, file), False
 
 
@@ -115,7 +118,7 @@ def load_yaml(text: str | bytes, file: str | None = None) -> LoadedYAML:
 def schema_checked(text: str) -> bool:
     """Whether ``text`` is the text of a shipped pack that passes the schema as it is now."""
     found = _find(text)
-    return found is not None and found[1]
+    return found is not None and found[2]
 
 
 def current_files() -> dict[Path, str]:

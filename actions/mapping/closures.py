@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-import attrs
-
 from actions.mapping.directives import (
     CompileContext,
     Kind,
@@ -39,10 +37,10 @@ from actions.mapping.values import (
 )
 
 
-@attrs.frozen
-class Built:
+class Built(NamedTuple):
     """A node's evaluator, the paths its compile functions reported reading, and the option
-    errors its compile functions raised."""
+    errors its compile functions raised. (This module's values are named tuples: attrs would
+    compile methods for each class at import, which a cold start pays for.)"""
 
     evaluate: Evaluator
     reads: set[str]
@@ -57,8 +55,7 @@ def build(node: Node) -> Built:
     return Built(plan.evaluate, backend.reads, backend.errors, backend)
 
 
-@attrs.frozen
-class Plan:
+class Plan(NamedTuple):
     """How a node is evaluated: ``evaluate``; and, when it reads a path of one to three string
     keys (``keys``) and, maybe, applies ``transform`` to what it read, those parts, so that an
     object can read the path inline."""
