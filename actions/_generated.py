@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import builtins as _builtins
 from collections.abc import Callable, Mapping
+from threading import RLock
 from types import CodeType, FunctionType
 from typing import Any
 
 _COMPILE = "__compile_on_first_call__"
 _FALLBACK = "__fallback__"
+# One compile at a time: a thread that entered the stub while another compiled finds the
+# function compiled and calls it (the stub's name stays in the namespace for such a thread).
+_LOCK = RLock()
 
 
 def _code(source: str) -> CodeType:
@@ -57,24 +61,37 @@ def define(
     function = FunctionType(_STUB, namespace, name)
 
     def compile_now() -> Callable[..., Any]:
-        try:
-            exec(compile(source, f"<{label}>", "exec"), namespace)
-        except (SyntaxError, RecursionError, MemoryError):  # nested beyond what Python compiles
-            if fallback is None:
-                raise
-            namespace[_FALLBACK] = fallback
-            function.__code__ = _CALL_FALLBACK
-        else:
-            compiled = namespace[name]
-            function.__code__ = compiled.__code__
-            function.__defaults__ = compiled.__defaults__
-            function.__kwdefaults__ = compiled.__kwdefaults__
-            namespace[name] = function
-        namespace.pop(_COMPILE, None)
+        with _LOCK:
+            if function.__code__ is _STUB:
+                _compile_into(function, source, name, namespace, label, fallback)
         return function
 
     namespace[_COMPILE] = compile_now
     return function if lazy else compile_now()
+
+
+def _compile_into(
+    function: FunctionType,
+    source: str,
+    name: str,
+    namespace: dict[str, Any],
+    label: str,
+    fallback: Callable[..., Any] | None,
+) -> None:
+    """Give ``function`` the code ``source`` defines as ``name`` (or the call of ``fallback``)."""
+    try:
+        exec(compile(source, f"<{label}>", "exec"), namespace)
+    except (SyntaxError, RecursionError, MemoryError):  # nested beyond what Python compiles
+        if fallback is None:
+            raise
+        namespace[_FALLBACK] = fallback
+        function.__code__ = _CALL_FALLBACK
+    else:
+        compiled = namespace[name]
+        function.__code__ = compiled.__code__
+        function.__defaults__ = compiled.__defaults__
+        function.__kwdefaults__ = compiled.__kwdefaults__
+        namespace[name] = function
 
 
 def compiled(function: Callable[..., Any]) -> Callable[..., Any]:

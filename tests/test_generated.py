@@ -5,6 +5,7 @@ compile the source."""
 from __future__ import annotations
 
 import threading
+from types import FunctionType
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ SOURCE = "def add(a, b=2, *, c=3):\n    return a + b + c + K\n"
 
 
 def _pending(function: Any) -> bool:
-    return _generated._COMPILE in function.__globals__
+    return function.__code__ is _generated._STUB
 
 
 def test_a_lazy_function_is_compiled_by_its_first_call_into_the_same_object() -> None:
@@ -31,7 +32,7 @@ def test_a_lazy_function_is_compiled_by_its_first_call_into_the_same_object() ->
     assert function.__kwdefaults__ == {"c": 3}
     assert function(1, 1, c=1) == 13
     assert function.__globals__["add"] is function
-    assert sorted(function.__globals__) == ["K", "__builtins__", "add"]
+    assert sorted(function.__globals__) == ["K", "__builtins__", _generated._COMPILE, "add"]
 
 
 def test_an_eager_function_is_compiled_at_once() -> None:
@@ -93,6 +94,17 @@ def test_first_calls_from_many_threads_compile_to_the_same_code() -> None:
         thread.join()
     assert results == [7] * 8
     assert not _pending(function)
+
+
+def test_a_call_that_entered_the_stub_before_another_compiled_it_runs_the_compiled_code() -> None:
+    # What a thread sees when another thread compiled the function between its entering the
+    # stub and its looking up the stub's hook: the hook gives the compiled function, once.
+    function = define(SOURCE, "add", {"K": 1}, label="test add", lazy=True)
+    late = FunctionType(_generated._STUB, function.__globals__)  # the stub that thread runs
+    assert function(1) == 7
+    code = function.__code__
+    assert late(1) == 7
+    assert function.__code__ is code
 
 
 def test_a_trigger_is_compiled_when_first_matched() -> None:
