@@ -286,8 +286,18 @@ def if_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
             return when
 
+        if all(path[:1] == ("$settings",) for path in trigger.paths):
+            # A condition on the settings alone sees nothing else: no copy of the data.
+
+            def when_settings_only(root: Any, settings: Settings, failures: Failures) -> Any:
+                data = {"$settings": settings if type(settings) is dict else dict(settings)}
+                return (then if matches(data) else else_)(root, settings, failures)
+
+            return when_settings_only
+
         def when_settings(root: Any, settings: Settings, failures: Failures) -> Any:
-            data = _condition_data(trigger, root, settings)
+            data = dict(root) if isinstance(root, dict) else {}
+            data["$settings"] = dict(settings)
             return (then if matches(data) else else_)(root, settings, failures)
 
         return when_settings

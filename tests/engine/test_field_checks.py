@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from actions.destinations.fields import FieldSpec, PayloadChecker, is_ipv4
 
-octets = st.integers(0, 300).map(str) | st.sampled_from(["", "00", "01", "007", "1٣", "+1", " 1"])
+octets = st.integers(0, 300).map(str) | st.sampled_from(
+    ["", "00", "01", "007", "1٣", "+1", " 1", "1\n", "２"]
+)
 near_ipv4 = st.lists(octets, min_size=3, max_size=5).map(".".join)
 
 

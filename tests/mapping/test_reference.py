@@ -80,6 +80,7 @@ PATHS = [
 TEMPLATES = ["", "plain", "{{a}}", "<{{a}}>", "{{a}} {{b.c}}", "{{{a}}}{{$settings.s}}{{c}}!"]
 TEMPLATES += ["{{a}}-{{b}}-{{c}}-{{0}}", "{{ a.b }} and {{$.c[0]}}"]
 CONDITIONS = ['a = "a"', "b != null", 'a.b != "x"', '$settings.s = "a"', "c > 1"]
+CONDITIONS += ["$settings.t.a != null", 'a = "a" or $settings.k = "secret"']
 LIQUID = ["", "{{ a }}", "{{ a | upcase }}", "{{ a.b | plus: 1 }}", "{% if a %}y{% endif %}"]
 
 
