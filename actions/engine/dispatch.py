@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import chain
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -61,10 +61,10 @@ _ANY = None  # the "any type" key of the named subscriptions
 _NONE: tuple[Any, ...] = ()
 
 
-@attrs.frozen(eq=False)
-class _PathIndex:
+class _PathIndex(NamedTuple):
     """Subscriptions filed under one path other than ``type`` and ``event``: per string, their
-    positions."""
+    positions. (A named tuple: attrs would build a class at import that most configurations
+    never use.)"""
 
     keys: tuple[str, ...]
     read: Callable[[Any], Any]
