@@ -214,13 +214,15 @@ UNUSED = (
     "actions.destinations.responses",
     "actions.engine.filters",
     "actions.engine.consent",
+    "actions.spec.problems",
 )
 """What the first event of a shipped pack does not import: PyYAML (the pack ships parsed),
 jsonschema (it passed), Lark (triggers are parsed from its tables), hashlib with OpenSSL (no
 @hash, no sample filter), difflib and traceback (only a mistake or a defect needs them), the
 linter's analysis of triggers; and the modules of attrs classes it does not use (attrs builds
 each class at import): a trigger explained, a set of triggers, the mapping trace with the
-reference evaluator, batches, response classes, destination filters, consent."""
+reference evaluator, batches, response classes, destination filters, consent, an event's
+problems."""
 
 LAZY_NAMES = {
     "actions.fql": ("ExplainNode", "TriggerSet"),
@@ -228,6 +230,7 @@ LAZY_NAMES = {
     "actions.destinations.model": ("BatchSpec", "ItemResults", "ResponseClass"),
     "actions.engine.config": ("Filter", "Sample"),
     "actions.engine.privacy": ("Consent",),
+    "actions.spec": ("EventProblem",),
 }
 """Names whose module is imported when the name is first used, from where they were always
 imported."""
