@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.delivery import DEFAULT_DELIVERY, DeliverySettings
 from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schema
 from actions.destinations.request import RequestSpec
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # imported when first used (see __getattr__): a pack without 
 
 @attrs.frozen
 class SettingSpec:
+    __repr__ = attrs_repr
+
     name: str
     type: str
     label: str = ""
@@ -41,6 +44,8 @@ class SettingSpec:
 
 @attrs.frozen
 class SkipRule:
+    __repr__ = attrs_repr
+
     reason: str
     when: Trigger | None = None
     missing: tuple[str, ...] = ()
@@ -52,6 +57,8 @@ ITEM_RESULTS_LIMIT = 1024 * 1024
 
 @attrs.frozen
 class Action:
+    __repr__ = attrs_repr
+
     key: str
     title: str
     description: str
@@ -70,6 +77,8 @@ class Action:
 
 @attrs.frozen
 class Preset:
+    __repr__ = attrs_repr
+
     name: str
     action: str
     trigger: str
@@ -78,6 +87,8 @@ class Preset:
 
 @attrs.frozen
 class ResponseRule:
+    __repr__ = attrs_repr
+
     statuses: tuple[int | str, ...]
     outcome: Literal["success", "retry", "drop"]
     reason: str | None = None
@@ -94,6 +105,8 @@ class ResponseRule:
 
 @attrs.frozen
 class Inbound:
+    __repr__ = attrs_repr
+
     name: str
     description: str
     mapping: CompiledMapping
@@ -102,6 +115,8 @@ class Inbound:
 @attrs.frozen(eq=False)
 class Destination:
     """A loaded, compiled pack."""
+
+    __repr__ = attrs_repr
 
     name: str
     slug: str

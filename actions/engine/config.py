@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import (
     DefinitionError,
 )
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # imported when first used (see __getattr__): a config withou
 @attrs.frozen
 class Subscription:
     """Trigger + action + mapping. Fields the mapping does not give use the action's defaults."""
+
+    __repr__ = attrs_repr
 
     name: str
     action: str

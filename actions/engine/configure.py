@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
 from actions.destinations.settingrefs import unknown_setting_references
@@ -161,6 +162,8 @@ def _chosen_subscriptions(
 @attrs.frozen
 class _Context:
     """What compiling every subscription shares."""
+
+    __repr__ = attrs_repr
 
     settings: dict[str, Any]
     shown: dict[str, Any] | None

@@ -37,6 +37,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql import Trigger
 from actions.fql.reference import read
 from actions.spec import CALL_TYPES
@@ -75,6 +76,8 @@ class _PathIndex(NamedTuple):
 class DispatchIndex(Generic[T]):
     """The index of a configured destination's subscriptions. Immutable once built; see the
     module's docstring."""
+
+    __repr__ = attrs_repr
 
     entries: tuple[Entry[T], ...]
     """One per subscription (the ones that can never match included), in configuration order."""

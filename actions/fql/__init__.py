@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.ast import Expr
 from actions.fql.codegen import many_function
 from actions.fql.compile import check, compile_matcher, index_is_exact, index_of, paths_of
@@ -44,6 +45,8 @@ class Trigger:
     ``matches(event)`` is True when the event satisfies the trigger; it never raises and is
     False for anything that is not a dict. It is the generated function itself (no method call
     in between), which is what keeps a trigger close to a hand-written predicate."""
+
+    __repr__ = attrs_repr
 
     source: str
     ast: Expr

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 import attrs
 
 from actions._generated import define
+from actions._repr import attrs_repr
 from actions.errors import ActionsError, DataPath
 from actions.jsonvalues import type_name
 
@@ -568,6 +569,8 @@ class FieldsCheck:
     each documented object on the way to a field read (which must be an object), the field, and
     everything documented under it. :meth:`check` gives the problems of those fields only: a
     field nobody reads cannot make a request wrong, so it is not held against the event."""
+
+    __repr__ = attrs_repr
 
     tables: Mapping[str, Mapping[str, Any]]
     valid: Callable[[dict[str, Any]], bool] = attrs.field(repr=False)
