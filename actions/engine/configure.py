@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from actions._repr import attrs_repr
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
 from actions.destinations.settingrefs import unknown_setting_references
@@ -159,11 +158,8 @@ def _chosen_subscriptions(
     return chosen
 
 
-@attrs.frozen
-class _Context:
+class _Context(NamedTuple):
     """What compiling every subscription shares."""
-
-    __repr__ = attrs_repr
 
     settings: dict[str, Any]
     shown: dict[str, Any] | None
