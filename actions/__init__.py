@@ -23,7 +23,8 @@ from actions._version import __version__
 
 if TYPE_CHECKING:
     from actions.destinations.loading import DefinitionError, load_destination
-    from actions.destinations.model import Destination, ResponseClass
+    from actions.destinations.model import Destination
+    from actions.destinations.responses import ResponseClass
     from actions.engine.config import Subscription, load_settings
     from actions.engine.configfile import load_config
     from actions.engine.configure import configure
@@ -48,7 +49,7 @@ _HOME = {
     "DefinitionError": "actions.destinations.loading",
     "load_destination": "actions.destinations.loading",
     "Destination": "actions.destinations.model",
-    "ResponseClass": "actions.destinations.model",
+    "ResponseClass": "actions.destinations.responses",
     "Subscription": "actions.engine.config",
     "load_settings": "actions.engine.config",
     "load_config": "actions.engine.configfile",

@@ -15,6 +15,8 @@ from typing import TypeAlias
 
 import attrs
 
+from actions._repr import attrs_repr
+
 PathElement: TypeAlias = str | int
 DataPath: TypeAlias = tuple[PathElement, ...]
 
@@ -41,6 +43,8 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 @attrs.frozen
 class Location:
     """A span in a source file. Lines and columns are 1-based; ``end_column`` is exclusive."""
+
+    __repr__ = attrs_repr
 
     file: str | None
     line: int
@@ -74,6 +78,8 @@ def json_pointer(path: Iterable[PathElement]) -> str:
 @attrs.frozen
 class Diagnostic:
     """One problem found in user input, with everything needed to render or serialise it."""
+
+    __repr__ = attrs_repr
 
     rule: str
     message: str

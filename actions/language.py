@@ -15,6 +15,7 @@ from typing import Any, Self
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.functions import BUILTIN_FUNCTIONS, Function, Functions, functions_table
 from actions.mapping.catalog import BUILTIN_DIRECTIVES
 from actions.mapping.directives import Directive, Directives, directives_table
@@ -28,6 +29,8 @@ def table_repr(table: Mapping[str, Any]) -> str:
 @attrs.frozen
 class Language:
     """The directives a mapping may use and the functions a trigger may call, by name."""
+
+    __repr__ = attrs_repr
 
     directives: Directives = attrs.field(default=BUILTIN_DIRECTIVES, repr=table_repr)
     functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=table_repr)

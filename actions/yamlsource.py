@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
+
 from .errors import ActionsError, DataPath, Diagnostic, InvalidInputError, Location, Severity
 
 MAX_YAML_BYTES = 250_000
@@ -85,6 +87,8 @@ class ScalarInfo:
     """How a scalar was written: its style (``None`` plain, ``'`` ``"`` ``|`` ``>``), its raw
     source text and the tag YAML resolved it to (``tag:yaml.org,2002:bool`` for ``yes``)."""
 
+    __repr__ = attrs_repr
+
     style: str | None
     raw: str
     tag: str
@@ -95,6 +99,8 @@ class ScalarInfo:
 @attrs.frozen
 class SourceMap:
     """Maps data paths of a loaded document to source locations."""
+
+    __repr__ = attrs_repr
 
     file: str | None
     text: str
@@ -130,6 +136,8 @@ class SourceMap:
 
 @attrs.frozen
 class LoadedYAML:
+    __repr__ = attrs_repr
+
     value: Any
     source: SourceMap
     problems: tuple[Diagnostic, ...]

@@ -19,8 +19,9 @@ from actions.delivery.limits import TokenBucket
 from actions.delivery.policy import RETRY_AFTER_STATUSES, RetryPolicy, parse_retry_after
 from actions.delivery.redaction import redact, secret_parts
 from actions.delivery.result import EXCERPT_LIMIT, DeliveryResult, DeliveryStatus
+from actions.destinations.batch import ItemResults
 from actions.destinations.delivery import DeliverySettings
-from actions.destinations.model import ITEM_RESULTS_LIMIT, Destination, ItemResults
+from actions.destinations.model import ITEM_RESULTS_LIMIT, Destination
 from actions.engine.outcomes import Request
 from actions.errors import ActionsError
 

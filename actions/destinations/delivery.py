@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import ActionsError
 
 
@@ -35,6 +36,8 @@ class DeliverySettings:
     within ``max_elapsed`` seconds; ``connect_timeout`` and ``read_timeout`` in seconds; a
     batch action's request waits at most ``max_wait`` seconds for its batch to fill (0: it
     goes with what is queued at once)."""
+
+    __repr__ = attrs_repr
 
     concurrency: int = attrs.field(default=8, validator=_positive)
     rate: float = attrs.field(default=25.0, converter=_number, validator=_not_negative)

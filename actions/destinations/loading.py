@@ -14,10 +14,8 @@ from actions.destinations.delivery import DEFAULT_DELIVERY
 from actions.destinations.fields import Condition, FieldSpec, PayloadChecker
 from actions.destinations.model import (
     Action,
-    BatchSpec,
     Destination,
     Inbound,
-    ItemResults,
     Preset,
     ResponseRule,
     SettingSpec,
@@ -37,6 +35,8 @@ from actions.yamlsource import SourceMap, read_file
 
 if TYPE_CHECKING:
     import jsonschema
+
+    from actions.destinations.batch import ItemResults
 
 
 class DefinitionError(InvalidInputError):
@@ -397,6 +397,8 @@ class _Builder:
         if "batch" in raw:
             batch_request = self.request(raw["batch"]["request"], (*path, "batch", "request"))
             if batch_request is not None:
+                from actions.destinations.batch import BatchSpec
+
                 items = raw["batch"].get("items")
                 batch = BatchSpec(
                     raw["batch"]["max_size"],
@@ -475,6 +477,8 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
 
 def _item_results(raw: Mapping[str, Any]) -> ItemResults:
     """A batch's ``items:`` block (checked by the schema: ``path`` is ``$`` or ``$.key...``)."""
+    from actions.destinations.batch import ItemResults
+
     path = raw["path"]
     return ItemResults(
         tuple(path.split(".")[1:]) if path != "$" else (),

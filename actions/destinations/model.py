@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.delivery import DEFAULT_DELIVERY, DeliverySettings
 from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schema
 from actions.destinations.request import RequestSpec
@@ -17,9 +18,17 @@ from actions.fql import Trigger
 from actions.language import BUILTIN, Language
 from actions.mapping import CompiledMapping
 
+if TYPE_CHECKING:  # imported when first used (see __getattr__): a pack without batches, and
+    # a run that sends nothing, need neither
+    from actions.destinations.batch import BatchSpec
+    from actions.destinations.batch import ItemResults as ItemResults
+    from actions.destinations.responses import ResponseClass
+
 
 @attrs.frozen
 class SettingSpec:
+    __repr__ = attrs_repr
+
     name: str
     type: str
     label: str = ""
@@ -35,6 +44,8 @@ class SettingSpec:
 
 @attrs.frozen
 class SkipRule:
+    __repr__ = attrs_repr
+
     reason: str
     when: Trigger | None = None
     missing: tuple[str, ...] = ()
@@ -45,58 +56,9 @@ ITEM_RESULTS_LIMIT = 1024 * 1024
 
 
 @attrs.frozen
-class ItemResults:
-    """How a partner's answer to a batch request gives a status per item (a batch's
-    ``items:`` block): the list of results at ``path`` (keys from the answer's top, ``()``:
-    the answer is the list), each result an object whose ``status`` key holds the item's HTTP
-    status code, its ``index`` key (when given) the item's position in the batch (else its
-    position in the list), and its ``reason`` key (when given) the partner's message. Each
-    status is classified by the destination's ``responses:`` rules, the message as the body."""
-
-    path: tuple[str, ...]
-    status: str = "status"
-    index: str | None = None
-    reason: str | None = None
-
-    def read(self, body: str, count: int) -> list[tuple[int | None, str]]:
-        """For each of ``count`` items sent, its status (None when the answer gives none) and
-        the partner's message (or why no status could be read)."""
-        try:
-            found: Any = json.loads(body)
-        except (ValueError, RecursionError):
-            return [(None, "the answer's per-item results are not readable JSON")] * count
-        for key in self.path:
-            found = found.get(key) if isinstance(found, dict) else None
-        if not isinstance(found, list):
-            where = "$" + "".join(f".{k}" for k in self.path)
-            return [(None, f"the answer has no list of per-item results at {where}")] * count
-        read: list[tuple[int | None, str]] = [(None, "no status for the item in the answer")]
-        read *= count
-        for position, entry in enumerate(found[:count]):
-            if not isinstance(entry, dict):
-                continue
-            index = entry.get(self.index, -1) if self.index is not None else position
-            if type(index) is not int or not 0 <= index < count:
-                continue
-            status = entry.get(self.status)
-            if isinstance(status, str) and len(status) == 3 and status.isascii():
-                status = int(status) if status.isdigit() else None
-            if type(status) is not int or not 100 <= status <= 599:
-                continue
-            message = entry.get(self.reason) if self.reason is not None else None
-            read[index] = (status, message[:200] if isinstance(message, str) else "")
-        return read
-
-
-@attrs.frozen
-class BatchSpec:
-    max_size: int
-    request: RequestSpec
-    items: ItemResults | None = None
-
-
-@attrs.frozen
 class Action:
+    __repr__ = attrs_repr
+
     key: str
     title: str
     description: str
@@ -115,6 +77,8 @@ class Action:
 
 @attrs.frozen
 class Preset:
+    __repr__ = attrs_repr
+
     name: str
     action: str
     trigger: str
@@ -123,6 +87,8 @@ class Preset:
 
 @attrs.frozen
 class ResponseRule:
+    __repr__ = attrs_repr
+
     statuses: tuple[int | str, ...]
     outcome: Literal["success", "retry", "drop"]
     reason: str | None = None
@@ -138,15 +104,9 @@ class ResponseRule:
 
 
 @attrs.frozen
-class ResponseClass:
-    """How a partner response should be handled: ``success``, ``retry`` or ``drop``."""
-
-    kind: Literal["success", "retry", "drop"]
-    reason: str | None = None
-
-
-@attrs.frozen
 class Inbound:
+    __repr__ = attrs_repr
+
     name: str
     description: str
     mapping: CompiledMapping
@@ -155,6 +115,8 @@ class Inbound:
 @attrs.frozen(eq=False)
 class Destination:
     """A loaded, compiled pack."""
+
+    __repr__ = attrs_repr
 
     name: str
     slug: str
@@ -176,6 +138,8 @@ class Destination:
     def classify_response(self, status: int, body: str = "") -> ResponseClass:
         """How to handle the partner's response: the first matching rule, else 2xx success,
         408/429/5xx retry, anything else drop."""
+        from actions.destinations.responses import ResponseClass
+
         for rule in self.responses:
             if rule.applies(status, body):
                 return ResponseClass(rule.outcome, rule.reason)
@@ -213,3 +177,20 @@ class Destination:
         loaded = load_yaml(sample.read_bytes(), str(sample))
         loaded.raise_for_errors(f"settings file {sample}")
         return dict(loaded.value or {})
+
+
+_LAZY = {
+    "BatchSpec": "actions.destinations.batch",
+    "ItemResults": "actions.destinations.batch",
+    "ResponseClass": "actions.destinations.responses",
+}
+"""Names of this module whose classes live in a module imported when first used (each an attrs
+class, which attrs builds at import)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
 from actions.destinations.loading import DefinitionError, load_destination_text
 from actions.destinations.model import Action, Destination
 from actions.destinations.settingrefs import unknown_setting_references
-from actions.engine.config import Filter, Subscription, validate_settings
+from actions.engine.config import Subscription, validate_settings
 from actions.engine.engine import (
     SPEC_CHECKS,
     CompiledSubscription,
@@ -24,7 +24,7 @@ from actions.engine.engine import (
 )
 from actions.engine.outcomes import SECRET_PLACEHOLDER
 from actions.engine.pipeline import compile_pipeline
-from actions.engine.privacy import Consent, PrivacyError, SuppressionList
+from actions.engine.privacy import PrivacyError, SuppressionList
 from actions.errors import ActionsError, Diagnostic
 from actions.fql import FQLSyntaxError, Trigger
 from actions.fql import compile as compile_trigger
@@ -35,7 +35,11 @@ from actions.mapping.paths import read_keys
 from actions.spec import fields_check
 from actions.yamlsource import SourceMap
 
-Privacy = tuple[Consent | None, SuppressionList | None]
+if TYPE_CHECKING:
+    from actions.engine.consent import Consent
+    from actions.engine.filters import Filter
+
+Privacy = tuple["Consent | None", SuppressionList | None]
 
 
 def configure(
@@ -118,8 +122,12 @@ def _privacy(
 ) -> Privacy:
     """The consent rules and the suppression list (read from its files)."""
     try:
+        if isinstance(consent, Mapping):
+            from actions.engine.consent import Consent
+
+            consent = Consent.from_dict(consent)
         return (
-            Consent.from_dict(consent) if isinstance(consent, Mapping) else consent,
+            consent,
             None if suppress is None else SuppressionList.load(suppress),
         )
     except PrivacyError as exc:
@@ -150,8 +158,7 @@ def _chosen_subscriptions(
     return chosen
 
 
-@attrs.frozen
-class _Context:
+class _Context(NamedTuple):
     """What compiling every subscription shares."""
 
     settings: dict[str, Any]
@@ -258,6 +265,10 @@ def _probes(
 def _compile_filters(
     filters: Sequence[Mapping[str, Any]], env: Language, problems: list[Diagnostic]
 ) -> list[Filter]:
+    if not filters:
+        return []
+    from actions.engine.filters import Filter
+
     built = []
     for index, raw in enumerate(filters):
         try:

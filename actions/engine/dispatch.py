@@ -33,10 +33,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import chain
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql import Trigger
 from actions.fql.reference import read
 from actions.spec import CALL_TYPES
@@ -61,10 +62,10 @@ _ANY = None  # the "any type" key of the named subscriptions
 _NONE: tuple[Any, ...] = ()
 
 
-@attrs.frozen(eq=False)
-class _PathIndex:
+class _PathIndex(NamedTuple):
     """Subscriptions filed under one path other than ``type`` and ``event``: per string, their
-    positions."""
+    positions. (A named tuple: attrs would build a class at import that most configurations
+    never use.)"""
 
     keys: tuple[str, ...]
     read: Callable[[Any], Any]
@@ -75,6 +76,8 @@ class _PathIndex:
 class DispatchIndex(Generic[T]):
     """The index of a configured destination's subscriptions. Immutable once built; see the
     module's docstring."""
+
+    __repr__ = attrs_repr
 
     entries: tuple[Entry[T], ...]
     """One per subscription (the ones that can never match included), in configuration order."""

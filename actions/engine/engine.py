@@ -12,13 +12,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from threading import get_ident
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from actions.destinations.model import Action, Destination
 from actions.destinations.request import BuiltRequest
-from actions.engine.config import Filter, Subscription
+from actions.engine.config import Subscription
 from actions.engine.dispatch import DispatchIndex, Entry
 from actions.engine.outcomes import (
     EventResult,
@@ -37,7 +37,6 @@ from actions.engine.pipeline import (
     Pipeline,
 )
 from actions.engine.privacy import (
-    Consent,
     SuppressionList,
     compile_gate,
 )
@@ -51,6 +50,10 @@ from actions.spec import (
     envelope_valid,
     event_valid,
 )
+
+if TYPE_CHECKING:
+    from actions.engine.consent import Consent
+    from actions.engine.filters import Filter
 
 _TOTALS = ("events", "delivered", "filtered", "skipped", "failed", "requests")
 _STATUS = {"request": "delivered", "failed": "failed", "skipped": "skipped", "filtered": "filtered"}

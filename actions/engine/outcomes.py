@@ -7,12 +7,15 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import format_path
 
 
 @attrs.frozen
 class Problem:
     """One thing wrong with an event or its payload: the field path and what is wrong."""
+
+    __repr__ = attrs_repr
 
     path: str
     message: str
@@ -123,6 +126,8 @@ def masked(request: Request) -> Request:
 class Filtered:
     """No enabled subscription matched, or a destination filter dropped the event."""
 
+    __repr__ = attrs_repr
+
     reason: str
     filter: str | None = None
     kind: ClassVar[Literal["filtered"]] = "filtered"
@@ -141,6 +146,8 @@ class Skipped:
     """The event cannot be sent (with the reason): a subscription's skip rule, or (with no
     subscription) the event's ``integrations`` object turning this destination off."""
 
+    __repr__ = attrs_repr
+
     subscription: str | None
     action: str | None
     reason: str
@@ -158,6 +165,8 @@ class Skipped:
 @attrs.frozen
 class Failed:
     """The event, or the payload made from it, is invalid: every problem with its path."""
+
+    __repr__ = attrs_repr
 
     problems: tuple[Problem, ...]
     subscription: str | None = None
@@ -188,6 +197,8 @@ def problem(path: tuple[Any, ...], message: str, root: str = "$") -> Problem:
 @attrs.frozen
 class EventResult:
     """One input event and its outcomes, for streams."""
+
+    __repr__ = attrs_repr
 
     index: int
     event: Any

@@ -15,15 +15,16 @@ neither has no function at all, so its events pay nothing for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any
 
 from actions.engine.outcomes import Filtered
 from actions.errors import ActionsError, Diagnostic
+
+if TYPE_CHECKING:  # imported when first used (see __getattr__): a config without consent
+    from actions.engine.consent import Consent as Consent
 
 CONSENT_PATH = "context.consent.categoryPreferences"
 """Where an event's consent is read: an object of category names to booleans."""
@@ -60,66 +61,6 @@ class PrivacyError(ActionsError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         super().__init__("; ".join(d.message for d in diagnostics))
         self.diagnostics = tuple(diagnostics)
-
-
-@attrs.frozen
-class Consent:
-    """The consent categories a destination needs. ``require``: ``all`` of them (the default)
-    or ``any``. ``absent``: what happens to an event with no consent object (no
-    ``context.consent.categoryPreferences`` object): ``filter`` (the default) or ``allow``."""
-
-    categories: tuple[str, ...]
-    require: Literal["all", "any"] = "all"
-    absent: Literal["filter", "allow"] = "filter"
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Consent:
-        problems = []
-        categories = data.get("categories")
-        if (
-            not isinstance(categories, list | tuple)
-            or not categories
-            or not all(isinstance(c, str) and c for c in categories)
-        ):
-            problems.append(
-                Diagnostic(
-                    "schema",
-                    "consent: categories must be a list of category names",
-                    path=("consent", "categories"),
-                    hint="categories: [Advertising]",
-                )
-            )
-        require = data.get("require", "all")
-        if require not in ("all", "any"):
-            problems.append(
-                Diagnostic(
-                    "schema", "consent: require must be all or any", path=("consent", "require")
-                )
-            )
-        absent = data.get("absent", "filter")
-        if absent not in ("filter", "allow"):
-            problems.append(
-                Diagnostic(
-                    "schema", "consent: absent must be filter or allow", path=("consent", "absent")
-                )
-            )
-        unknown = sorted(set(data) - {"categories", "require", "absent"})
-        if unknown:
-            problems.append(
-                Diagnostic(
-                    "schema",
-                    f"consent: unknown key {unknown[0]!r}",
-                    path=("consent", unknown[0]),
-                    hint="keys: categories, require, absent",
-                )
-            )
-        if problems:
-            raise PrivacyError(problems)
-        assert isinstance(categories, list | tuple)
-        return cls(tuple(categories), require, absent)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"categories": list(self.categories), "require": self.require, "absent": self.absent}
 
 
 class SuppressionList:
@@ -401,3 +342,13 @@ __all__ = [
     "explain",
     "identity_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Consent's module is imported when first used: a config without consent does not need it.
+    if name == "Consent":
+        from actions.engine.consent import Consent
+
+        globals()[name] = Consent
+        return Consent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

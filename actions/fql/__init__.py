@@ -15,28 +15,27 @@ computing what they share once. See docs/fql.md.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.ast import Expr
 from actions.fql.codegen import many_function
-from actions.fql.compile import (
-    ExplainNode,
-    check,
-    compile_matcher,
-    explain,
-    index_is_exact,
-    index_of,
-    paths_of,
-)
+from actions.fql.compile import check, compile_matcher, index_is_exact, index_of, paths_of
 from actions.fql.errors import FQLError, FQLSyntaxError
 from actions.fql.format import format_fql as format
 from actions.fql.functions import BUILTIN_FUNCTIONS, Function, Functions, function
 from actions.fql.parser import MAX_DEPTH, MAX_LENGTH, parse
+
+if TYPE_CHECKING:  # imported when first used (see __getattr__): running triggers needs neither
+    from actions.fql import analysis
+    from actions.fql.explain import ExplainNode
+    from actions.fql.many import TriggerSet
 
 
 @attrs.frozen(eq=False)
@@ -46,6 +45,8 @@ class Trigger:
     ``matches(event)`` is True when the event satisfies the trigger; it never raises and is
     False for anything that is not a dict. It is the generated function itself (no method call
     in between), which is what keeps a trigger close to a hand-written predicate."""
+
+    __repr__ = attrs_repr
 
     source: str
     ast: Expr
@@ -66,6 +67,8 @@ class Trigger:
 
     def explain(self, event: object) -> ExplainNode:
         """Each sub-expression with its value on ``event``."""
+        from actions.fql.explain import explain
+
         return explain(self.ast, event, self.functions)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -112,30 +115,6 @@ def _build(text: str, functions: Functions) -> Trigger:
     )
 
 
-@attrs.frozen(eq=False)
-class TriggerSet:
-    """Many triggers tested at once. Immutable, thread-safe, and pickles (by its texts).
-
-    ``matches(event)`` gives a tuple of booleans, one per trigger in order, each exactly what
-    that trigger's ``matches`` gives. It is one generated function: every path is read once,
-    and a test that several triggers share (``type = "track"``) is computed once."""
-
-    triggers: tuple[Trigger, ...]
-    matches: Callable[[object], tuple[bool, ...]] = attrs.field(repr=False)
-    functions: Functions = attrs.field(default=BUILTIN_FUNCTIONS, repr=False)
-    source_code: str = attrs.field(default="", repr=False)
-    """The Python source ``matches`` was compiled from; it holds none of the triggers' text."""
-
-    def __len__(self) -> int:
-        return len(self.triggers)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        texts = [trigger.source for trigger in self.triggers]
-        if self.functions is BUILTIN_FUNCTIONS:
-            return (compile_many, (texts,))
-        return (_compile_many_with, (texts, dict(self.functions)))
-
-
 def compile_many(texts: Iterable[str], *, functions: Functions | None = None) -> TriggerSet:
     """Compile ``texts`` into one :class:`TriggerSet`. Raises :class:`FQLSyntaxError` for the
     first text that does not compile. ``functions`` as for :func:`compile`."""
@@ -154,6 +133,8 @@ def combine(triggers: Sequence[Trigger], *, functions: Functions | None = None) 
         table = triggers[0].functions
     if any(trigger.functions is not table for trigger in triggers):
         raise ValueError("the triggers were compiled with different functions")
+    from actions.fql.many import TriggerSet
+
     matches, source_code = many_function([trigger.ast for trigger in triggers], table)
     return TriggerSet(tuple(triggers), matches, table, source_code)
 
@@ -190,10 +171,19 @@ __all__ = [
 ]
 
 
+_LAZY = {"ExplainNode": "actions.fql.explain", "TriggerSet": "actions.fql.many"}
+"""Public names whose module is imported when the name is first used: running one trigger
+needs neither (each is an attrs class, which attrs builds at import)."""
+
+
 def __getattr__(name: str) -> Any:
     # The linter's analysis is imported when first reached: a run does not need it.
     if name == "analysis":
         import actions.fql.analysis
 
         return actions.fql.analysis
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

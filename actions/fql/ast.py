@@ -7,12 +7,16 @@ from typing import TypeAlias
 
 import attrs
 
+from actions._repr import attrs_repr
+
 Value: TypeAlias = "str | int | float | bool | None"
 
 
 @attrs.frozen
 class _Node:
     """Source offsets and parenthesisation: kept for messages, not part of equality."""
+
+    __repr__ = attrs_repr
 
     start: int = attrs.field(default=0, eq=False, repr=False, kw_only=True)
     end: int = attrs.field(default=0, eq=False, repr=False, kw_only=True)
@@ -21,16 +25,22 @@ class _Node:
 
 @attrs.frozen
 class Literal(_Node):
+    __repr__ = attrs_repr
+
     value: str | int | float | bool | None
 
 
 @attrs.frozen
 class ListLiteral(_Node):
+    __repr__ = attrs_repr
+
     items: tuple[Expr, ...]
 
 
 @attrs.frozen
 class Path(_Node):
+    __repr__ = attrs_repr
+
     keys: tuple[str, ...]
 
     @property
@@ -40,17 +50,23 @@ class Path(_Node):
 
 @attrs.frozen
 class Call(_Node):
+    __repr__ = attrs_repr
+
     name: str
     args: tuple[Expr, ...]
 
 
 @attrs.frozen
 class Not(_Node):
+    __repr__ = attrs_repr
+
     operand: Expr
 
 
 @attrs.frozen
 class Compare(_Node):
+    __repr__ = attrs_repr
+
     op: str  # = != < <= > >=
     left: Expr
     right: Expr
@@ -58,17 +74,23 @@ class Compare(_Node):
 
 @attrs.frozen
 class In(_Node):
+    __repr__ = attrs_repr
+
     left: Expr
     right: Expr
 
 
 @attrs.frozen
 class And(_Node):
+    __repr__ = attrs_repr
+
     operands: tuple[Expr, ...]
 
 
 @attrs.frozen
 class Or(_Node):
+    __repr__ = attrs_repr
+
     operands: tuple[Expr, ...]
 
 

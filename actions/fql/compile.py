@@ -1,4 +1,4 @@
-"""Syntax tree to a predicate: static checks, the dispatch index, explain, and the compiled
+"""Syntax tree to a predicate: static checks, the dispatch index, and the compiled
 backend (generated Python source, :mod:`actions.fql.codegen`).
 
 Static checks happen here, once: unknown functions, arity, literal argument types, and
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import attrs
 
 from actions.fql.ast import And, Call, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
 from actions.fql.codegen import trigger_function
@@ -233,49 +231,14 @@ def index_is_exact(node: Expr) -> bool:
     return bool(_string_tests(node))
 
 
-# -- explain ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class ExplainNode:
-    """One sub-expression, its value on one event, and its parts."""
-
-    text: str
-    value: Any
-    children: tuple[ExplainNode, ...] = ()
-
-    def render(self, indent: int = 0) -> str:
-        shown = "missing/null" if self.value is None else repr(self.value)
-        lines = [f"{'  ' * indent}{self.text}  →  {shown}"]
-        lines.extend(child.render(indent + 1) for child in self.children)
-        return "\n".join(lines)
-
-
-def explain(node: Expr, event: Any, functions: Functions = BUILTIN_FUNCTIONS) -> ExplainNode:
-    """``node`` and its parts, each with its value on ``event`` (by the reference evaluator)."""
-    value = evaluate(node, event, functions) if isinstance(event, dict) else None
-    parts: tuple[Expr, ...] = ()
-    if isinstance(node, And | Or):
-        parts = node.operands
-    elif isinstance(node, Not):
-        parts = (node.operand,)
-    elif isinstance(node, Compare | In):
-        parts = tuple(p for p in (node.left, node.right) if not isinstance(p, Literal))
-    elif isinstance(node, Call):
-        parts = tuple(a for a in node.args if not isinstance(a, Literal))
-    return ExplainNode(format_fql(node), value, tuple(explain(p, event, functions) for p in parts))
-
-
 def paths_of(node: Expr) -> frozenset[tuple[str, ...]]:
     return frozenset(n.keys for n in walk(node) if isinstance(n, Path))
 
 
 __all__ = [
-    "ExplainNode",
     "Mapping",
     "check",
     "compile_node",
-    "explain",
     "index_is_exact",
     "index_of",
     "paths_of",

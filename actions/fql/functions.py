@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from actions._declarations import declarations_table, reduce_declaration
+from actions._repr import attrs_repr
 from actions.errors import ActionsError
 from actions.fql.glob import glob_match
 from actions.jsonvalues import is_finite, json_text, number_from_text
@@ -54,6 +55,8 @@ def describe_types(mask: int) -> str:
 class Function:
     """An FQL function: its implementation and its signature. Calling it calls the
     implementation."""
+
+    __repr__ = attrs_repr
 
     name: str = attrs.field()
     implementation: Callable[..., Any]

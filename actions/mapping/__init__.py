@@ -10,7 +10,8 @@ directive means). See docs/mapping.md.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from actions.errors import DataPath, Diagnostic
 from actions.fql.functions import Functions
@@ -37,9 +38,11 @@ from actions.mapping.directives import (
     directives_table,
     meaning_of,
 )
-from actions.mapping.trace import TraceEntry, trace
 from actions.mapping.values import MISSING, DirectiveFailure, MappingFailure
 from actions.yamlsource import SourceMap
+
+if TYPE_CHECKING:  # imported when first used (see __getattr__): running a mapping does not
+    from actions.mapping.tracing import TraceEntry, trace
 
 
 def compile(
@@ -109,3 +112,16 @@ __all__ = [
     "meaning_of",
     "trace",
 ]
+
+
+_LAZY = {"TraceEntry": "actions.mapping.tracing", "trace": "actions.mapping.tracing"}
+"""Public names whose module is imported when the name is first used: ``actions explain``'s
+trace (with the reference evaluator it runs) is not on the path of a run."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -413,8 +413,8 @@ class CompiledMapping:
             return MISSING
 
     def trace(self, event: Any, settings: Mapping[str, Any] | None = None) -> list[Any]:
-        """Field by field: each value and where it came from (see :mod:`.trace`)."""
-        from actions.mapping.trace import trace
+        """Field by field: each value and where it came from (see :mod:`.tracing`)."""
+        from actions.mapping.tracing import trace
 
         return trace(self, event, settings)
 

@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 import attrs
 
 from actions._generated import define
-from actions.errors import ActionsError, DataPath, format_path
+from actions._repr import attrs_repr
+from actions.errors import ActionsError, DataPath
 from actions.jsonvalues import type_name
 
 if TYPE_CHECKING:
     import jsonschema
+
+    from actions.spec.problems import EventProblem as EventProblem
 
 FIELDS_FILE = Path(__file__).with_name("fields.json")
 """The Spec's field tables, as data: the common fields, each call type's own and required
@@ -143,23 +146,6 @@ _DOCUMENTED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 _USER_TRAITS: tuple[str, ...] = dict(_DOCUMENTED["identify"])["traits"]
 _CONTEXT_EXTRAS: tuple[str, ...] = tuple(_FIELDS["context_extras"])
-
-
-@attrs.frozen
-class EventProblem:
-    """Why an event is not a valid Segment Spec event: the data ``path`` of the field (``()``
-    for the whole event), a ``message`` saying what is wrong, and a ``hint`` saying how to fix
-    it."""
-
-    path: DataPath
-    message: str
-    hint: str = ""
-
-    def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"path": format_path(self.path), "message": self.message}
-        if self.hint:
-            data["hint"] = self.hint
-        return data
 
 
 def _kind_schema(kind: Any) -> dict[str, Any]:
@@ -367,6 +353,8 @@ def _hint(error: jsonschema.ValidationError, path: DataPath, required: frozenset
 
 
 def _problems(event: dict[str, Any]) -> Iterator[EventProblem]:
+    from actions.spec.problems import EventProblem  # an invalid event's: a valid one has none
+
     errors = list(_validator().iter_errors(event))
     call = event.get("type")
     required = frozenset(REQUIRED.get(call, ()) if isinstance(call, str) else ())
@@ -402,6 +390,8 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
 def check_event(event: object) -> tuple[EventProblem, ...]:
     """The problems that make ``event`` an invalid Segment Spec event (empty when valid)."""
     if not isinstance(event, dict):
+        from actions.spec.problems import EventProblem
+
         return (
             EventProblem(
                 (),
@@ -580,6 +570,8 @@ class FieldsCheck:
     everything documented under it. :meth:`check` gives the problems of those fields only: a
     field nobody reads cannot make a request wrong, so it is not held against the event."""
 
+    __repr__ = attrs_repr
+
     tables: Mapping[str, Mapping[str, Any]]
     valid: Callable[[dict[str, Any]], bool] = attrs.field(repr=False)
     """True when the fields read are valid with exact JSON types (False may still be valid:
@@ -721,3 +713,14 @@ __all__ = [
     "fields_check",
     "suggest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # EventProblem's module is imported when an event first has a problem: valid events (and a
+    # run of them) do not need it.
+    if name == "EventProblem":
+        from actions.spec.problems import EventProblem
+
+        globals()[name] = EventProblem
+        return EventProblem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,19 @@
+"""How a partner's response is handled (:meth:`Destination.classify_response`). Imported when
+the first response is classified: processing events sends nothing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+
+@attrs.frozen
+class ResponseClass:
+    """How a partner response should be handled: ``success``, ``retry`` or ``drop``."""
+
+    kind: Literal["success", "retry", "drop"]
+    reason: str | None = None
+
+
+__all__ = ["ResponseClass"]
