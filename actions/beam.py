@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.delivery.deadletter import delivery_record
 from actions.delivery.ledger import Ledger, request_key
 from actions.delivery.policy import RetryPolicy
@@ -93,6 +94,8 @@ class ActionsTransform(beam.PTransform):  # type: ignore[misc]
 @attrs.frozen
 class _Pending:
     """A request being sent, with its event and where its element sits (for finish_bundle)."""
+
+    __repr__ = attrs_repr
 
     timestamp: Any
     window: Any

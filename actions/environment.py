@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import load_destination as _load_destination
 from actions.destinations.model import Destination
 from actions.engine.config import Subscription
@@ -43,6 +44,8 @@ from actions.plans import TrackingPlan
 class Environment(Language):
     """The directives and FQL functions packs and configs are written in (a
     :class:`~actions.language.Language`), and the lint rules that check them."""
+
+    __repr__ = attrs_repr
 
     rules: Rules = attrs.field(default=BUILTIN_RULES, repr=table_repr)
 

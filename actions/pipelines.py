@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.delivery.deadletter import delivery_record
 from actions.delivery.ledger import request_key
 from actions.delivery.result import DeliveryResult
@@ -333,6 +334,8 @@ def kafka_loop(
 @attrs.frozen
 class _InFlight:
     """A request being delivered by ``kafka_loop``, with what its records need."""
+
+    __repr__ = attrs_repr
 
     future: concurrent.futures.Future[DeliveryResult]
     request: Request

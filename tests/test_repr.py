@@ -3,8 +3,10 @@ attrs' own generated one gives, for any fields and values, cycles included."""
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Callable
+from pathlib import Path as FilePath
 from typing import Any
 
 import attrs
@@ -83,3 +85,38 @@ def test_the_package_classes_use_it_and_show_as_before() -> None:
     assert repr(Literal(1, start=0, end=1)) == "Literal(value=1)"
     shown = "Location(file='p.yaml', line=3, column=4, end_line=None, end_column=None)"
     assert repr(Location("p.yaml", 3, 4)) == shown
+
+
+PACKAGE = FilePath(__file__).resolve().parent.parent / "actions"
+
+
+def _attrs_classes_without_the_shared_repr() -> list[str]:
+    """Every attrs class of the package whose body neither sets ``__repr__ = attrs_repr`` nor
+    defines a ``__repr__`` of its own (one that hides values) and that is not declared with
+    ``repr=False``: read from the source, so that modules of optional extras count too."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            decorators = [ast.unparse(d) for d in node.decorator_list]
+            if not any(d.startswith(("attrs.", "attr.")) for d in decorators):
+                continue
+            if any("repr=False" in d for d in decorators):
+                continue
+            if not any(
+                isinstance(item, ast.FunctionDef) and item.name == "__repr__" for item in node.body
+            ) and not any(
+                isinstance(item, ast.Assign)
+                and [ast.unparse(t) for t in item.targets] == ["__repr__"]
+                and ast.unparse(item.value) == "attrs_repr"
+                for item in node.body
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}: {node.name}")
+    return found
+
+
+def test_every_attrs_class_of_the_package_uses_the_shared_repr() -> None:
+    """attrs compiles a ``__repr__`` for each class it builds, at import: each class of the
+    package sets ``__repr__ = attrs_repr`` in its body instead (the same text)."""
+    assert _attrs_classes_without_the_shared_repr() == []

@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 
 import attrs
 
+from actions._repr import attrs_repr
+
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 @attrs.frozen
 class Decision:
     """After a retryable failure: ``retry`` after ``wait`` seconds, or ``give-up`` (``reason``)."""
+
+    __repr__ = attrs_repr
 
     retry: bool
     wait: float = 0.0
@@ -27,6 +31,8 @@ class RetryPolicy:
     ``[0, min(cap, base * 2 ** (n - 1))]`` (full jitter), or the partner's ``Retry-After`` when
     it gives one; a request is given up after ``max_attempts`` tries, or when the next try would
     start after ``max_elapsed`` seconds from the first."""
+
+    __repr__ = attrs_repr
 
     max_attempts: int
     max_elapsed: float

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
+
 DeliveryStatus = Literal["delivered", "dropped", "dead-lettered"]
 
 EXCERPT_LIMIT = 1024
@@ -20,6 +22,8 @@ class DeliveryResult:
     the request acknowledged (``from_ledger``). ``latency`` is seconds from the first try to
     the last answer, backoff included. ``response`` (not for ``delivered``) is the start of the
     last response body, at most ``EXCERPT_LIMIT`` characters, secrets redacted."""
+
+    __repr__ = attrs_repr
 
     status: DeliveryStatus
     attempts: int

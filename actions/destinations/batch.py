@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.request import RequestSpec
 
 
@@ -19,6 +20,8 @@ class ItemResults:
     status code, its ``index`` key (when given) the item's position in the batch (else its
     position in the list), and its ``reason`` key (when given) the partner's message. Each
     status is classified by the destination's ``responses:`` rules, the message as the body."""
+
+    __repr__ = attrs_repr
 
     path: tuple[str, ...]
     status: str = "status"
@@ -57,6 +60,8 @@ class ItemResults:
 
 @attrs.frozen
 class BatchSpec:
+    __repr__ = attrs_repr
+
     max_size: int
     request: RequestSpec
     items: ItemResults | None = None

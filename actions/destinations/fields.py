@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import ActionsError
 from actions.jsonvalues import MAX_INTEGER_DIGITS, number_from_text, number_text
 from actions.mapping.values import DirectiveFailure, to_text
@@ -35,6 +36,8 @@ class Invalid(ActionsError):
 
 @attrs.frozen
 class Condition:
+    __repr__ = attrs_repr
+
     field: str
     is_: Any = attrs.field(default=None, alias="is_")
     is_not: Any = None
@@ -61,6 +64,8 @@ class Condition:
 
 @attrs.frozen
 class FieldSpec:
+    __repr__ = attrs_repr
+
     name: str
     type: str
     label: str = ""
@@ -449,6 +454,8 @@ def _bounded(spec: FieldSpec) -> bool:
 @attrs.frozen
 class PayloadChecker:
     """Coerces and validates a payload against its fields, in one pass."""
+
+    __repr__ = attrs_repr
 
     fields: tuple[tuple[FieldSpec, Coercer], ...]
     additional: bool

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import attrs
 
 from actions import mapping
+from actions._repr import attrs_repr
 from actions.errors import DataPath
 from actions.jsonvalues import compact_json
 from actions.language import BUILTIN, Language
@@ -167,6 +168,8 @@ def _url_template(text: str) -> Any:
 
 @attrs.frozen
 class RequestSpec:
+    __repr__ = attrs_repr
+
     method: str
     url: Any = attrs.field(repr=False)
     headers: CompiledMapping

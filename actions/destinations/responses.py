@@ -7,10 +7,14 @@ from typing import Literal
 
 import attrs
 
+from actions._repr import attrs_repr
+
 
 @attrs.frozen
 class ResponseClass:
     """How a partner response should be handled: ``success``, ``retry`` or ``drop``."""
+
+    __repr__ = attrs_repr
 
     kind: Literal["success", "retry", "drop"]
     reason: str | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import (
     DefinitionError,
     SchemaErrorPaths,
@@ -51,6 +52,8 @@ def load_config(
 class ConfigCheck:
     """What checking a config's data gave: its destination (when the pack loads), the
     configured destination (when there is no problem) and every problem, located."""
+
+    __repr__ = attrs_repr
 
     destination: Destination | None
     configured: ConfiguredDestination | None

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.engine.privacy import PrivacyError
 from actions.errors import Diagnostic
 
@@ -17,6 +18,8 @@ class Consent:
     """The consent categories a destination needs. ``require``: ``all`` of them (the default)
     or ``any``. ``absent``: what happens to an event with no consent object (no
     ``context.consent.categoryPreferences`` object): ``filter`` (the default) or ``allow``."""
+
+    __repr__ = attrs_repr
 
     categories: tuple[str, ...]
     require: Literal["all", "any"] = "all"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.model import Action, Destination
 from actions.destinations.request import BuiltRequest
 from actions.engine.config import Subscription
@@ -101,6 +102,8 @@ SPEC_CHECKS: tuple[SpecCheck, ...] = ("read", "full")
 class CompiledSubscription:
     """One enabled subscription, compiled: what dispatch needs, and its pipeline."""
 
+    __repr__ = attrs_repr
+
     subscription: Subscription
     action: Action
     trigger: Trigger
@@ -114,6 +117,8 @@ class CompiledSubscription:
 class Configuration:
     """What a configured destination was configured from, as plain values: what it pickles as,
     and what :meth:`ConfiguredDestination.with_subscriptions` changes."""
+
+    __repr__ = attrs_repr
 
     text: str
     """The pack's text."""
@@ -137,6 +142,8 @@ class Counts:
     ``subscriptions`` counts outcomes per subscription and kind; ``filters``, the events each
     destination filter dropped (a sample filter: the events it sampled out), by name."""
 
+    __repr__ = attrs_repr
+
     events: int = 0
     delivered: int = 0
     filtered: int = 0
@@ -158,6 +165,8 @@ class Counts:
 class BatchResult:
     """The requests for a batch of events (batch-capable actions grouped into batch requests)
     and each event's own outcomes."""
+
+    __repr__ = attrs_repr
 
     requests: tuple[Request, ...]
     results: tuple[EventResult, ...]
@@ -491,6 +500,8 @@ class _Fused:
     """Candidates with several triggers to evaluate, and their :class:`~actions.fql.TriggerSet`
     (``fql.combine``): one generated function tests them all, each path read once and each
     test they share made once, and gives their results in order."""
+
+    __repr__ = attrs_repr
 
     entries: _Candidates
     matches: Callable[[object], tuple[bool, ...]]

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import DefinitionError
 from actions.engine.config import SAMPLE_KEYS
 from actions.errors import Diagnostic
@@ -20,6 +21,8 @@ from actions.fql import compile as compile_trigger
 class Sample:
     """Keep ``percent`` % of events, chosen by a stable hash of the value at ``by``: the same
     value (the same user, for ``userId``) is always in or always out, in every process."""
+
+    __repr__ = attrs_repr
 
     percent: float
     by: str = "messageId"
@@ -88,6 +91,8 @@ def _check_sample(sample: Any, index: int) -> None:
 @attrs.frozen
 class Filter:
     """A destination filter (Segment's "destination filters"), applied before subscriptions."""
+
+    __repr__ = attrs_repr
 
     name: str
     condition: Trigger | None = None

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.ast import And, Compare, Expr, In, ListLiteral, Literal, Not, Or, Path, walk
 from actions.fql.compile import index_of
 from actions.fql.parser import parse
@@ -18,6 +19,8 @@ from actions.fql.parser import parse
 
 @attrs.frozen
 class KeyTest:
+    __repr__ = attrs_repr
+
     keys: tuple[str, ...]
     mode: str  # "in" or "is"
     constant: frozenset[str] | bool | None

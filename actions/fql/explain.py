@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.ast import And, Call, Compare, Expr, In, Literal, Not, Or
 from actions.fql.format import format_fql
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
@@ -17,6 +18,8 @@ from actions.fql.reference import evaluate
 @attrs.frozen
 class ExplainNode:
     """One sub-expression, its value on one event, and its parts."""
+
+    __repr__ = attrs_repr
 
     text: str
     value: Any

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class TriggerSet:
     ``matches(event)`` gives a tuple of booleans, one per trigger in order, each exactly what
     that trigger's ``matches`` gives. It is one generated function: every path is read once,
     and a test that several triggers share (``type = "track"``) is computed once."""
+
+    __repr__ = attrs_repr
 
     triggers: tuple[Trigger, ...]
     matches: Callable[[object], tuple[bool, ...]] = attrs.field(repr=False)

@@ -21,6 +21,7 @@ import attrs
 import yaml
 
 from actions import fql
+from actions._repr import attrs_repr
 from actions.destinations.loading import load_destination, resolve
 from actions.destinations.model import Destination
 from actions.engine.config import SAMPLE_KEYS, SEGMENT_ORDER, filter_kind
@@ -51,6 +52,8 @@ class Converted:
     """What a conversion gives: the document (a config, or Segment's objects) and the
     findings (what could not convert, and why)."""
 
+    __repr__ = attrs_repr
+
     document: dict[str, Any]
     findings: tuple[Diagnostic, ...]
 
@@ -64,6 +67,8 @@ class Converted:
 
 @attrs.frozen
 class _Item:
+    __repr__ = attrs_repr
+
     kind: Literal["subscription", "filter"]
     data: Mapping[str, Any]
     path: DataPath

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from actions._declarations import declarations_table, reduce_declaration
+from actions._repr import attrs_repr
 from actions.destinations.fields import Invalid, compile_field
 from actions.destinations.model import Destination
 from actions.errors import DataPath, Diagnostic, Severity
@@ -32,6 +33,8 @@ from actions.yamlsource import (
 class Document:
     """One file being linted: its kind, data, positions, and (when it loads) the destination."""
 
+    __repr__ = attrs_repr
+
     file: str
     kind: str  # "destination" or "config"
     data: Any
@@ -44,6 +47,8 @@ Check = Callable[[Document], Iterator[Diagnostic]]
 
 @attrs.frozen
 class Rule:
+    __repr__ = attrs_repr
+
     id: str
     severity: Severity
     summary: str

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import load_destination_text
 from actions.engine.config import is_environment_form
 from actions.engine.configfile import check_config
@@ -166,6 +167,8 @@ def _suppress(
 @attrs.frozen
 class LintResult:
     """The files checked and every finding, in file order."""
+
+    __repr__ = attrs_repr
 
     files: tuple[Path, ...]
     findings: tuple[Diagnostic, ...]

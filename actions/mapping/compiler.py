@@ -11,6 +11,7 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import ActionsError, DataPath, Diagnostic, InvalidInputError, json_pointer
 from actions.fql.functions import BUILTIN_FUNCTIONS, Functions
 from actions.mapping import closures, codegen
@@ -358,6 +359,8 @@ class Compiler:
 class CompiledMapping:
     """A compiled mapping (see ``backend``). Immutable; safe to share between threads; pickles (by
     its mapping, recompiled on load)."""
+
+    __repr__ = attrs_repr
 
     mapping: Any
     paths: frozenset[str]

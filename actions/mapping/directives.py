@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from actions._declarations import declarations_table, reduce_declaration
+from actions._repr import attrs_repr
 from actions.errors import ActionsError, DataPath
 from actions.mapping.paths import ParsedPath, read_path
 from actions.mapping.values import MISSING, Evaluator, Settings, Transform
@@ -66,6 +67,8 @@ ARRAY_PATH = Kind.ARRAY_PATH
 class Option:
     """One option of a directive (or its single argument)."""
 
+    __repr__ = attrs_repr
+
     name: str
     kind: Kind
     required: bool = False
@@ -105,6 +108,8 @@ class CompileContext:
     options as IR nodes, to see that one is a constant or a path), and ``read`` to report an
     event path it reads (with ``declares_reads=True``)."""
 
+    __repr__ = attrs_repr
+
     pointer: str
     path: DataPath
     read: Callable[[str], None]
@@ -119,6 +124,8 @@ class OnOperand:
     evaluates the operand itself, inline when it is a short path (and an object reads it inline
     among its other fields)."""
 
+    __repr__ = attrs_repr
+
     operand: Node
     transform: Transform
     keeps_missing: bool = False
@@ -130,6 +137,8 @@ DirectiveFunction = Callable[[Mapping[str, Any], CompileContext], "Evaluator | O
 @attrs.frozen
 class Scope:
     """Where a meaning runs: the data (``root``) and the settings."""
+
+    __repr__ = attrs_repr
 
     root: Any
     settings: Settings
@@ -144,6 +153,8 @@ class Lazy:
     """A mapping option as a meaning receives it: ``arg()`` is its value for the scope's data,
     ``arg.at(other)`` its value for other data (an item, an intermediate value). Evaluated only
     when called, so a branch not taken records no failure."""
+
+    __repr__ = attrs_repr
 
     _evaluate: Callable[[Any], Any]
     _root: Any
@@ -174,6 +185,8 @@ class Directive:
     """A directive's declaration: its name, its options, its meaning and (optionally) the
     function that compiles it. Declare one with :func:`meaning_of` or :func:`directive`; add it
     to an environment with ``env.extend(directives=[...])``."""
+
+    __repr__ = attrs_repr
 
     name: str = attrs.field()
     function: DirectiveFunction | None

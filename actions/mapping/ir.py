@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import DataPath, json_pointer
 from actions.mapping.directives import Directive, Kind
 from actions.mapping.paths import WHOLE_DATA, ParsedPath
@@ -24,12 +25,16 @@ from actions.mapping.paths import WHOLE_DATA, ParsedPath
 class Const:
     """A raw value (a string, number, boolean or null), or MISSING."""
 
+    __repr__ = attrs_repr
+
     value: Any
 
 
 @attrs.frozen
 class Field:
     """One key of an object mapping; ``pointer`` is where failures of its value are recorded."""
+
+    __repr__ = attrs_repr
 
     key: str
     node: Node
@@ -38,6 +43,8 @@ class Field:
 
 @attrs.frozen
 class Object:
+    __repr__ = attrs_repr
+
     fields: tuple[Field, ...]
 
 
@@ -45,18 +52,24 @@ class Object:
 class Item:
     """One item of an array mapping; ``pointer`` as for :class:`Field`."""
 
+    __repr__ = attrs_repr
+
     node: Node
     pointer: str
 
 
 @attrs.frozen
 class Array:
+    __repr__ = attrs_repr
+
     items: tuple[Item, ...]
 
 
 @attrs.frozen
 class Path:
     """A path of the data or of the settings, parsed (``@path`` of literal text)."""
+
+    __repr__ = attrs_repr
 
     parsed: ParsedPath
 
@@ -80,6 +93,8 @@ class Call:
     """A directive with its options, typed as its declaration says (an option not given holds
     its declared default, MISSING unless declared)."""
 
+    __repr__ = attrs_repr
+
     directive: Directive
     args: Mapping[str, Any]
     path: DataPath
@@ -96,6 +111,8 @@ Node: TypeAlias = Const | Object | Array | Path | Call
 @attrs.frozen
 class Template:
     """A ``@template`` text split at compile time: literal parts (one more than the paths)."""
+
+    __repr__ = attrs_repr
 
     text: str
     parts: tuple[str, ...]

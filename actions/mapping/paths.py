@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import ActionsError
 from actions.mapping.values import MISSING, Evaluator, Failures, Settings
 
@@ -76,6 +77,8 @@ class PathSyntaxError(ActionsError, ValueError):
 class ParsedPath:
     """A path split at compile time. ``keys`` elements are ``str`` (dict key) or ``int`` (list
     position, or the dict key of the same digits); ``jsonpath`` is set for JSONPath paths."""
+
+    __repr__ = attrs_repr
 
     text: str
     settings: bool

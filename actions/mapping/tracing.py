@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.mapping.compiler import CompiledMapping
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, Template, paths_read
 from actions.mapping.reference import evaluate_mapping
@@ -18,6 +19,8 @@ from actions.mapping.values import MISSING
 class TraceEntry:
     """One field of a mapped object: its value (MISSING when left out), the mapping that made
     it, and a short account of where the value came from."""
+
+    __repr__ = attrs_repr
 
     key: str
     value: Any

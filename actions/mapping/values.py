@@ -7,6 +7,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import ActionsError
 from actions.jsonvalues import non_finite_path
 from actions.jsonvalues import to_text as json_to_text
@@ -50,6 +51,8 @@ value or MISSING`` (see :func:`actions.mapping.compiler.with_operand`)."""
 class MappingFailure:
     """Why one field could not be produced for one event. ``pointer`` is the JSON pointer of the
     field inside the mapping (for plain objects, the same as inside the output)."""
+
+    __repr__ = attrs_repr
 
     pointer: str
     message: str

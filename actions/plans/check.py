@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.destinations.fields import FieldSpec
 from actions.destinations.model import Action, Destination
 from actions.errors import DataPath, Diagnostic, Location, Severity
@@ -91,6 +92,8 @@ _SHOWN = 3
 
 @attrs.frozen
 class _Read:
+    __repr__ = attrs_repr
+
     keys: tuple[str | int, ...]
     location: Location | None
     path: DataPath
@@ -100,6 +103,8 @@ class _Read:
 @attrs.frozen
 class _Unit:
     """One subscription (a config's, or a pack's preset) with what it reads."""
+
+    __repr__ = attrs_repr
 
     path: DataPath
     trigger: Trigger

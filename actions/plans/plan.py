@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import DataPath, Diagnostic, InvalidInputError, Location
 from actions.yamlsource import SourceMap, load_yaml
 
@@ -38,6 +39,8 @@ class PlannedProperty:
     """One planned key: the JSON types it may hold (empty: any), whether it is required, its
     nested object when it is one with listed keys, and where the plan declares it."""
 
+    __repr__ = attrs_repr
+
     name: str
     types: frozenset[str]
     required: bool
@@ -48,6 +51,8 @@ class PlannedProperty:
 @attrs.frozen
 class PlannedObject:
     """The keys of one planned object (``properties``, ``traits``, a nested object)."""
+
+    __repr__ = attrs_repr
 
     keys: Mapping[str, PlannedProperty]
 
@@ -75,6 +80,8 @@ class PlannedEvent:
     ``roots`` holds each root the plan lists keys for (``properties``, ``traits``,
     ``context``)."""
 
+    __repr__ = attrs_repr
+
     name: str
     call: str
     roots: Mapping[str, PlannedObject]
@@ -93,6 +100,8 @@ class PlannedEvent:
 @attrs.frozen
 class TrackingPlan:
     """A tracking plan: planned track events by name and the identify and group calls."""
+
+    __repr__ = attrs_repr
 
     file: str
     events: Mapping[str, PlannedEvent]

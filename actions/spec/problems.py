@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.errors import DataPath, format_path
 
 
@@ -13,6 +14,8 @@ class EventProblem:
     """Why an event is not a valid Segment Spec event: the data ``path`` of the field (``()``
     for the whole event), a ``message`` saying what is wrong, and a ``hint`` saying how to fix
     it."""
+
+    __repr__ = attrs_repr
 
     path: DataPath
     message: str

@@ -14,6 +14,7 @@ from typing import TextIO
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.language import Language
 from actions.testing.coverage import Coverage
 from actions.testing.fixtures import fixture_files, load_fixture_file, run_file, update_file
@@ -22,6 +23,8 @@ from actions.testing.fixtures import fixture_files, load_fixture_file, run_file,
 @attrs.frozen
 class TestRun:
     """What a run of fixture files gave."""
+
+    __repr__ = attrs_repr
 
     passed: int
     failed: int

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Outcome, Skipped
 from actions.errors import DataPath, Location
@@ -45,6 +46,8 @@ KINDS = ("subscription", "filter", "skip", "field", "branch", "operand")
 @attrs.frozen
 class Item:
     """One thing a fixture can exercise: its kind, what it is, and where it is written."""
+
+    __repr__ = attrs_repr
 
     kind: str
     label: str
@@ -391,6 +394,8 @@ class _Recorder:
 
 @attrs.define
 class _Subscription:
+    __repr__ = attrs_repr
+
     compiled: Any
     matched: Item
     operands: list[tuple[Item, Item, Any]]

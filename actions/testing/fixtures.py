@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import yaml
 
+from actions._repr import attrs_repr
 from actions.destinations.loading import DefinitionError, load_destination, resolve
 from actions.engine.configfile import check_config
 from actions.engine.configure import configure
@@ -23,6 +24,8 @@ from actions.yamlsource import SourceMap, load_yaml
 
 @attrs.frozen
 class CaseResult:
+    __repr__ = attrs_repr
+
     file: Path
     name: str
     problems: tuple[str, ...]
@@ -35,6 +38,8 @@ class CaseResult:
 @attrs.frozen
 class FixtureFile:
     """A loaded fixture file: its data and the configured destination its cases run against."""
+
+    __repr__ = attrs_repr
 
     path: Path
     data: dict[str, Any]

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from actions._repr import attrs_repr
 from actions._resources import mappings_dir
 from actions.destinations.loading import DefinitionError, load_destination
 from actions.engine.configfile import check_config
@@ -52,6 +53,8 @@ _DELETE = object()
 
 @attrs.frozen
 class GeneratedCase:
+    __repr__ = attrs_repr
+
     name: str
     event: dict[str, Any]
     expected: list[dict[str, Any]]
