@@ -146,6 +146,8 @@ def _built(build: Callable[[Any], BuiltRequest]) -> Show:
     """Requests shown as built from their payload with the shown settings by ``build``."""
 
     def built(request: Request) -> Request:
+        if request.redactor is None:  # no secret is set: shown as it is (Request.shown)
+            return request
         try:
             method, url, headers, query, body, encoding = build(request.payload)
         except Exception:  # as building it again fails: the request shows what it can
