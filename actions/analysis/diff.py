@@ -146,6 +146,8 @@ def _built(build: Callable[[Any], BuiltRequest]) -> Show:
     """Requests shown as built from their payload with the shown settings by ``build``."""
 
     def built(request: Request) -> Request:
+        if request.redactor is None:  # no secret is set: shown as it is (Request.shown)
+            return request
         try:
             method, url, headers, query, body, encoding = build(request.payload)
         except Exception:  # as building it again fails: the request shows what it can
@@ -256,23 +258,29 @@ class Differ:
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
         self._sides: Sides = self._first
-        self._show: tuple[dict[str, Show], dict[str, Show]] = ({}, {})
+        self._show: tuple[dict[str, Show], dict[str, Show]] | None = None
         self.events = 0
         self.changed = 0
         self.unreadable = 0
         self._subscriptions: dict[str, _Subscription] = {}
 
     def _first(self, event: Any) -> tuple[Named, Named]:
-        self.prepare()
+        self._sides = sides(*self._pair)
         return self._sides(event)
 
     def prepare(self) -> None:
-        """Configure now what :meth:`add` otherwise configures at the first event: the work
+        """Configure now what :meth:`add` otherwise configures when first needed: the work
         both sides share (which may configure a destination, see :func:`sides`), and how
         their requests are shown. Once is enough; again does nothing."""
         if self._sides == self._first:
             self._sides = sides(*self._pair)
+        self._shown()
+
+    def _shown(self) -> tuple[dict[str, Show], dict[str, Show]]:
+        """How each side's requests are shown (see :func:`_shown_forms`), made at first use."""
+        if self._show is None:
             self._show = (_shown_forms(self._pair[0]), _shown_forms(self._pair[1]))
+        return self._show
 
     def _stats(self, name: str) -> _Subscription:
         stats = self._subscriptions.get(name)
@@ -352,8 +360,9 @@ class Differ:
             return False  # the common case: shown requests are made only for a change
         # As shown: built again with *** for the secrets, but for what provably reads none
         # (see _shown_forms).
-        show_old = self._show[0].get(_unsuffixed(old.subscription))
-        show_new = self._show[1].get(_unsuffixed(new.subscription))
+        before, after = self._show or self._shown()
+        show_old = before.get(_unsuffixed(old.subscription))
+        show_new = after.get(_unsuffixed(new.subscription))
         shown_old = old.shown if show_old is None else show_old(old)
         shown_new = new.shown if show_new is None else show_new(new)
         changed = False

@@ -363,3 +363,23 @@ def test_a_payload_that_reads_no_secret_is_shown_as_it_is(
     assert "5ecret" not in _rendered(report)
     assert report["changed"] > 5
     assert [(f["field"], f["change"]) for f in report["subscriptions"][-1]["fields"]] == fields
+
+
+def test_with_no_secret_set_a_request_is_its_own_shown_form() -> None:
+    """No secret set (Adjust's sample settings): nothing is built again, as Request.shown."""
+    from actions.analysis.diff import _shown_forms
+
+    configured = _adjust(send_to_production=True)
+    show = _shown_forms(configured)
+    requests = [
+        o for e in load_sample_events() for o in configured.process(e) if o.kind == "request"
+    ]
+    assert requests
+    assert all(show[r.subscription](r) is r is r.shown for r in requests)
+    secret = _adjust(s2s_token="tok-5ecret")
+    built = [o for e in load_sample_events() for o in secret.process(e) if o.kind == "request"]
+    shown = [_shown_forms(secret)[r.subscription](r) for r in built]
+    assert all(
+        s is not r and s.headers["Authorization"] == "Bearer ***"
+        for s, r in zip(shown, built, strict=True)
+    )
