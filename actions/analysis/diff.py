@@ -4,7 +4,9 @@ subscription and per field, what changed (``actions diff OLD NEW EVENTS``).
 :class:`Differ` takes one event at a time and keeps only counters and a few examples, so memory
 stays flat over any number of events: per subscription, its outcome kinds before and after and
 each change of kind (with its reasons); per field of the requests both sides sent, the values
-added, removed and changed (the URL and headers as ``(url)`` and ``(header NAME)``). Requests
+added, removed and changed (the method, URL, headers and query as ``(method)``, ``(url)``,
+``(header NAME)`` and ``(query NAME)``, and the body as ``(body)`` when the same payload is
+written into another body: a change of the request's body mapping or encoding). Requests
 are compared as they are and shown as shown (each secret setting ``***``), so no secret reaches
 the report: a change only a secret makes is reported as ``(secret) changed``. A request that
 nothing building it can read a secret of (:mod:`actions.analysis.settingreads`) is its own shown
@@ -198,6 +200,29 @@ def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
     return together
 
 
+_LEAD = 24
+"""Characters of a body shown before the first that differs."""
+
+
+def _from_difference(a: str | None, b: str | None) -> tuple[str | None, str | None]:
+    """Two bodies from a little before the first character where they differ (``...`` for
+    what is left out): the examples show where they differ, however long the bodies."""
+    if a is None or b is None:
+        return a, b
+    low, high = 0, min(len(a), len(b))  # the common prefix: a[:low] == b[:low], by halves
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    at = low
+    if at <= _LEAD:
+        return a, b
+    start = at - _LEAD
+    return "..." + a[start:], "..." + b[start:]
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
@@ -356,7 +381,14 @@ class Differ:
         return differs
 
     def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
-        if old.payload == new.payload and old.url == new.url and old.headers == new.headers:
+        if (
+            old.payload == new.payload
+            and old.url == new.url
+            and old.headers == new.headers
+            and old.body == new.body
+            and old.query == new.query
+            and old.method == new.method
+        ):
             return False  # the common case: shown requests are made only for a change
         # As shown: built again with *** for the secrets, but for what provably reads none
         # (see _shown_forms).
@@ -366,21 +398,30 @@ class Differ:
         shown_old = old.shown if show_old is None else show_old(old)
         shown_new = new.shown if show_new is None else show_new(new)
         changed = False
+        if shown_old.method != shown_new.method:
+            changed = True
+            _field(stats, line, "(method)", shown_old.method, shown_new.method)
         if shown_old.url != shown_new.url:
             changed = True
             _field(stats, line, "(url)", shown_old.url, shown_new.url)
-        if shown_old.headers != shown_new.headers:
-            changed |= _fields(
-                stats,
-                line,
-                {f"(header {k})": v for k, v in shown_old.headers.items()},
-                {f"(header {k})": v for k, v in shown_new.headers.items()},
-            )
-        return (
-            _fields(stats, line, shown_old.payload, shown_new.payload)
-            or changed
-            or _secret(stats, line)
-        )
+        for part, a, b in (
+            ("header", shown_old.headers, shown_new.headers),
+            ("query", shown_old.query, shown_new.query),
+        ):
+            if a != b:
+                changed |= _fields(
+                    stats,
+                    line,
+                    {f"({part} {k})": v for k, v in a.items()},
+                    {f"({part} {k})": v for k, v in b.items()},
+                )
+        if _fields(stats, line, shown_old.payload, shown_new.payload):
+            return True
+        if shown_old.body != shown_new.body:
+            # The same payload written otherwise: the request's body mapping or encoding.
+            changed = True
+            _field(stats, line, "(body)", *_from_difference(shown_old.body, shown_new.body))
+        return changed or _secret(stats, line)
 
     def take(self) -> DiffTally:
         """The counts since the last :meth:`take`, which this differ then forgets."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import actions
 from actions.analysis import Differ
@@ -383,3 +385,47 @@ def test_with_no_secret_set_a_request_is_its_own_shown_form() -> None:
         s is not r and s.headers["Authorization"] == "Bearer ***"
         for s, r in zip(shown, built, strict=True)
     )
+
+
+def test_a_body_written_otherwise_from_the_same_payload_is_a_change() -> None:
+    """Two versions of Kochava's pack whose requests carry the same payload, the newer writing
+    its body with one more key and the event name under another key: the body is reported, once
+    per request, and nothing else is."""
+    from actions.destinations.loading import load_destination_text
+
+    destination = actions.load_destination("kochava")
+    text = destination.text
+    changed = text.replace(
+        '      event_name: {"@path": "$.event_name"}\n',
+        '      name: {"@path": "$.event_name"}\n      version: 2\n',
+        1,
+    )
+    assert changed != text
+    settings = destination.sample_settings()
+    old = actions.configure(destination, settings)
+    new = actions.configure(load_destination_text(changed, "kochava-2.yaml"), settings)
+    differ = Differ(old, new)
+    events = load_sample_events()
+    for line, event in enumerate(events, 1):
+        differ.add(line, event)
+    report = differ.report()
+    requests = sum(1 for e in events for o in old.process(e) if o.kind == "request")
+    fields = [f for s in report["subscriptions"] for f in s["fields"]]
+    assert {(f["field"], f["change"]) for f in fields} == {("(body)", "changed")}
+    assert sum(f["count"] for f in fields) == requests > 0
+    example = fields[0]["examples"][0]
+    assert example["before"].startswith('"...')  # from a little before where they differ
+    assert '\\"name\\":' in example["after"]
+    assert '\\"event_name\\":' in example["before"]
+    assert report["changed"] > 0
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_a_body_is_shown_from_a_little_before_where_the_two_differ(a: str, b: str) -> None:
+    from actions.analysis.diff import _LEAD, _from_difference
+
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), None)
+    common = min(len(a), len(b)) if common is None else common
+    start = common - _LEAD
+    want = (a, b) if start <= 0 else ("..." + a[start:], "..." + b[start:])
+    assert _from_difference(a, b) == want
