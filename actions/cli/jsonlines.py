@@ -38,12 +38,12 @@ import math
 import re
 import sys
 from collections.abc import Iterator
-from math import isfinite
 from typing import IO, Any, NamedTuple
 
 import orjson
 
 from actions.engine.outcomes import Failed, Outcome, Problem
+from actions.jsonvalues import json_line as dump
 
 MAX_LINE_BYTES = 1 << 20
 MAX_DEPTH = 64
@@ -239,56 +239,6 @@ def read_lines(
         else:
             yield new(Line, (number, data, len(data), *_parse_bytes(data, max_depth)))
         chunk = readline(limit)
-
-
-_ORJSON_DUMPS = orjson.dumps
-_NEWLINE = orjson.OPT_APPEND_NEWLINE
-# The fallback, made once (json.dumps with options would build an encoder per call): the same
-# compact form as orjson's, for what orjson refuses.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-_ENCODE_ASCII = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
-
-
-def dump(record: Any) -> bytes:
-    """One JSON line, compact (no space after ``:`` and ``,``), always valid UTF-8. Raises
-    ValueError for NaN or an infinity, RecursionError for a value nested too deeply (past
-    Python's recursion limit), TypeError for a value that is not JSON.
-
-    Written by orjson; what orjson refuses is written by ``json``'s encoder in the same compact
-    form: an integer beyond 64 bits, a key that is not a string (written as ``json`` writes it),
-    nesting past 254 levels, and a string that cannot be UTF-8 (a lone surrogate, such as
-    ``"\\ud800"``: the record is then written with ASCII escapes). orjson writes NaN and the
-    infinities as ``null``: a line with ``null`` in it is checked for them (a walk over the
-    record, only then). A float is written in its shortest form, as ``repr`` writes it but for the
-    zero-padding of a negative exponent (``1e-7``, where ``json`` writes ``1e-07``): the same
-    number either way."""
-    try:
-        data = _ORJSON_DUMPS(record, option=_NEWLINE)
-    except TypeError:  # orjson.JSONEncodeError
-        try:
-            return (_ENCODE(record) + "\n").encode("utf-8")
-        except UnicodeEncodeError:
-            return (_ENCODE_ASCII(record) + "\n").encode("ascii")
-    if b"null" in data and _holds_non_finite(record):
-        raise ValueError("NaN and the infinities are not JSON numbers")
-    return data
-
-
-def _holds_non_finite(value: Any) -> bool:
-    """Whether ``value`` holds NaN or an infinity at any depth (a value orjson wrote: objects,
-    arrays, tuples, scalars)."""
-    stack = [value]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        item = pop()
-        if isinstance(item, float):
-            if not isfinite(item):
-                return True
-        elif isinstance(item, dict):
-            extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            extend(item)
-    return False
 
 
 def outcome_line(outcome: Outcome, number: int, reveal_secrets: bool) -> tuple[Outcome, bytes]:

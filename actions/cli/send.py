@@ -19,6 +19,7 @@ from actions.delivery.result import DeliveryResult
 from actions.destinations.delivery import DeliverySettings
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Outcome, Request
+from actions.jsonvalues import json_line_text
 from actions.yamlsource import load_yaml
 
 Item = tuple[int, Any, list[Outcome]]
@@ -178,7 +179,7 @@ async def _run(
     occurrences: dict[str, int] = {}
 
     def write(record: dict[str, Any]) -> None:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_line_text(record))
 
     async def deliver(number: int, event: Any, request: Request, key: str) -> None:
         try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import IO, Any
 
 from actions.delivery.result import DeliveryResult
 from actions.engine.outcomes import Request
+from actions.jsonvalues import json_line_text
 
 
 def delivery_record(
@@ -50,7 +50,7 @@ class DeadLetter:
         self._lock = threading.Lock()
 
     def write(self, record: dict[str, Any]) -> None:
-        text = json.dumps(record, ensure_ascii=False) + "\n"
+        text = json_line_text(record)
         with self._lock:
             self.handle.write(text)
             self.handle.flush()

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import actions.cli as cli
-from actions.cli import jsonlines
+from actions import jsonvalues
 from actions.cli.jsonlines import MAX_DEPTH, _parse_bytes, _parse_json, dump, parse, read_lines
 from actions.engine.outcomes import Skipped
 
@@ -680,16 +680,16 @@ def test_parse_drops_a_byte_order_mark_and_reads_as_json() -> None:
 
 def _json_alone(value: object) -> bytes:
     """``value`` as ``dump`` writes it with orjson refusing it: by json's encoder alone."""
-    saved = jsonlines._ORJSON_DUMPS
+    saved = jsonvalues._ORJSON_DUMPS
 
     def refuse(value: object, option: int = 0) -> bytes:
         raise TypeError("json alone")
 
-    jsonlines._ORJSON_DUMPS = refuse
+    jsonvalues._ORJSON_DUMPS = refuse
     try:
         return dump(value)
     finally:
-        jsonlines._ORJSON_DUMPS = saved
+        jsonvalues._ORJSON_DUMPS = saved
 
 
 def _typed(line: bytes) -> str:
