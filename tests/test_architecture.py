@@ -14,7 +14,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "actions"
 DOC = PACKAGE.parent / "docs" / "architecture.md"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("_version", "_declarations", "_generated", "_repr", "_resources", "errors", "jsonvalues"),
+    (
+        "_version",
+        "_declarations",
+        "_generated",
+        "_lazy",
+        "_repr",
+        "_resources",
+        "errors",
+        "jsonvalues",
+    ),
     ("yamlsource", "spec"),
     ("samples",),
     ("fql",),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from actions._lazy import lazy_names
 from actions._repr import attrs_repr
 from actions.destinations.delivery import DEFAULT_DELIVERY, DeliverySettings
 from actions.destinations.fields import FieldSpec, PayloadChecker, payload_schema
@@ -188,9 +188,4 @@ _LAZY = {
 class, which attrs builds at import)."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), _LAZY)

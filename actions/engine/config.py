@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from actions._lazy import lazy_names
 from actions._repr import attrs_repr
 from actions.destinations.loading import (
     DefinitionError,
@@ -299,9 +299,4 @@ _LAZY = {"Filter": "actions.engine.filters", "Sample": "actions.engine.filters"}
 without destination filters needs neither)."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), _LAZY)

@@ -20,6 +20,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from actions._lazy import lazy_names
 from actions.engine.outcomes import Filtered
 from actions.errors import ActionsError, Diagnostic
 
@@ -344,11 +345,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # Consent's module is imported when first used: a config without consent does not need it.
-    if name == "Consent":
-        from actions.engine.consent import Consent
-
-        globals()[name] = Consent
-        return Consent
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Consent's module is imported when first used: a config without consent does not need it.
+__getattr__ = lazy_names(globals(), {"Consent": "actions.engine.consent"})

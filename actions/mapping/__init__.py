@@ -10,9 +10,9 @@ directive means). See docs/mapping.md.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from actions._lazy import lazy_names
 from actions.errors import DataPath, Diagnostic
 from actions.fql.functions import Functions
 from actions.mapping import compiler
@@ -119,9 +119,4 @@ _LAZY = {"TraceEntry": "actions.mapping.tracing", "trace": "actions.mapping.trac
 trace (with the reference evaluator it runs) is not on the path of a run."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), _LAZY)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 import attrs
 
 from actions._generated import define
+from actions._lazy import lazy_names
 from actions._repr import attrs_repr
 from actions.errors import ActionsError, DataPath
 from actions.jsonvalues import type_name
@@ -715,12 +716,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # EventProblem's module is imported when an event first has a problem: valid events (and a
-    # run of them) do not need it.
-    if name == "EventProblem":
-        from actions.spec.problems import EventProblem
-
-        globals()[name] = EventProblem
-        return EventProblem
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# EventProblem's module is imported when an event first has a problem: valid events (and a run
+# of them) do not need it.
+__getattr__ = lazy_names(globals(), {"EventProblem": "actions.spec.problems"})
