@@ -37,6 +37,7 @@ from actions.fql.format import format_fql
 from actions.fql.glob import _bracket as bracket
 from actions.language import Language
 from actions.samples import load_sample_events
+from actions.spec import envelope_valid
 from actions.testing.coverage import Coverage, Item, _Recorder
 from actions.testing.fixtures import write_fixture
 from actions.yamlsource import SourceMap, load_yaml
@@ -276,7 +277,7 @@ class _Generator:
         key = json.dumps(event, sort_keys=True, default=str)
         if key in self.seen:
             return False
-        hits = self.recorder.hits(event)
+        hits = self._hits(event)
         if not force and hits <= self.coverage.hit:
             return False
         self.seen.add(key)
@@ -319,7 +320,7 @@ class _Generator:
                         self.add(f"filter {name!r}: {key} {what} #{index + 1}", event)
 
     def samples_greedily(self) -> None:
-        remaining = [(i, e, self.recorder.hits(e)) for i, e in enumerate(self.samples)]
+        remaining = [(i, e, self._hits(e)) for i, e in enumerate(self.samples)]
         while remaining:
             best, gain = None, 0
             for position, (_, _, hits) in enumerate(remaining):
@@ -332,14 +333,24 @@ class _Generator:
             label = event.get("event") or event.get("name") or event.get("type")
             self.add(f"sample event {index + 1} ({label})", event)
 
+    def _hits(self, event: Any) -> set[Item]:
+        """The items ``event`` exercises. An event whose envelope the Spec refuses exercises
+        none (the engine fails it before any subscription), and the events made here are plain
+        JSON, for which the quick envelope check is exact: such an event is not run, which
+        spares the full check the engine would make only to say what is wrong."""
+        return self.recorder.hits(event) if envelope_valid(event) else set()
+
     def missed_branches(self) -> None:
+        hits: list[set[Item]] = []  # per case, in order (cases are added as branches are reached)
         for record in self.recorder.subscriptions.values():
             name = record.compiled.subscription.name
             for _, _, walker in record.walkers:
                 for item, (node, branch, extra) in walker.nodes.items():
                     if item in self.coverage.hit:
                         continue
-                    bases = [e for _, e in self.cases if record.matched in self.recorder.hits(e)]
+                    hits.extend(self._hits(e) for _, e in self.cases[len(hits) :])
+                    cases = zip(self.cases, hits, strict=True)
+                    bases = [e for (_, e), h in cases if record.matched in h]
                     for base in bases[:MAX_BASES]:
                         if self._reach(item, base, node, branch, extra, name):
                             break
@@ -359,7 +370,7 @@ class _Generator:
         ):
             for way in ways(parse_fql(argument["when"]), branch == "then"):
                 event = apply_way(base, way)
-                if item in self.recorder.hits(event):
+                if item in self._hits(event):
                     return self.add(label, event)
         start = copy.deepcopy(base)
         spec: Any = node
@@ -368,7 +379,7 @@ class _Generator:
                 for keys in _mapping_paths(earlier):
                     _set(start, keys, _DELETE)
             spec = argument[extra] if extra < len(argument) else node
-            if item in self.recorder.hits(start):
+            if item in self._hits(start):
                 return self.add(label, start)
         if directive == "@lookup" and isinstance(argument, dict) and branch == "entry":
             spec = {"value": argument.get("value"), "key": extra}
@@ -380,7 +391,7 @@ class _Generator:
                 event = copy.deepcopy(start)
                 if not _set(event, keys, value):
                     continue
-                if item in self.recorder.hits(event):
+                if item in self._hits(event):
                     return self.add(label, event)
         return False
 
@@ -421,7 +432,7 @@ class _Generator:
                     _set(event, keys, value)
                     trials.append(event)
             for event in trials:
-                if item in self.recorder.hits(event):
+                if item in self._hits(event):
                     return self.add(item.label, event)
         return False
 
