@@ -83,7 +83,7 @@ def plain_tree(value: Any) -> bool:
         elif kind is list:
             extend(item)
         elif kind is float:
-            if not (item - item == 0.0 and (item >= 1e-4 or item <= -1e-4 or item == 0.0)):
+            if not plain_float(item):
                 return False
         elif kind not in _PLAIN_TYPES:
             return False

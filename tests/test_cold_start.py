@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import pytest
 import yaml
+from _loaded import exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,20 +51,6 @@ SHIPPED_YAML = sorted(
 )
 
 
-def _exact(loaded: yamlsource.LoadedYAML) -> tuple[Any, ...]:
-    """Everything a loaded document gives, with the types and the order of its values."""
-    source = loaded.source
-    return (
-        json.dumps(loaded.value),
-        loaded.problems,
-        source.file,
-        source.text,
-        list(source.values.items()),
-        list(source.keys.items()),
-        list(source.scalars.items()),
-    )
-
-
 def test_the_shipped_files_are_current() -> None:
     """Fails when a pack or the schema changed and the data did not: run
     ``python -m actions.destinations.shipped`` to write it again."""
@@ -79,7 +66,7 @@ def test_every_shipped_file_loads_from_its_data_as_the_parser_gives_it() -> None
         data = path.read_bytes()
         loaded, _checked = shipped.load_pack(data, str(path))
         assert isinstance(loaded.source.values, yamlsource._Table), path  # from the data
-        assert _exact(loaded) == _exact(yamlsource.load_yaml(data, str(path))), path
+        assert exact(loaded) == exact(yamlsource.load_yaml(data, str(path))), path
         assert shipped.load_yaml(data.decode("utf-8"), "x.yaml").source.file == "x.yaml"
 
 
@@ -99,7 +86,7 @@ def test_a_pack_changed_by_one_character_is_parsed_and_checked() -> None:
         loaded, checked = shipped.load_pack(changed, "p.yaml")
         assert not checked
         assert type(loaded.source.values) is dict  # parsed
-        assert _exact(loaded) == _exact(yamlsource.load_yaml(changed, "p.yaml"))
+        assert exact(loaded) == exact(yamlsource.load_yaml(changed, "p.yaml"))
     with pytest.raises(DefinitionError) as caught:
         load_destination_text(text.replace("name:", "nmae:", 1))
     assert "schema" in {d.rule for d in caught.value.diagnostics}
@@ -113,7 +100,7 @@ def test_a_changed_value_does_not_move_the_locations() -> None:
     expected = yamlsource.load_yaml(data, "p.yaml")
     first = next(iter(loaded.value))
     loaded.value[first] = loaded.value.pop(first)  # the same values, in another order
-    assert _exact(loaded)[2:] == _exact(expected)[2:]
+    assert exact(loaded)[2:] == exact(expected)[2:]
 
 
 def test_a_changed_schema_checks_every_pack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +117,7 @@ def test_changed_limits_parse_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlsource, "MAX_YAML_BYTES", 1_000)
     loaded = shipped.load_yaml(data, "p.yaml")
     assert [p.rule for p in loaded.problems] == ["yaml-limit"]
-    assert _exact(loaded) == _exact(yamlsource.load_yaml(data, "p.yaml"))
+    assert exact(loaded) == exact(yamlsource.load_yaml(data, "p.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -176,7 +163,7 @@ def test_a_missing_or_broken_parsed_file_parses_the_text(
     loaded, checked = shipped.load_pack(pack.read_bytes(), str(pack))
     assert not checked
     assert type(loaded.source.values) is dict
-    assert _exact(loaded) == _exact(yamlsource.load_yaml(pack.read_bytes(), str(pack)))
+    assert exact(loaded) == exact(yamlsource.load_yaml(pack.read_bytes(), str(pack)))
 
 
 def test_the_command_checks_and_writes(
@@ -237,19 +224,22 @@ imported."""
 
 
 def test_names_moved_to_modules_imported_when_used_still_import_from_their_old_homes() -> None:
-    code = (
-        "import importlib, sys, attrs\n"
-        f"for home, names in {LAZY_NAMES!r}.items():\n"
-        "    module = importlib.import_module(home)\n"
-        "    for name in names:\n"
-        "        value = getattr(module, name)\n"
-        "        exec(f'from {home} import {name} as again')\n"
-        "        assert again is value is getattr(module, name), (home, name)\n"
-        "        print(name, attrs.has(value) or callable(value))\n"
-        "import actions.mapping.tracing\n"
-        "from actions import mapping\n"
-        "print(mapping.trace is actions.mapping.tracing.trace)\n"
-    )
+    # Each name by an import statement, and by attribute, in a fresh process: the same object.
+    lines = ["import importlib, attrs"]
+    for home, names in LAZY_NAMES.items():
+        for name in names:
+            lines += [
+                f"from {home} import {name} as again",
+                f"value = getattr(importlib.import_module({home!r}), {name!r})",
+                f"assert again is value, {(home, name)!r}",
+                f"print({name!r}, attrs.has(value) or callable(value))",
+            ]
+    lines += [
+        "import actions.mapping.tracing",
+        "from actions import mapping",
+        "print(mapping.trace is actions.mapping.tracing.trace)",
+    ]
+    code = "\n".join(lines) + "\n"
     names = [n for names in LAZY_NAMES.values() for n in names]
     assert _fresh(code).split() == [w for n in names for w in (n, "True")] + ["True"]
     with pytest.raises(AttributeError):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from _loaded import exact
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -288,20 +289,6 @@ _TREES = st.recursive(
 )
 
 
-def _exact(loaded: yamlsource.LoadedYAML) -> tuple[Any, ...]:
-    """Everything a loaded document gives, with the types and the order of its values."""
-    source = loaded.source
-    return (
-        json.dumps(loaded.value),  # 1 and 1.0, True and 1, and the keys' order differ here
-        loaded.problems,
-        source.file,
-        source.text,
-        list(source.values.items()),
-        list(source.keys.items()),
-        list(source.scalars.items()),
-    )
-
-
 def _through_json(data: Any) -> Any:
     import orjson
 
@@ -327,7 +314,7 @@ def test_parsed_data_rebuilds_what_the_parser_gives(
     assert data is not None
     rebuilt = yamlsource.from_parsed(_through_json(data), text, file)
     assert rebuilt is not None
-    assert _exact(rebuilt) == _exact(loaded)
+    assert exact(rebuilt) == exact(loaded)
     assert rebuilt == loaded
 
 
@@ -342,7 +329,7 @@ def test_parsed_data_gives_the_locations_of_a_real_document() -> None:
         ("list", 0, "a"), 0
     )
     assert rebuilt.source.scalars[("list", 1, 2)].raw == "yes"
-    assert _exact(rebuilt) == _exact(loaded)
+    assert exact(rebuilt) == exact(loaded)
 
 
 @pytest.mark.parametrize(
@@ -380,7 +367,7 @@ def test_parsed_locations_that_do_not_fit_the_value_come_from_the_text() -> None
     data["values"] = data["values"][:-4]
     rebuilt = yamlsource.from_parsed(data, text, "f.yaml")
     assert rebuilt is not None
-    assert _exact(rebuilt) == _exact(load_yaml(text, "f.yaml"))
+    assert exact(rebuilt) == exact(load_yaml(text, "f.yaml"))
 
 
 def test_parsed_tables_walk_the_data_read_again() -> None:
@@ -393,12 +380,12 @@ def test_parsed_tables_walk_the_data_read_again() -> None:
     )
     assert rebuilt is not None
     rebuilt.value["a"] = rebuilt.value.pop("a")  # the value handed out is the user's
-    assert _exact(rebuilt)[2:] == _exact(load_yaml(text, "f.yaml"))[2:]
+    assert exact(rebuilt)[2:] == exact(load_yaml(text, "f.yaml"))[2:]
     other = yamlsource.from_parsed(
         orjson.loads(encoded), text, "f.yaml", again=lambda: {"text": "other"}
     )
     assert other is not None  # data read again that is not this text's: the text is parsed
-    assert _exact(other)[4:] == _exact(load_yaml(text, "f.yaml"))[4:]
+    assert exact(other)[4:] == exact(load_yaml(text, "f.yaml"))[4:]
 
 
 def test_parsed_tables_compare_copy_and_pickle_as_dicts() -> None:

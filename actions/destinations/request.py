@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -95,24 +95,12 @@ def quote_form(text: str) -> str:
     return out.translate(None, b"\0").decode("ascii")
 
 
-def form_encode(items: Iterable[tuple[str, str]], keys: Mapping[str, str] | None = None) -> str:
-    """``urllib.parse.urlencode(items)``, to the character: text of only always-safe characters
-    (a field's name, a token, an id) is written as it is, the rest by :func:`quote_form`.
-    ``keys``: keys known before (a body's), already encoded."""
-    plain = _PLAIN_FORM_TEXT.fullmatch
-    known = (keys or {}).get
-    return "&".join(
-        (known(key) or (key if plain(key) else quote_form(key)))
-        + "="
-        + (value if plain(value) else quote_form(value))
-        for key, value in items
-    )
-
-
 def form_body(values: Mapping[str, Any], keys: Mapping[str, str]) -> str:
-    """A form body of an object's values: :func:`form_encode` of each key and value that is
-    not None, a value that is not text as :func:`form_value` writes it; in one loop (the
-    per-request path). ``keys``: keys known before, already encoded."""
+    """A form body of an object's values, as ``urllib.parse.urlencode`` writes each key and value
+    that is not None (a value that is not text as :func:`form_value` writes it), to the
+    character: text of only always-safe characters (a field's name, a token, an id) as it is,
+    the rest by :func:`quote_form`; in one loop (the per-request path). ``keys``: keys known
+    before (a body mapping's), already encoded."""
     plain = _PLAIN_FORM_TEXT.fullmatch
     known = keys.get
     parts = []

@@ -8,22 +8,17 @@ from urllib.parse import quote_plus, urlencode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.destinations.request import form_body, form_encode, form_value, quote_form
+from actions.destinations.request import form_body, form_value, quote_form
 
 texts = (
     st.text() | st.text(alphabet="abcXYZ019_.~-") | st.sampled_from(["", " ", "a b", "é", "+&="])
 )
 
 
-@given(st.lists(st.tuples(texts, texts), max_size=8))
-def test_form_encode_is_urlencode(items: list[tuple[str, str]]) -> None:
-    assert form_encode(items) == urlencode(items)
-
-
 def test_plain_and_escaped_text() -> None:
     items = [("app_token", "4w565xzmb54d"), ("name", "Order Completed"), ("é", "a+b&c=d/~")]
-    assert form_encode(items) == urlencode(items)
-    assert form_encode(items).startswith("app_token=4w565xzmb54d&name=Order+Completed&")
+    assert form_body(dict(items), {}) == urlencode(items)
+    assert form_body(dict(items), {}).startswith("app_token=4w565xzmb54d&name=Order+Completed&")
 
 
 def _quoted(quote: Callable[[str], str], text: str) -> str | type[Exception]:
@@ -54,14 +49,6 @@ def test_every_byte_around_the_threshold() -> None:
         for start in range(0, len(every), 7):
             text = (every * 2)[start : start + size]
             assert quote_form(text) == quote_plus(text)
-
-
-@given(st.lists(st.tuples(texts, texts), max_size=8), st.lists(texts, max_size=4))
-def test_keys_encoded_before_give_the_same_text(
-    items: list[tuple[str, str]], known: list[str]
-) -> None:
-    keys = {key: quote_form(key) for key in known}
-    assert form_encode(items, keys) == urlencode(items)
 
 
 VALUES = (

@@ -216,16 +216,18 @@ def test_pre_commit_hooks_run_with_pre_commit(tmp_path: Path) -> None:
     )
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "hooks")):
         subprocess.run(["git", *args], cwd=hooks, env=env, check=True, capture_output=True)
-    pre_commit = [sys.executable, "-m", "pre_commit", "try-repo", str(hooks)]
-    # Both hooks in one run: the hooks' environment is installed once.
-    done = subprocess.run(
-        [*pre_commit, "--all-files", "--verbose"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+
+    def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(hooks), *args, "--all-files"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    done = try_repo("--verbose")  # both hooks in one run: their environment installed once
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 passed, 0 failed" in done.stdout, done.stdout  # actions-test
     assert "no findings" in done.stdout, done.stdout  # actions-lint
@@ -234,14 +236,7 @@ def test_pre_commit_hooks_run_with_pre_commit(tmp_path: Path) -> None:
         "currency: EUR", "currency: GBP"
     )
     (repo / "fixtures" / "events.yaml").write_text(broken, encoding="utf-8")
-    done = subprocess.run(
-        [*pre_commit, "actions-test", "--all-files"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = try_repo("actions-test")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed" in done.stdout
 
