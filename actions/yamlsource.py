@@ -20,6 +20,7 @@ from :func:`to_parsed`'s plain data, without it.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -557,6 +558,7 @@ def to_parsed(loaded: LoadedYAML) -> dict[str, Any] | None:
         "keys": [],
         "scalars": [],
     }
+    starts = line_starts(source.text)
     try:
         for name, paths, table in (("values", values, source.values), ("keys", keys, source.keys)):
             for path in paths:
@@ -564,7 +566,7 @@ def to_parsed(loaded: LoadedYAML) -> dict[str, Any] | None:
                 data[name].extend((at.line, at.column, at.end_line, at.end_column))
         for path in scalars:
             info = source.scalars[path]
-            start = _index_of(source.text, info.start.line, info.start.column)
+            start = starts[info.start.line - 1] + info.start.column - 1
             if info.tag not in tags:
                 tags.append(info.tag)
             style = _STYLES.index(info.style)
@@ -636,20 +638,10 @@ def _walk(value: Any) -> tuple[list[DataPath], list[DataPath], list[DataPath]]:
     return values, keys, scalars
 
 
-def _index_of(text: str, line: int, column: int) -> int:
-    """The offset in ``text`` of a 1-based line and column, lines broken as YAML breaks them."""
-    index, current = 0, 1
-    while current < line:
-        char = text[index]
-        index += 1
-        if char in _BREAKS:
-            if char == "\r" and text.startswith("\n", index):
-                index += 1
-            current += 1
-    return index + column - 1
-
-
-_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+def line_starts(text: str) -> list[int]:
+    """The offset in ``text`` where each line starts (item 0 is line 1), lines broken as YAML
+    breaks them: ``\\r\\n``, ``\\r``, ``\\n``, NEL, LS and PS."""
+    return [0, *(found.end() for found in re.finditer("\r\n|[\r\n\x85\u2028\u2029]", text))]
 
 
 def _tables(source: SourceMap) -> tuple[dict[DataPath, Any], ...]:

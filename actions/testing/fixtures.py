@@ -19,6 +19,7 @@ from actions.errors import Diagnostic
 from actions.language import Language
 from actions.testing.assertions import diff, failures
 from actions.testing.coverage import Coverage
+from actions.testing.yamledit import set_values
 from actions.yamlsource import SourceMap, load_yaml
 
 
@@ -46,6 +47,8 @@ class FixtureFile:
     configured: ConfiguredDestination
     config_source: SourceMap | None
     """Where the subscriptions and filters are written (the config file, or this file)."""
+    source: SourceMap | None = None
+    """This file's text and where each of its values is written (for ``--update``)."""
 
 
 def fixture_files(paths: Sequence[str]) -> list[Path]:
@@ -90,7 +93,7 @@ def load_fixture_file(
         checked = check_config(config_loaded.value, config_loaded.source, file.parent, env=env)
         if checked.problems or checked.configured is None:
             raise DefinitionError(f"config {file}", list(checked.problems))
-        return FixtureFile(path, data, checked.configured, config_loaded.source)
+        return FixtureFile(path, data, checked.configured, config_loaded.source, loaded.source)
     target = destination or data.get("destination") or path.parent.parent
     pack = load_destination(
         target if isinstance(target, Path) else _relative(path, str(target)), env=env
@@ -100,7 +103,7 @@ def load_fixture_file(
     filters = data.get("filters")
     configured = configure(pack, settings, subscriptions, filters, source=loaded.source)
     own = subscriptions is not None or filters is not None
-    return FixtureFile(path, data, configured, loaded.source if own else None)
+    return FixtureFile(path, data, configured, loaded.source if own else None, loaded.source)
 
 
 def run_file(
@@ -134,8 +137,11 @@ def run_file(
 def update_file(fixture: FixtureFile) -> str:
     """Rewrite the file's ``expected`` outcomes from what the destination gives now (cases
     with only assertions are left as they are); the diff of what changed ("" when nothing
-    did). Comment lines at the top of the file are kept."""
+    did). Only the ``expected`` values that changed are rewritten, in place: the rest of the
+    file stays as it is (see :mod:`actions.testing.yamledit`). Where that cannot be done, the
+    whole file is written anew, after its leading comment lines."""
     changes: list[str] = []
+    edits: list[tuple[tuple[str | int, ...], Any]] = []
     for index, case in enumerate(fixture.data["cases"]):
         if not isinstance(case, dict) or "event" not in case:
             continue
@@ -149,8 +155,13 @@ def update_file(fixture: FixtureFile) -> str:
                 + diff(case.get("expected", []), got, ("was expected", "now expected"))
             )
             case["expected"] = got
+            edits.append((("cases", index, "expected"), got))
     if changes:
-        write_fixture(fixture.path, fixture.data)
+        text = set_values(fixture.source, edits, fixture.data) if fixture.source else None
+        if text is None:
+            write_fixture(fixture.path, fixture.data)
+        else:
+            fixture.path.write_bytes(text.encode("utf-8"))
     return "\n".join(changes)
 
 
