@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from actions._generated import define
-from actions.mapping.builtin import coalesce_, if_
+from actions.mapping.builtin import coalesce_, if_, lookup_
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
 from actions.mapping.paths import EMPTY_DATA
@@ -78,6 +78,8 @@ class _Writer:
             "_isinstance": isinstance,
             "_len": len,
             "_Exception": Exception,
+            "_type": type,
+            "_str": str,
         }
         self.shared: set[str] = set()
         """The text of each ``@if`` condition used more than once (tested once, up front)."""
@@ -158,6 +160,8 @@ class _Writer:
             return self.if_(node)
         if isinstance(node, Call) and node.directive is coalesce_:
             return self.coalesce(node.args["value"])
+        if isinstance(node, Call) and node.directive is lookup_ and _inline_lookup(node):
+            return self.lookup(node, plan.evaluate)
         name = self.temp()
         self.lines.append(f"{name} = {self.const(plan.evaluate)}(root, settings, failures)")
         return name
@@ -217,6 +221,19 @@ class _Writer:
             self.hoisted.append(f"{known} = {matches}(root)")
         return known
 
+    def lookup(self, node: Call, evaluate: Evaluator) -> str:
+        """``@lookup`` of a text key in a table that is an object: one ``dict.get``, inline;
+        any other key or table by its evaluator (which reads both paths again: a path read
+        has no effect)."""
+        key = self.value(node.args["value"])
+        table = self.value(node.args["table"])
+        name = self.temp()
+        self.lines.append(f"if _type({key}) is _str and _type({table}) is _dict:")
+        self.lines.append(f"    {name} = _get({table}, {key}, _M)")
+        self.lines.append("else:")
+        self.lines.append(f"    {name} = {self.const(evaluate)}(root, settings, failures)")
+        return name
+
     def transform(self, plan: Plan, operand: Node) -> str:
         value = self.value(operand)
         name = self.temp()
@@ -233,6 +250,19 @@ def _inline_condition(node: Call) -> bool:
     (it sees a copy of the data with the settings beside it)."""
     when = node.args["when"]
     return when is MISSING or not any(path[:1] == ("$settings",) for path in when.paths)
+
+
+def _inline_lookup(node: Call) -> bool:
+    """Whether a ``@lookup`` is written inline: one without a default, of a path of the data
+    in a table read by a path (of the settings, most often)."""
+    args = node.args
+    value, table = args["value"], args["table"]
+    return (
+        args["default"] is MISSING
+        and isinstance(value, Path)
+        and bool(value.string_keys)
+        and isinstance(table, Path)
+    )
 
 
 def _shared_conditions(node: Node) -> set[str]:

@@ -412,3 +412,25 @@ def test_compile_only_directives_have_a_meaning_too() -> None:
     event = {"a": "abc"}
     assert compiled.evaluate(event) == evaluate_mapping(compiled.node, event)
     assert compiled.apply(event) == {"u": "ABC", "n": 5}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.sampled_from(KEYS) | scalars | data,
+    table=st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=3), data, max_size=4) | data,
+    nested=st.booleans(),
+)
+def test_a_lookup_of_an_event_path_in_a_table_of_the_settings(
+    backend: Any, key: Any, table: Any, nested: bool
+) -> None:
+    """The source backend writes this common @lookup (Adjust's event tokens) as one inline
+    ``dict.get``: any key, any table, the same value and failures as the reference."""
+    value = {"@path": "$.a.b" if nested else "$.a"}
+    mapping = {"x": {"@lookup": {"value": value, "table": {"@path": "$settings.t"}}}, "y": 1}
+    event = {"a": {"b": key}} if nested else {"a": key}
+    compiled = compile(mapping, backend=backend)
+    got, failures = compiled.evaluate(event, {"t": table})
+    expected, expected_failures = evaluate_mapping(compiled.node, event, {"t": table})
+    assert strict(got) == strict(expected)
+    assert failures == expected_failures
