@@ -53,10 +53,32 @@ _TEXT_CHUNKS: Callable[[Any, int], Iterable[str]] | None = (
 def json_text(value: Any) -> str:
     """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, to the character, with
     the C encoder made once: NaN and ±Infinity written as ``NaN``, ``Infinity``; TypeError for a
-    value that is not JSON; a circular value ends in RecursionError (not ValueError)."""
+    value that is not JSON; a circular value ends in RecursionError (not ValueError). An object
+    of plain values (FQL's ``string()`` of a flat object) is written by orjson, to the same
+    text, several times faster."""
     if _TEXT_CHUNKS is None:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if type(value) is dict:
+        text = _plain_object_json(value)
+        if text is not None:
+            return text
     return "".join(_TEXT_CHUNKS(value, 0))
+
+
+def _plain_object_json(value: dict[str, Any]) -> str | None:
+    """An object of plain values (see :data:`PLAIN_DUMPS`) as orjson writes it, the text every
+    encoder here writes for it; None for any other object, or one orjson refuses."""
+    if PLAIN_DUMPS is None:
+        return None
+    types = set(map(type, value.values()))
+    if types <= _PLAIN_TYPES and (
+        float not in types or all(plain_float(v) for v in value.values() if type(v) is float)
+    ):
+        try:
+            return PLAIN_DUMPS(value).decode()
+        except TypeError:  # an integer past 64 bits, a lone surrogate, a key not a string
+            pass
+    return None
 
 
 def compact_json(value: Any) -> str:
@@ -78,12 +100,14 @@ def plain_tree(value: Any) -> bool:
     while stack:
         item = pop()
         kind = type(item)
+        if kind is str:  # the most common by far: one test
+            continue
         if kind is dict:
             extend(item.values())
         elif kind is list:
             extend(item)
-        elif kind is float:
-            if not plain_float(item):
+        elif kind is float:  # plain_float, without the call
+            if not (item - item == 0.0 and (item >= 1e-4 or item <= -1e-4 or item == 0.0)):
                 return False
         elif kind not in _PLAIN_TYPES:
             return False

@@ -42,7 +42,7 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
-from actions.engine.outcomes import Failed, Outcome, Problem
+from actions.engine.outcomes import Failed, Filtered, Outcome, Problem, Skipped
 from actions.jsonvalues import json_line as dump
 
 MAX_LINE_BYTES = 1 << 20
@@ -241,10 +241,34 @@ def read_lines(
         chunk = readline(limit)
 
 
+# The lines of the skipped and filtered outcomes met so far, without their line number: the
+# engine makes one such outcome per skip rule (and one for no match) and gives it for every
+# event it stands for, so most lines are one of a few. Keyed by the outcome's id, the outcome
+# kept alongside (so its id is not reused while it is here); emptied past _SHARED_MAX.
+_shared_lines: dict[int, tuple[Outcome, bytes]] = {}
+_SHARED_MAX = 1024
+
+
 def outcome_line(outcome: Outcome, number: int, reveal_secrets: bool) -> tuple[Outcome, bytes]:
     """The output line of one outcome of input line ``number`` (as shown, unless
     ``reveal_secrets``), and the outcome it stands for: an outcome JSON cannot hold (NaN, an
-    infinity, nesting too deep) is written as a failed outcome of its line instead."""
+    infinity, nesting too deep) is written as a failed outcome of its line instead. A skipped
+    or filtered outcome's line is written once and then given each time with its line
+    number."""
+    kind = type(outcome)
+    if kind is Skipped or kind is Filtered:
+        known = _shared_lines.get(id(outcome))
+        if known is not None and known[0] is outcome:
+            return outcome, b"%s%d}\n" % (known[1], number)
+        try:
+            start = dump(outcome.to_dict())[:-2] + b',"line":'  # without its "}\n"
+        except (ValueError, RecursionError):
+            pass  # not text after all: written below, as any outcome
+        else:
+            if len(_shared_lines) >= _SHARED_MAX:
+                _shared_lines.clear()
+            _shared_lines[id(outcome)] = (outcome, start)
+            return outcome, b"%s%d}\n" % (start, number)
     try:
         record = outcome.to_dict(reveal_secrets=reveal_secrets)
         record["line"] = number

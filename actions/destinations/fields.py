@@ -91,27 +91,24 @@ class FieldSpec:
 
 
 def _check_format(fmt: str, value: str) -> str | None:
-    ok = True
-    if fmt == "ipv4":
-        ok = is_ipv4(value)
-    elif fmt == "ipv6":
-        try:
-            ok = isinstance(ipaddress.ip_address(value), ipaddress.IPv6Address)
-        except ValueError:
-            ok = False
-    elif fmt == "email":
-        ok = _is_email(value)
-    elif fmt == "uri":
-        ok = bool(_URI.match(value))
-    elif fmt == "uuid":
-        ok = bool(_UUID.match(value))
-    elif fmt == "currency":
-        ok = bool(_CURRENCY.match(value))
-    elif fmt == "date":
-        ok = bool(_DATE.match(value))
-    elif fmt == "date-time":
-        ok = _parse_datetime(value) is not None
-    return None if ok else f"is not a valid {fmt}"
+    test = _FORMAT_TESTS.get(fmt)
+    return None if test is None or test(value) else f"is not a valid {fmt}"
+
+
+def _is_ipv6(value: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(value), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
+def _matches(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    match = pattern.match
+
+    def matches(value: str) -> bool:
+        return match(value) is not None
+
+    return matches
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
@@ -124,6 +121,10 @@ def is_ipv4(value: str) -> bool:
     """Whether ``ipaddress.IPv4Address(value)`` accepts the text (four decimal octets of one to
     three ASCII digits, none over 255, no leading zero), without building it: one match."""
     return _IPV4(value) is not None
+
+
+def _is_datetime(value: str) -> bool:
+    return _parse_datetime(value) is not None
 
 
 def _is_email(value: str) -> bool:
@@ -153,6 +154,19 @@ def _parse_datetime(value: Any) -> datetime | None:
     except (ValueError, OverflowError, OSError):
         return None
     return None
+
+
+_FORMAT_TESTS: dict[str, Callable[[str], bool]] = {
+    "ipv4": is_ipv4,
+    "ipv6": _is_ipv6,
+    "email": _is_email,
+    "uri": _matches(_URI),
+    "uuid": _matches(_UUID),
+    "currency": _matches(_CURRENCY),
+    "date": _matches(_DATE),
+    "date-time": _is_datetime,
+}
+"""Per format, whether a text is valid (a format not listed accepts any text)."""
 
 
 def _type_name(value: Any) -> str:
@@ -422,7 +436,7 @@ def _acceptor(spec: FieldSpec) -> Callable[[Any], bool] | None:
             # values are dropped, so they change it: not kept).
             if type(value) is not dict:
                 return False
-            return values is None or all(type(item) in values for item in value.values())
+            return values is None or values.issuperset(map(type, value.values()))
 
         return accepts_object
     kept = _UNCHANGED.get(spec.type)
@@ -433,6 +447,21 @@ def _acceptor(spec: FieldSpec) -> Callable[[Any], bool] | None:
         return None  # a choice no set can hold: the coercer decides
     fmt = spec.format if spec.type in ("string", "text") else None
     low, high, text = spec.minimum, spec.maximum, spec.type in ("string", "text")
+    if not _bounded(spec):  # the common cases, with no test that cannot fail
+        if not fmt and choices:
+
+            def accepts_choice(value: Any) -> bool:
+                return type(value) in kept and (type(value), value) in choices
+
+            return accepts_choice
+        if fmt and not choices:
+            test = _FORMAT_TESTS.get(fmt)
+            if test is not None:
+
+                def accepts_format(value: Any) -> bool:
+                    return type(value) in kept and test(value)
+
+                return accepts_format
 
     def accepts(value: Any) -> bool:
         if type(value) not in kept:
@@ -473,6 +502,10 @@ class PayloadChecker:
     """Per field, the exact types whose values it keeps as they are."""
     _always: frozenset[str] | None = attrs.field(init=False, repr=False, eq=False)
     """The required fields, when none is required on a condition (else None)."""
+    _unconditional: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    """The fields required whatever the payload holds."""
+    _conditional: tuple[tuple[str, Condition], ...] = attrs.field(init=False, repr=False, eq=False)
+    """The fields required on a condition, with it."""
     _floats: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     """The fields that keep a finite float as it is (number fields with nothing to check)."""
     _position: dict[str, int] = attrs.field(init=False, repr=False, eq=False)
@@ -508,6 +541,9 @@ class PayloadChecker:
         object.__setattr__(self, "_kept", {name: unchanged for name, unchanged, _ in steps})
         always = frozenset(name for name, _, condition in required if condition is None)
         object.__setattr__(self, "_always", always if len(always) == len(required) else None)
+        object.__setattr__(self, "_unconditional", always)
+        conditional = tuple((name, c) for name, _, c in required if c is not None)
+        object.__setattr__(self, "_conditional", conditional)
         floats = frozenset(
             spec.name for spec, _ in self.fields if spec.type == "number" and _unchanged(spec)
         )
@@ -602,10 +638,14 @@ class PayloadChecker:
                         plain = False
                     continue
                 return (*self._settle(payload), False)  # something to coerce, drop or report
-        # The common case: every value kept as it is, and (one test) every required field.
-        always = self._always
-        if always is not None and payload.keys() >= always:
-            return payload, (), plain
+        # The common case: every value kept as it is, and (one test) every field required
+        # whatever the payload holds; then each one required on a condition.
+        if payload.keys() >= self._unconditional:
+            for name, condition in self._conditional:
+                if name not in payload and condition.holds(payload):
+                    break
+            else:
+                return payload, (), plain
         problems: list[tuple[tuple[Any, ...], str]] = []
         self._check_required(payload, problems)
         return payload, problems, plain

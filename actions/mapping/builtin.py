@@ -835,10 +835,11 @@ def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
     def lookup(root: Any, settings: Settings, failures: Failures) -> Any:
         key = operand(root, settings, failures)
-        if isinstance(key, str | int | float) and not isinstance(key, bool):
+        kind = type(key)
+        if kind is str or (isinstance(key, str | int | float) and not isinstance(key, bool)):
             found = table(root, settings, failures)
             if isinstance(found, dict):
-                value = found.get(to_text(key), MISSING)
+                value = found.get(key if kind is str else to_text(key), MISSING)
                 if value is not MISSING:
                     return value
             elif found is not MISSING and found is not None:
@@ -1032,6 +1033,8 @@ def _convert_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
 def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     operand: Evaluator = args["value"]
     conversion = CONVERSIONS[args["to"]]
+    # The one type the conversion gives back as it is, with no call (text to text).
+    kept: type | None = str if args["to"] == "string" else None
     if not args["each"]:
 
         def convert(root: Any, settings: Settings, failures: Failures) -> Any:
@@ -1045,9 +1048,11 @@ def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
-                converted = conversion(item)
-                if converted is not MISSING:
-                    out[key] = converted
+                if type(item) is not kept:
+                    item = conversion(item)
+                    if item is MISSING:
+                        continue
+                out[key] = item
             return out
         if isinstance(value, list):
             converted_items = [conversion(item) for item in value]

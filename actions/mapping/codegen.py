@@ -3,8 +3,11 @@
 The function builds the mapping's value in straight-line code: each object's fields one after
 the other, each path of string keys a chain of ``dict.get`` calls (a prefix that several paths
 share, ``context``, say, read once), each directive that is a transform of one operand as that
-operand inline and one call of the transform; any other directive is one call of its compiled
-evaluator (:mod:`.closures`). The whole body runs under one ``try``: when anything raises (a
+operand inline and one call of the transform; ``@if`` and ``@coalesce`` as Python ``if``s (a
+condition on the settings alone tested on one object of the settings, made once per call); a
+``@lookup`` of an event path in a table read by a path as one ``dict.get`` when the key is text
+and the table an object; any other directive is one call of its compiled evaluator
+(:mod:`.closures`). The whole body runs under one ``try``: when anything raises (a
 directive's per-event failure, a path through something that is not an object), the failures it
 recorded are dropped and the mapping is evaluated again by the closures, which record each
 failure where it belongs, so both backends give the same values and failures.
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from actions._generated import define
-from actions.mapping.builtin import coalesce_, if_
+from actions.mapping.builtin import coalesce_, if_, lookup_
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
 from actions.mapping.paths import EMPTY_DATA
@@ -78,6 +81,8 @@ class _Writer:
             "_isinstance": isinstance,
             "_len": len,
             "_Exception": Exception,
+            "_type": type,
+            "_str": str,
         }
         self.shared: set[str] = set()
         """The text of each ``@if`` condition used more than once (tested once, up front)."""
@@ -86,6 +91,7 @@ class _Writer:
         self.prefixes: dict[tuple[str, ...], str] = {}
         self.reads: dict[tuple[str, ...], str] = {}
         self.count = 0
+        self.settings_name: str | None = None
 
     def const(self, value: Any) -> str:
         """A name bound to ``value`` (strings, numbers, booleans and null named once)."""
@@ -154,19 +160,38 @@ class _Writer:
         plan = self.backend.plans[id(node)][1]
         if isinstance(node, Call) and plan.transform is not None and plan.operand is not None:
             return self.transform(plan, plan.operand)
-        if isinstance(node, Call) and node.directive is if_ and _inline_condition(node):
-            return self.if_(node)
+        if isinstance(node, Call) and node.directive is if_:
+            if _inline_condition(node):
+                return self.if_(node)
+            if _on_settings_only(node):
+                return self.if_(node, self.settings_data())
         if isinstance(node, Call) and node.directive is coalesce_:
             return self.coalesce(node.args["value"])
+        if isinstance(node, Call) and node.directive is lookup_ and _inline_lookup(node):
+            return self.lookup(node, plan.evaluate)
         name = self.temp()
         self.lines.append(f"{name} = {self.const(plan.evaluate)}(root, settings, failures)")
         return name
 
-    def if_(self, node: Call) -> str:
+    def settings_data(self) -> str:
+        """The name of what a condition on the settings alone is tested on, made once, before
+        the body: an object of the settings under ``$settings``."""
+        if self.settings_name is None:
+            self.settings_name = "_s"
+            key = self.const("$settings")
+            self.hoisted.append(
+                f"_s = {{{key}: settings if _type(settings) is _dict else _dict(settings)}}"
+            )
+        return self.settings_name
+
+    def if_(self, node: Call, on_settings: str | None = None) -> str:
         """``@if`` as a Python ``if``: its test, then each branch's statements in its block
-        (paths read in a branch are read again after it: the branch may not have run)."""
+        (paths read in a branch are read again after it: the branch may not have run). With
+        ``on_settings``, its condition reads the settings alone and is tested on that name."""
         args = node.args
-        if args["when"] is not MISSING:
+        if on_settings is not None:
+            test = f"{self.const(args['when'].matches)}({on_settings})"
+        elif args["when"] is not MISSING:
             test = self.condition(args["when"])
         else:
             value = self.value(args["exists"] if args["exists"] is not MISSING else args["blank"])
@@ -217,6 +242,19 @@ class _Writer:
             self.hoisted.append(f"{known} = {matches}(root)")
         return known
 
+    def lookup(self, node: Call, evaluate: Evaluator) -> str:
+        """``@lookup`` of a text key in a table that is an object: one ``dict.get``, inline;
+        any other key or table by its evaluator (which reads both paths again: a path read
+        has no effect)."""
+        key = self.value(node.args["value"])
+        table = self.value(node.args["table"])
+        name = self.temp()
+        self.lines.append(f"if _type({key}) is _str and _type({table}) is _dict:")
+        self.lines.append(f"    {name} = _get({table}, {key}, _M)")
+        self.lines.append("else:")
+        self.lines.append(f"    {name} = {self.const(evaluate)}(root, settings, failures)")
+        return name
+
     def transform(self, plan: Plan, operand: Node) -> str:
         value = self.value(operand)
         name = self.temp()
@@ -233,6 +271,25 @@ def _inline_condition(node: Call) -> bool:
     (it sees a copy of the data with the settings beside it)."""
     when = node.args["when"]
     return when is MISSING or not any(path[:1] == ("$settings",) for path in when.paths)
+
+
+def _on_settings_only(node: Call) -> bool:
+    """Whether an ``@if``'s condition reads the settings alone (and reads something)."""
+    when = node.args["when"]
+    return bool(when.paths) and all(path[:1] == ("$settings",) for path in when.paths)
+
+
+def _inline_lookup(node: Call) -> bool:
+    """Whether a ``@lookup`` is written inline: one without a default, of a path of the data
+    in a table read by a path (of the settings, most often)."""
+    args = node.args
+    value, table = args["value"], args["table"]
+    return (
+        args["default"] is MISSING
+        and isinstance(value, Path)
+        and bool(value.string_keys)
+        and isinstance(table, Path)
+    )
 
 
 def _shared_conditions(node: Node) -> set[str]:

@@ -81,6 +81,10 @@ def to_text(value: Any) -> str:
     (also inside an object or array) have no text: :class:`DirectiveFailure`."""
     if type(value) is str:
         return value
+    if type(value) is float and value - value == 0.0:  # finite: as json_to_text writes it, no call
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return float.__repr__(value)
     if value is MISSING:
         return ""
     try:

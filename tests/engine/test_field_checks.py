@@ -1,16 +1,18 @@
 """The quick pass of the payload check keeps a value of a field with choices, a format or
 bounds when it passes them unchanged; it gives what the field-by-field check gives, for random
-fields and values. The IPv4 format is tested without ``ipaddress`` and agrees with it."""
+fields (required, on a condition or not) and values. The IPv4 format is tested without
+``ipaddress`` and agrees with it."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.destinations.fields import FieldSpec, PayloadChecker, is_ipv4
+from actions.destinations.fields import Condition, FieldSpec, PayloadChecker, is_ipv4
 
 octets = st.integers(0, 300).map(str) | st.sampled_from(
     ["", "00", "01", "007", "1٣", "+1", " 1", "1\n", "２"]
@@ -54,7 +56,31 @@ def inner_fields(draw: Any) -> FieldSpec:
 
 
 @st.composite
+def conditions(draw: Any) -> Condition | None:
+    """None, or a condition on another field: present, absent, is or is not a value."""
+    field = draw(st.sampled_from(["a", "b", "c"]))
+    how = draw(st.sampled_from(["none", "present", "absent", "is", "is_not"]))
+    if how == "none":
+        return None
+    if how in ("present", "absent"):
+        return Condition(field, present=how == "present")
+    value = draw(scalars.filter(lambda v: v == v))
+    if how == "is":
+        return Condition(field, is_=value, has_is=True)
+    return Condition(field, is_not=value, has_is_not=True)
+
+
+@st.composite
 def fields(draw: Any) -> FieldSpec:
+    """A field of a random type, required, required on a condition, or neither."""
+    spec = draw(typed_fields())
+    if draw(st.booleans()):
+        return attrs.evolve(spec, required=True)
+    return attrs.evolve(spec, required_if=draw(conditions()))
+
+
+@st.composite
+def typed_fields(draw: Any) -> FieldSpec:
     kind = draw(st.sampled_from(["string", "text", "number", "integer", "boolean", "object"]))
     if kind == "object":
         structured = draw(st.booleans())

@@ -10,6 +10,7 @@ import math
 import pickle
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -412,3 +413,52 @@ def test_compile_only_directives_have_a_meaning_too() -> None:
     event = {"a": "abc"}
     assert compiled.evaluate(event) == evaluate_mapping(compiled.node, event)
     assert compiled.apply(event) == {"u": "ABC", "n": 5}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.sampled_from(KEYS) | scalars | data,
+    table=st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=3), data, max_size=4) | data,
+    nested=st.booleans(),
+)
+def test_a_lookup_of_an_event_path_in_a_table_of_the_settings(
+    backend: Any, key: Any, table: Any, nested: bool
+) -> None:
+    """The source backend writes this common @lookup (Adjust's event tokens) as one inline
+    ``dict.get``: any key, any table, the same value and failures as the reference."""
+    value = {"@path": "$.a.b" if nested else "$.a"}
+    mapping = {"x": {"@lookup": {"value": value, "table": {"@path": "$settings.t"}}}, "y": 1}
+    event = {"a": {"b": key}} if nested else {"a": key}
+    compiled = compile(mapping, backend=backend)
+    got, failures = compiled.evaluate(event, {"t": table})
+    expected, expected_failures = evaluate_mapping(compiled.node, event, {"t": table})
+    assert strict(got) == strict(expected)
+    assert failures == expected_failures
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=200, deadline=None)
+@given(
+    s=st.sampled_from(["a", "b", 5, None, MISSING]),
+    n=st.sampled_from([0, 2, "3", None, MISSING]),
+    event=events,
+    proxy=st.booleans(),
+)
+def test_conditions_on_the_settings_alone(
+    backend: Any, s: Any, n: Any, event: Any, proxy: bool
+) -> None:
+    """The source backend tests a condition on the settings alone inline, on one object of the
+    settings made per call (from any mapping of them): what the reference gives."""
+    mapping = {
+        "x": {"@if": {"when": '$settings.s = "a"', "then": 1, "else": {"@path": "$.a"}}},
+        "y": {"@if": {"when": "$settings.n > 1", "then": {"@path": "$.b"}}},
+        "z": {"@if": {"when": '$settings.s = "a" and $settings.n != null', "then": True}},
+    }
+    data = {k: v for k, v in (("s", s), ("n", n)) if v is not MISSING}
+    given_settings = MappingProxyType(data) if proxy else data
+    compiled = compile(mapping, backend=backend)
+    got, failures = compiled.evaluate(event, given_settings)
+    expected, expected_failures = evaluate_mapping(compiled.node, event, data)
+    assert strict(got) == strict(expected)
+    assert failures == expected_failures
