@@ -144,12 +144,13 @@ def _url_template(text: str) -> Any:
         url = parts[0]
         return lambda payload, settings: url
     readers = tuple(compile_path(p) for p in paths)
+    plain = _PLAIN_FORM_TEXT.fullmatch  # what quote writes as it is (most values: a word, an id)
 
     def render(payload: Any, settings: Mapping[str, Any]) -> str:
         out = [parts[0]]
         for reader, tail in zip(readers, parts[1:], strict=True):
-            value = reader(payload, settings, [])
-            out.append(quote(to_text(value), safe=""))
+            text = to_text(reader(payload, settings, []))
+            out.append(text if plain(text) else quote(text, safe=""))
             out.append(tail)
         return "".join(out)
 

@@ -253,13 +253,13 @@ class ConfiguredDestination:
 
     def without_bodies(self) -> ConfiguredDestination:
         """A twin of this destination whose requests' bodies are left unwritten (``body`` is
-        None; :meth:`write_body` writes one): every outcome, and every other part of each request, is the one :meth:`process`
-        gives (a request whose body cannot be written fails alike). For what reads the bodies
-        of few requests or none: ``actions diff`` (only of two requests that differ in nothing
-        else) and ``profile``. What it processes is counted in this destination's
-        :attr:`counts` (which are its own too); it pickles as such a twin. Raises
-        ActionsError when a subscription was compiled without the means (made otherwise than
-        by :func:`actions.configure`). A twin's twin is itself."""
+        None; :meth:`write_body` writes one): every outcome, and every other part of each
+        request, is the one :meth:`process` gives (a request whose body cannot be written
+        fails alike). For what reads the bodies of few requests or none: ``actions diff``
+        (only of two requests that differ in nothing else) and ``profile``. What it processes
+        is counted in this destination's :attr:`counts` (which are its own too); it pickles as
+        such a twin. Raises ActionsError when a subscription was compiled without the means
+        (made otherwise than by :func:`actions.configure`). A twin's twin is itself."""
         if not self._bodies:
             return self
         twins = []
