@@ -140,13 +140,15 @@ _CLEAN_OPTIONS = (
 def writes_cleanly(value: Any) -> bool:
     """Whether ``value`` is surely written as JSON, compact or as form text, without an error:
     objects (string keys), arrays, strings without lone surrogates, integers within 64 bits,
-    finite floats, booleans, and no null (by orjson, in C: what it refuses, it raises for, and
-    NaN and ±Infinity it writes as null, so any null makes the answer no, as does a subclass,
-    a date or a dataclass). A quick check, not a definition: no means "not known"."""
+    finite floats, booleans and null. Told by orjson, in C: what it refuses (a subclass, a
+    date or a dataclass too) it raises for; NaN and ±Infinity it writes as null, so a value
+    whose text holds ``null`` is searched for them (in Python, as :func:`json_line` does). A
+    quick check, not a definition: no means "not known"."""
     try:
-        return b"null" not in orjson.dumps(value, option=_CLEAN_OPTIONS)
+        data = orjson.dumps(value, option=_CLEAN_OPTIONS)
     except orjson.JSONEncodeError:
         return False
+    return b"null" not in data or not _holds_non_finite(value)
 
 
 def plain_float(value: float) -> bool:

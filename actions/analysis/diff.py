@@ -17,6 +17,9 @@ Work both sides share is done once (see :func:`sides`): when OLD and NEW are one
 same settings, filters, Spec check and privacy checks, each subscription that is the same in both
 (name, action, trigger, mapping) runs once per event and its outcome counts for both sides; only
 the subscriptions that differ run for each side. Two identical configs run the engine once.
+Each side runs with its requests' bodies left unwritten
+(:meth:`~actions.engine.engine.ConfiguredDestination.without_bodies`: the same outcomes), and
+the bodies of two requests are written only to compare requests equal in all else.
 """
 
 from __future__ import annotations
