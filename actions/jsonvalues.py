@@ -154,6 +154,27 @@ types, or finite floats that are 0 or at least 1e-4 in size. It raises TypeError
 refuses (an integer past 64 bits, a lone surrogate): leave those to :func:`compact_json`."""
 
 
+_CLEAN_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def writes_cleanly(value: Any) -> bool:
+    """Whether ``value`` is surely written as JSON, compact or as form text, without an error:
+    objects (string keys), arrays, strings without lone surrogates, integers within 64 bits,
+    finite floats, booleans and null. Told by orjson, in C: what it refuses (a subclass, a
+    date or a dataclass too) it raises for; NaN and ±Infinity it writes as null, so a value
+    whose text holds ``null`` is searched for them (in Python, as :func:`json_line` does). A
+    quick check, not a definition: no means "not known"."""
+    try:
+        data = orjson.dumps(value, option=_CLEAN_OPTIONS)
+    except orjson.JSONEncodeError:
+        return False
+    return b"null" not in data or not _holds_non_finite(value)
+
+
 def plain_float(value: float) -> bool:
     """Whether orjson writes this float as Python does: finite, and 0 or at least 1e-4 in size."""
     return value - value == 0.0 and (value >= 1e-4 or value <= -1e-4 or value == 0.0)

@@ -25,6 +25,7 @@ from actions.jsonvalues import (
     number_from_text,
     number_text,
     to_text,
+    writes_cleanly,
 )
 
 json_values = st.recursive(
@@ -270,3 +271,35 @@ def test_json_text_is_json_dumps(value: Any) -> None:
     assert written(json_text) == written(
         lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.recursive(
+        odd_values | st.sampled_from([-(2**64), "a\ud800b"]),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_keys, inner, max_size=4),
+        max_leaves=16,
+    )
+)
+def test_what_writes_cleanly_is_written_by_every_encoder(value: Any) -> None:
+    """A value writes_cleanly vouches for is written as compact JSON, as text and as a form
+    without an error; one holding NaN, Infinity, an integer past 64 bits or a lone surrogate
+    is never vouched for."""
+    from actions.destinations.request import form_body
+
+    if writes_cleanly(value):
+        compact_json(value)
+        to_text(value)
+        if isinstance(value, dict):
+            form_body(value, {})
+        text = json.dumps(value, default=str)
+        assert not any(word in text for word in ("NaN", "Infinity"))
+    for bad in (math.nan, -math.inf, 2**64, "\ud800"):
+        assert not writes_cleanly([value, bad])
+        assert not writes_cleanly({"k": {"x": bad}, "v": value})
+
+
+def test_null_is_written_cleanly_and_nan_behind_it_is_found() -> None:
+    assert writes_cleanly({"a": None, "b": [None, "null", 1.5]})
+    assert not writes_cleanly({"a": None, "b": [{"c": math.nan}]})
+    assert not writes_cleanly((None, -math.inf))

@@ -17,6 +17,9 @@ Work both sides share is done once (see :func:`sides`): when OLD and NEW are one
 same settings, filters, Spec check and privacy checks, each subscription that is the same in both
 (name, action, trigger, mapping) runs once per event and its outcome counts for both sides; only
 the subscriptions that differ run for each side. Two identical configs run the engine once.
+Each side runs with its requests' bodies left unwritten
+(:meth:`~actions.engine.engine.ConfiguredDestination.without_bodies`: the same outcomes), and
+the bodies of two requests are written only to compare requests equal in all else.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import attrs
 from actions.analysis.settingreads import secret_free
 from actions.destinations.request import BuiltRequest
 from actions.engine.engine import ConfiguredDestination
-from actions.engine.outcomes import Filtered, Outcome, Request
+from actions.engine.outcomes import SECRET_PLACEHOLDER, Filtered, Outcome, Request
 from actions.errors import ActionsError
 
 EXAMPLES = 3
@@ -81,19 +84,14 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     its outcomes are split by side. An event that destination fails as a whole (the Spec check,
     or a defect in one subscription, which fails every outcome of the event) is run on each
     side alone, as it would have been. Anything else runs each side on its own."""
-    run_old, run_new = old.process, new.process
+    run_old, run_new = _unwritten(old).process, _unwritten(new).process
 
     def apart(event: Any) -> tuple[Named, Named]:
         return _named(run_old(event)), _named(run_new(event))
 
     # Everything but the subscriptions must be the same: the pack's text and file, the settings,
     # filters, Spec check, consent and suppression lists, the environment.
-    if old.configuration.env is not new.configuration.env:
-        return apart
-    rest = _fingerprint(attrs.astuple(attrs.evolve(old.configuration, subscriptions=None)))
-    if rest is None or rest != _fingerprint(
-        attrs.astuple(attrs.evolve(new.configuration, subscriptions=None))
-    ):
+    if not shares_settings(old, new):
         return apart
     before, after = old.subscriptions, new.subscriptions
     if _fingerprint([attrs.astuple(s) for s in before]) == _fingerprint(
@@ -119,7 +117,27 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
         both = old.with_subscriptions(union)
     except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
-    return _split(both.process, apart)
+    return _split(_unwritten(both).process, apart)
+
+
+def _unwritten(configured: ConfiguredDestination) -> ConfiguredDestination:
+    """``configured``'s twin that leaves requests' bodies unwritten (the diff writes those it
+    compares), or itself when it has none."""
+    try:
+        return configured.without_bodies()
+    except ActionsError:
+        return configured
+
+
+def shares_settings(old: ConfiguredDestination, new: ConfiguredDestination) -> bool:
+    """Whether :func:`sides` runs both sides with one pack's actions and settings: then two
+    requests of one action with equal payloads have equal bodies."""
+    if old.configuration.env is not new.configuration.env:
+        return False
+    rest = _fingerprint(attrs.astuple(attrs.evolve(old.configuration, subscriptions=None)))
+    return rest is not None and rest == _fingerprint(
+        attrs.astuple(attrs.evolve(new.configuration, subscriptions=None))
+    )
 
 
 def _shown_forms(configured: ConfiguredDestination) -> dict[str, Show]:
@@ -282,6 +300,7 @@ class Differ:
         (by a destination configured for the purpose, at the first event: a differ that only
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
+        self._one_body: bool | None = None  # see _same_request, worked out at first use
         self._sides: Sides = self._first
         self._show: tuple[dict[str, Show], dict[str, Show]] | None = None
         self.events = 0
@@ -380,15 +399,43 @@ class Differ:
             self.changed += 1
         return differs
 
-    def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
-        if (
+    def _same_request(self, old: Request, new: Request) -> bool:
+        """Whether two requests are equal as sent. Their bodies may be unwritten (see
+        :func:`sides`): they are compared only of requests equal in all else, and not even
+        then when both sides share their actions and settings (:func:`shares_settings`) and
+        the requests are of one action: equal payloads make equal bodies."""
+        if not (
             old.payload == new.payload
             and old.url == new.url
             and old.headers == new.headers
-            and old.body == new.body
             and old.query == new.query
             and old.method == new.method
         ):
+            return False
+        if old.body is not None and new.body is not None:
+            return old.body == new.body
+        if self._one_body is None:
+            self._one_body = shares_settings(*self._pair)
+        if self._one_body and old.action == new.action:
+            return True
+        return self._pair[0].write_body(old) == self._pair[1].write_body(new)
+
+    def _shown_body(self, side: int, sent: Request, shown: Request) -> str | None:
+        """The body of a request as shown: written when its shown form is itself (nothing
+        that builds it reads a secret, or no secret is set); ``***`` for a body the shown form
+        masks (one that cannot be built: see ``Request.shown``)."""
+        configured = self._pair[side]
+        if shown is sent:
+            return configured.write_body(sent)
+        if (
+            shown.body is None
+            and configured.destination.actions[sent.action].request.body is not None
+        ):
+            return SECRET_PLACEHOLDER
+        return shown.body
+
+    def _fields(self, stats: _Subscription, line: int, old: Any, new: Any) -> bool:
+        if self._same_request(old, new):
             return False  # the common case: shown requests are made only for a change
         # As shown: built again with *** for the secrets, but for what provably reads none
         # (see _shown_forms).
@@ -417,10 +464,12 @@ class Differ:
                 )
         if _fields(stats, line, shown_old.payload, shown_new.payload):
             return True
-        if shown_old.body != shown_new.body:
+        body_old = self._shown_body(0, old, shown_old)
+        body_new = self._shown_body(1, new, shown_new)
+        if body_old != body_new:
             # The same payload written otherwise: the request's body mapping or encoding.
             changed = True
-            _field(stats, line, "(body)", *_from_difference(shown_old.body, shown_new.body))
+            _field(stats, line, "(body)", *_from_difference(body_old, body_new))
         return changed or _secret(stats, line)
 
     def take(self) -> DiffTally:

@@ -22,6 +22,7 @@ from typing import Any
 
 from actions._generated import define
 from actions.engine.engine import ConfiguredDestination
+from actions.errors import ActionsError
 from actions.mapping import is_directive
 from actions.mapping.paths import read_keys
 from actions.plans.check import FIELD_ACCEPTS
@@ -228,7 +229,10 @@ class Profiler:
     order, gives the profile of the whole stream."""
 
     def __init__(self, configured: ConfiguredDestination, *, fold_every: int = FOLD_EVERY) -> None:
-        self._process = configured.process
+        try:  # no request's body is read: left unwritten
+            self._process = configured.without_bodies().process
+        except ActionsError:
+            self._process = configured.process
         self._reads = {c.subscription.name: _reads_of(c) for c in configured.compiled}
         self._fold_every = fold_every
         self._tally = Tally()

@@ -15,9 +15,11 @@ import attrs
 from actions import mapping
 from actions._repr import attrs_repr
 from actions.errors import DataPath
-from actions.jsonvalues import compact_json
+from actions.jsonvalues import compact_json, writes_cleanly
 from actions.language import BUILTIN, Language
 from actions.mapping import MISSING, CompiledMapping
+from actions.mapping.catalog import BUILTIN_DIRECTIVES
+from actions.mapping.ir import Array, Call, Const, Node, Object, Path
 from actions.mapping.values import to_text
 from actions.yamlsource import SourceMap
 
@@ -142,12 +144,13 @@ def _url_template(text: str) -> Any:
         url = parts[0]
         return lambda payload, settings: url
     readers = tuple(compile_path(p) for p in paths)
+    plain = _PLAIN_FORM_TEXT.fullmatch  # what quote writes as it is (most values: a word, an id)
 
     def render(payload: Any, settings: Mapping[str, Any]) -> str:
         out = [parts[0]]
         for reader, tail in zip(readers, parts[1:], strict=True):
-            value = reader(payload, settings, [])
-            out.append(quote(to_text(value), safe=""))
+            text = to_text(reader(payload, settings, []))
+            out.append(text if plain(text) else quote(text, safe=""))
             out.append(tail)
         return "".join(out)
 
@@ -274,7 +277,10 @@ class RequestSpec:
         data: Any,
         settings: Mapping[str, Any],
         fixed_headers: Mapping[str, str] | None = None,
+        write_body: bool = True,
     ) -> BuiltRequest:
+        """The request for ``data`` (the payload). ``write_body`` False leaves its body
+        unwritten (None; the headers as they are with it): see :meth:`bind_unwritten`."""
         url = self.url(data, settings)
         headers = (
             dict(fixed_headers) if fixed_headers is not None else self._headers(data, settings)
@@ -286,6 +292,9 @@ class RequestSpec:
         )
         body_text: str | None = None
         if self.body is not None:
+            if not write_body:
+                headers.setdefault("Content-Type", _CONTENT_TYPES.get(self.encoding, _JSON))
+                return BuiltRequest(self.method, url, headers, query, None, self.encoding)
             body = data if self.body_is_payload else self.body.apply(data, settings)
             if self.encoding == "form":
                 body_text = form_body(body if isinstance(body, dict) else {}, self.form_keys)
@@ -294,3 +303,67 @@ class RequestSpec:
                 body_text = compact_json(None if body is MISSING else body)
                 headers.setdefault("Content-Type", "application/json")
         return BuiltRequest(self.method, url, headers, query, body_text, self.encoding)
+
+    def bind_unwritten(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
+        """:meth:`bind`'s builder with the body left unwritten (``body`` None, the headers as
+        they are with it), for a caller that needs the body of few requests (``actions diff``
+        and ``profile``; :meth:`bind_body` writes it), and fails what :meth:`bind`'s fails,
+        with the same error. The body is left out only when writing it cannot fail: its
+        mapping only moves values (paths, constants, objects, arrays, ``@if``: see
+        :func:`moves_values`) and the payload holds only values every encoder writes
+        (:func:`~actions.jsonvalues.writes_cleanly`); otherwise it is written, then dropped."""
+        full = self.bind(settings)
+        if self.body is None:
+            return full  # no body to leave out
+        if not moves_values(self.body.node, settings):
+
+            def written_then_dropped(payload: Any) -> BuiltRequest:
+                return full(payload)._replace(body=None)
+
+            return written_then_dropped
+        fixed = self._fixed_headers(settings)
+        head = partial(self.build, settings=settings, fixed_headers=fixed, write_body=False)
+
+        def unwritten(payload: Any) -> BuiltRequest:
+            if writes_cleanly(payload):
+                return head(payload)
+            return full(payload)._replace(body=None)
+
+        return unwritten
+
+    def bind_body(self, settings: Mapping[str, Any]) -> Callable[[Any], str | None]:
+        """The body text :meth:`bind`'s builder writes for a payload (None for no body); it
+        raises where that builder fails."""
+
+        def body(payload: Any) -> str | None:
+            if self.body is None:
+                return None
+            return self.build(payload, settings).body
+
+        return body
+
+
+_JSON = "application/json"
+_CONTENT_TYPES = {"form": "application/x-www-form-urlencoded"}
+"""The Content-Type a body is sent with, by encoding (JSON for any other)."""
+
+
+def moves_values(node: Node, settings: Mapping[str, Any]) -> bool:
+    """Whether a mapping's output is made only of values it reads (from the data, or settings
+    that :func:`~actions.jsonvalues.writes_cleanly`) and of constants that do: paths, constants,
+    objects, arrays and the built-in ``@if`` (whose conditions give no value). Then, over data
+    that writes cleanly, its output does too."""
+    if isinstance(node, Const):
+        return node.value is MISSING or writes_cleanly(node.value)
+    if isinstance(node, Object):
+        return all(moves_values(f.node, settings) for f in node.fields)
+    if isinstance(node, Array):
+        return all(moves_values(i.node, settings) for i in node.items)
+    if isinstance(node, Path):
+        return not node.parsed.settings or writes_cleanly(dict(settings))
+    if isinstance(node, Call) and BUILTIN_DIRECTIVES.get("@if") is node.directive:
+        return all(
+            node.args.get(option, MISSING) is MISSING or moves_values(node.args[option], settings)
+            for option in ("then", "else")
+        )
+    return False

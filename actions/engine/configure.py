@@ -6,6 +6,7 @@ dispatch index. Every problem of every stage is collected and raised together.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -231,7 +232,7 @@ def _compile_subscription(
         problems.extend(exc.diagnostics)
         return None
     reads = _event_reads(trigger, mapping, action) if context.spec_check == "read" else ()
-    run = compile_pipeline(
+    parts = (
         subscription.name,
         action,
         mapping,
@@ -241,7 +242,9 @@ def _compile_subscription(
         _one_call_type(trigger),
         _probes(action, merged, context),
     )
-    return CompiledSubscription(subscription, action, trigger, mapping, run)
+    run = compile_pipeline(*parts)
+    unwritten = partial(compile_pipeline, *parts, bodies=False)
+    return CompiledSubscription(subscription, action, trigger, mapping, run, unwritten)
 
 
 def _probes(

@@ -111,6 +111,9 @@ class CompiledSubscription:
     """The subscription's mapping over the action's defaults (``actions explain`` traces it)."""
     run: Pipeline
     """The subscription's payload pipeline: a matching event to its outcome."""
+    unwritten: Callable[[], Pipeline] | None = attrs.field(default=None, eq=False, repr=False)
+    """Makes the same pipeline with each request's body left unwritten (see
+    :meth:`ConfiguredDestination.without_bodies`); None: not known how."""
 
 
 @attrs.frozen
@@ -226,8 +229,12 @@ class ConfiguredDestination:
         self._dropped: dict[str, int] = {}  # events each destination filter dropped
         self._outcomes: dict[tuple[str | None, str], int] = {}
         self._name, self._slug = destination.name, destination.slug
+        self._bodies = True  # False for a twin made by without_bodies
+        self._writers: dict[str, Callable[[Any], str | None]] = {}  # write_body's, by action
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if not self._bodies:
+            return (_without_bodies, (self._rebuild, self.configuration))
         return (self._rebuild, (self.configuration,))
 
     def __repr__(self) -> str:
@@ -243,6 +250,54 @@ class ConfiguredDestination:
         again (raises as configuring does)."""
         plain = [attrs.asdict(s) for s in subscriptions]
         return self._rebuild(attrs.evolve(self.configuration, subscriptions=plain))
+
+    def without_bodies(self) -> ConfiguredDestination:
+        """A twin of this destination whose requests' bodies are left unwritten (``body`` is
+        None; :meth:`write_body` writes one): every outcome, and every other part of each
+        request, is the one :meth:`process` gives (a request whose body cannot be written
+        fails alike). For what reads the bodies of few requests or none: ``actions diff``
+        (only of two requests that differ in nothing else) and ``profile``. What it processes
+        is counted in this destination's :attr:`counts` (which are its own too); it pickles as
+        such a twin. Raises ActionsError when a subscription was compiled without the means
+        (made otherwise than by :func:`actions.configure`). A twin's twin is itself."""
+        if not self._bodies:
+            return self
+        twins = []
+        for compiled in self._subscriptions:
+            if compiled.unwritten is None:
+                raise ActionsError(
+                    f"subscription {compiled.subscription.name!r} cannot be run without bodies"
+                )
+            twins.append(attrs.evolve(compiled, run=compiled.unwritten(), unwritten=None))
+        twin = ConfiguredDestination(
+            self.destination,
+            self._settings,
+            tuple(twins),
+            self._filters,
+            self.configuration,
+            self.spec_check,
+            self._shown,
+            (self.consent, self.suppression),
+            rebuild=self._rebuild,
+            env=self.env,
+        )
+        twin._bodies = False
+        # It counts as this destination: the same tables, under the same lock.
+        twin._lock, twin._tables, twin._several = self._lock, self._tables, self._several
+        twin._outcomes, twin._held, twin._dropped = self._outcomes, self._held, self._dropped
+        return twin
+
+    def write_body(self, request: Request) -> str | None:
+        """The body of ``request``, one of this destination's or of its twin's (see
+        :meth:`without_bodies`), as :meth:`process` writes it: its own, or when it has none,
+        written from its payload (None for an action that sends no body)."""
+        if request.body is not None:
+            return request.body
+        write = self._writers.get(request.action)
+        if write is None:
+            write = self.destination.actions[request.action].request.bind_body(self._settings)
+            self._writers[request.action] = write
+        return write(request.payload)
 
     @property
     def compiled(self) -> tuple[CompiledSubscription, ...]:
@@ -490,6 +545,13 @@ class ConfiguredDestination:
             return Request(name, action.key, *batch.request.build(data, shown), data)
 
         return Request(name, action.key, *built, data, redacted, requests)
+
+
+def _without_bodies(
+    rebuild: Callable[[Configuration], ConfiguredDestination], configuration: Configuration
+) -> ConfiguredDestination:
+    """A twin made by :meth:`ConfiguredDestination.without_bodies`, configured again."""
+    return rebuild(configuration).without_bodies()
 
 
 _Candidates = tuple[Entry[CompiledSubscription], ...]

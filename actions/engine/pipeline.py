@@ -41,6 +41,8 @@ def compile_pipeline(
     shown: Mapping[str, Any] | None = None,
     call_type: str | None = None,
     probes: Sequence[CompiledMapping | None] = (),
+    *,
+    bodies: bool = True,
 ) -> Pipeline:
     """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
     action's field order, so the payload, checked in place, keeps that order), the Spec check of
@@ -51,7 +53,10 @@ def compile_pipeline(
     messages are written, as the same event gives them with those settings, so nothing derived
     from a secret (a mapping may read one into a field that then fails) is ever shown.
     ``probes`` holds, per skip rule of the action, the mapping of the fields a ``missing:``
-    rule names, alone (None for any other rule): see the leading rules below."""
+    rule names, alone (None for any other rule): see the leading rules below. ``bodies``
+    False: each request's body is left unwritten (``body`` None; see
+    :meth:`~actions.destinations.request.RequestSpec.bind_unwritten`), every outcome otherwise
+    the same."""
     fields_valid = fields.valid_by_type.get(call_type, fields.valid) if call_type else fields.valid
     fields_problems = fields.check
     evaluator = mapping.evaluator
@@ -61,9 +66,9 @@ def compile_pipeline(
     # A request that is the payload as JSON, with everything else fixed by the settings, is
     # made here with no call in between (the common case: the partners' event APIs); any other
     # by the request's builder.
-    fixed = action.request.json_parts(settings)
+    fixed = action.request.json_parts(settings) if bodies else None
     method, url, headers, encoding = fixed or ("", "", {}, "")
-    build = action.request.bind(settings)
+    build = action.request.bind(settings) if bodies else action.request.bind_unwritten(settings)
     # Per skip rule: its condition, the fields it needs, and its outcome (made once: an
     # outcome is immutable, so every event the rule skips shares it).
     skip = tuple(

@@ -429,3 +429,81 @@ def test_a_body_is_shown_from_a_little_before_where_the_two_differ(a: str, b: st
     start = common - _LEAD
     want = (a, b) if start <= 0 else ("..." + a[start:], "..." + b[start:])
     assert _from_difference(a, b) == want
+
+
+# -- bodies: left unwritten by each side, written only to compare two requests equal in all else
+
+
+def _branch_text(body_name: str, mapping: dict[str, Any] | None = None, **settings: Any) -> Any:
+    """Branch with its body's ``name`` mapped by ``body_name`` (the pack's text changed), and
+    the subscription's ``mapping``."""
+    from actions.destinations.loading import load_destination_text
+
+    destination = actions.load_destination("branch")
+    line = '          name: {"@path": "$.name"}\n'
+    assert line in destination.text
+    text = destination.text.replace(line, f"          name: {body_name}\n", 1)
+    changed = load_destination_text(text, "branch.yaml")
+    subscriptions = [{"name": "Track events", "action": "log_event", "trigger": 'type = "track"'}]
+    if mapping is not None:
+        subscriptions[0]["mapping"] = mapping
+    return actions.configure(changed, {**destination.sample_settings(), **settings}, subscriptions)
+
+
+def _body_events() -> list[Any]:
+    from tests.engine.test_unwritten_bodies import ODD_EVENTS
+
+    return _events() + ODD_EVENTS
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # Two texts of the pack (each side alone): the body's name from the payload or a constant.
+        (lambda: _branch_text('{"@path": "$.name"}'), lambda: _branch_text("RENAMED")),
+        # One text, other settings that only the body reads (each side alone; equal payloads).
+        (
+            lambda: _branch_text('{"@path": "$settings.branch_key"}', {"branch_key": "k"}),
+            lambda: _branch_text(
+                '{"@path": "$settings.branch_key"}', {"branch_key": "k"}, branch_key="key_2"
+            ),
+        ),
+    ],
+    ids=["the body mapping", "a setting only the body reads"],
+)
+def test_a_body_that_differs_only_through_the_body_mapping_is_found(old: Any, new: Any) -> None:
+    """Each side leaves its bodies unwritten; two requests equal in all else have theirs
+    written and compared: the change is ``(body)``, in every request, as running each side
+    with its bodies written reports it."""
+    events = _body_events()
+    report = _report(old(), new(), events)
+    assert report == _apart(old(), new(), events)
+    fields = [f for s in report["subscriptions"] for f in s["fields"]]
+    assert {(f["field"], f["change"]) for f in fields} == {("(body)", "changed")}
+    requests = sum(1 for e in events for o in old().process(e) if o.kind == "request")
+    assert sum(f["count"] for f in fields) == report["changed"] == requests > 10
+
+
+SHARE_NOTHING: dict[str, tuple[Any, Any]] = {
+    "kochava": (_kochava, lambda: _kochava(settings={"standard_event_names": True})),
+    "adjust": (_adjust, lambda: _adjust(send_to_production=True)),
+    "adjust, a secret set": (_adjust, lambda: _adjust(s2s_token="tok-5ecret")),
+    "branch": (_branch, lambda: _branch(branch_key="key_live_other")),
+    "branch, the key secret": (
+        lambda: _branch("branch_key"),
+        lambda: _branch("branch_key", branch_key="key_live_other"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHARE_NOTHING))
+def test_unwritten_bodies_report_what_written_ones_report(case: str) -> None:
+    """Sides that share nothing (other settings), and a side against itself: the report of
+    the sides run with their bodies unwritten is the one of each side run with them written,
+    on events some of whose bodies cannot be written."""
+    make, other = SHARE_NOTHING[case]
+    events = _body_events()
+    for old, new in ((make, other), (make, make)):
+        report = _report(old(), new(), events)
+        assert report == _apart(old(), new(), events)
+    assert _report(make(), other(), events)["changed"] > 5

@@ -70,3 +70,23 @@ def test_a_form_body_is_urlencode_of_its_values_as_text(
         (k, v if type(v) is str else form_value(v)) for k, v in values.items() if v is not None
     ]
     assert form_body(values, keys) == urlencode(items)
+
+
+@given(st.text(st.characters(blacklist_categories=())) | texts)
+def test_a_url_placeholder_is_quoted_as_quote_with_nothing_safe(text: str) -> None:
+    """A URL template's placeholder: its value as ``quote(value, safe="")`` writes it (as it
+    is when it holds only always-safe characters), lone surrogates included."""
+    from urllib.parse import quote
+
+    from actions.destinations.request import _url_template
+
+    render = _url_template("https://x.test/{{a}}/e?b={{a}}")
+
+    def url(value: str) -> str:
+        return str(render({"a": value}, {}))
+
+    def want(value: str) -> str:
+        quoted = quote(value, safe="")
+        return f"https://x.test/{quoted}/e?b={quoted}"
+
+    assert _quoted(url, text) == _quoted(want, text)
