@@ -116,10 +116,26 @@ def _check_request(request: actions.Request) -> None:
 
         json.loads(request.body, parse_constant=reject)
     if request.encoding == "form" and request.body:
+        # A number's text never spells NaN or an infinity; a text value may (a currency code
+        # "NAN" is text the event sent, not a number).
+        texts = set(_texts(request.payload))
         for _, value in urllib.parse.parse_qsl(request.body, keep_blank_values=True):
-            assert value.lower() not in {"nan", "inf", "-inf", "infinity", "-infinity"}
+            if value.lower() in {"nan", "inf", "-inf", "infinity", "-infinity"}:
+                assert value in texts, (value, request.body)
     for name, value in request.headers.items():
         assert not set(value) & {"\r", "\n"}, (name, value)
+
+
+def _texts(value: Any) -> Any:
+    """Every string in a payload."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -140,6 +156,34 @@ def test_every_hostile_event_is_accounted_for(pack: str, batch: list[Any]) -> No
     counts = configured.counts
     assert counts.events == len(batch)
     assert counts.events == counts.delivered + counts.filtered + counts.skipped + counts.failed
+
+
+def test_a_currency_that_spells_nan_is_text() -> None:
+    """A currency "NaN" is a code the event sent (Adjust upper-cases it, ``NAN``): text, sent
+    as such; the fuzz test's check of form values lets it through for that reason."""
+    outcome = _adjust_with("currency", "NaN")
+    assert isinstance(outcome, actions.Request), outcome
+    _check_request(outcome)
+    assert dict(urllib.parse.parse_qsl(outcome.body or ""))["currency"] == "NAN"
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_revenue_that_spells_nan_is_no_number(text: str) -> None:
+    outcome = _adjust_with("revenue", text)
+    assert isinstance(outcome, actions.Failed), outcome
+    assert [p.path for p in outcome.problems] == ["$.revenue"]
+
+
+def _adjust_with(field: str, text: str) -> actions.Outcome:
+    """The outcome of Adjust's sample settings for a sample order with ``properties[field]``
+    set to ``text``."""
+    destination = actions.load_destination("adjust")
+    configured = actions.configure(destination, destination.sample_settings())
+    event = next(e for e in SAMPLES if e.get("properties", {}).get("revenue"))
+    event = json.loads(json.dumps(event))
+    event["properties"][field] = text
+    (outcome,) = configured.process(event)
+    return outcome
 
 
 # Triggers built from pieces: comparisons, functions and logic over the fields events carry.
