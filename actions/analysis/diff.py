@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from actions.analysis.settingreads import secret_free
+from actions.analysis.settingreads import secret_free, settings_read
 from actions.destinations.request import BuiltRequest
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import SECRET_PLACEHOLDER, Filtered, Outcome, Request
@@ -138,6 +138,36 @@ def shares_settings(old: ConfiguredDestination, new: ConfiguredDestination) -> b
     return rest is not None and rest == _fingerprint(
         attrs.astuple(attrs.evolve(new.configuration, subscriptions=None))
     )
+
+
+def same_bodies(old: ConfiguredDestination, new: ConfiguredDestination) -> frozenset[str]:
+    """The actions whose two requests with equal payloads have equal bodies: both sides load
+    one pack (its text and file) in one environment, and every setting the action's body can
+    read (known with certainty: :func:`~actions.analysis.settingreads.settings_read`) has the
+    same value on both sides (an action that sends no body, or its payload, reads none)."""
+    before, after = old.configuration, new.configuration
+    if before.env is not after.env or (before.text, before.file) != (after.text, after.file):
+        return frozenset()
+    same = set()
+    for name, action in old.destination.actions.items():
+        body = action.request.body
+        reads: frozenset[str] | None = frozenset()
+        if body is not None and not action.request.body_is_payload:
+            reads = settings_read(body.node)
+        if reads is not None and all(
+            _same_setting(before.settings, after.settings, read) for read in reads
+        ):
+            same.add(name)
+    return frozenset(same)
+
+
+def _same_setting(before: dict[str, Any], after: dict[str, Any], name: str) -> bool:
+    """Whether both sides give setting ``name`` the same value (equal in type, value and
+    order), or neither gives it."""
+    if name not in before or name not in after:
+        return name not in before and name not in after
+    text = _fingerprint(before[name])
+    return text is not None and text == _fingerprint(after[name])
 
 
 def _shown_forms(configured: ConfiguredDestination) -> dict[str, Show]:
@@ -300,7 +330,7 @@ class Differ:
         (by a destination configured for the purpose, at the first event: a differ that only
         merges counts from others configures nothing), so their own ``counts`` may not move."""
         self._pair = (old, new)
-        self._one_body: bool | None = None  # see _same_request, worked out at first use
+        self._same_bodies: frozenset[str] | None = None  # see _same_request, made at first use
         self._sides: Sides = self._first
         self._show: tuple[dict[str, Show], dict[str, Show]] | None = None
         self.events = 0
@@ -402,8 +432,8 @@ class Differ:
     def _same_request(self, old: Request, new: Request) -> bool:
         """Whether two requests are equal as sent. Their bodies may be unwritten (see
         :func:`sides`): they are compared only of requests equal in all else, and not even
-        then when both sides share their actions and settings (:func:`shares_settings`) and
-        the requests are of one action: equal payloads make equal bodies."""
+        then when the requests are of one action whose body is the same on both sides for
+        the same payload (:func:`same_bodies`)."""
         if not (
             old.payload == new.payload
             and old.url == new.url
@@ -414,9 +444,9 @@ class Differ:
             return False
         if old.body is not None and new.body is not None:
             return old.body == new.body
-        if self._one_body is None:
-            self._one_body = shares_settings(*self._pair)
-        if self._one_body and old.action == new.action:
+        if self._same_bodies is None:
+            self._same_bodies = same_bodies(*self._pair)
+        if old.action == new.action and old.action in self._same_bodies:
             return True
         return self._pair[0].write_body(old) == self._pair[1].write_body(new)
 

@@ -507,3 +507,38 @@ def test_unwritten_bodies_report_what_written_ones_report(case: str) -> None:
         report = _report(old(), new(), events)
         assert report == _apart(old(), new(), events)
     assert _report(make(), other(), events)["changed"] > 5
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        # One pack, a setting no body reads: every action's body follows from its payload.
+        (_kochava, lambda: _kochava(settings={"standard_event_names": True}), "all"),
+        # A setting the body reads, changed: that action's bodies must be compared.
+        (
+            lambda: _branch_text('{"@path": "$settings.branch_key"}'),
+            lambda: _branch_text('{"@path": "$settings.branch_key"}', branch_key="key_2"),
+            "all but log_event",
+        ),
+        # The same setting, the same value: nothing to compare.
+        (
+            lambda: _branch_text('{"@path": "$settings.branch_key"}'),
+            lambda: _branch_text('{"@path": "$settings.branch_key"}'),
+            "all",
+        ),
+        # Two texts of the pack: no body is known to be the same.
+        (lambda: _branch_text('{"@path": "$.name"}'), lambda: _branch_text("RENAMED"), "none"),
+    ],
+    ids=["no body reads it", "the body reads it", "equal values", "two texts"],
+)
+def test_the_bodies_known_to_be_equal_for_equal_payloads(old: Any, new: Any, same: str) -> None:
+    """:func:`same_bodies` names the actions whose bodies the diff need not write to compare
+    two requests with equal payloads."""
+    from actions.analysis.diff import same_bodies
+
+    before, after = old(), new()
+    every = set(before.destination.actions)
+    expected = {"all": every, "none": set(), "all but log_event": every - {"log_event"}}[same]
+    assert same_bodies(before, after) == expected
+    events = _body_events()
+    assert _report(before, after, events) == _apart(old(), new(), events)
