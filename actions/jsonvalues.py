@@ -58,19 +58,18 @@ def json_text(value: Any) -> str:
     text, several times faster."""
     if _TEXT_CHUNKS is None:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if type(value) is dict:
-        text = _plain_object_json(value)
+    if type(value) is dict and PLAIN_DUMPS is not None:
+        text = _plain_object_json(value, set(map(type, value.values())))
         if text is not None:
             return text
     return "".join(_TEXT_CHUNKS(value, 0))
 
 
-def _plain_object_json(value: dict[str, Any]) -> str | None:
-    """An object of plain values (see :data:`PLAIN_DUMPS`) as orjson writes it, the text every
-    encoder here writes for it; None for any other object, or one orjson refuses."""
-    if PLAIN_DUMPS is None:
-        return None
-    types = set(map(type, value.values()))
+def _plain_object_json(value: dict[str, Any], types: set[type]) -> str | None:
+    """An object of plain values (see :data:`PLAIN_DUMPS`; ``types``: the types of its values)
+    as orjson writes it, the text every encoder here writes for it; None for any other object,
+    or one orjson refuses."""
+    assert PLAIN_DUMPS is not None
     if types <= _PLAIN_TYPES and (
         float not in types or all(plain_float(v) for v in value.values() if type(v) is float)
     ):
@@ -186,14 +185,10 @@ def flat_json(value: dict[str, Any]) -> str:
     else by Python's encoder."""
     if PLAIN_DUMPS is not None:
         types = set(map(type, value.values()))
-        if types <= _PLAIN_TYPES and (
-            float not in types or all(plain_float(v) for v in value.values() if type(v) is float)
-        ):
-            try:
-                return PLAIN_DUMPS(value).decode()
-            except TypeError:  # an integer past 64 bits, a lone surrogate, a key not a string
-                pass
-        elif dict in types or list in types:
+        text = _plain_object_json(value, types)
+        if text is not None:
+            return text
+        if dict in types or list in types:  # (never so of a plain object)
             return _tree_json(value)
     return "".join(COMPACT_CHUNKS(value, 0))
 
