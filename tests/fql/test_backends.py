@@ -106,7 +106,7 @@ def _compile(tree: Expr) -> fql.Trigger | None:
         return None
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(trees, events)
 def test_the_compiled_trigger_is_the_reference(tree: Expr, event: Any) -> None:
     trigger = _compile(tree)

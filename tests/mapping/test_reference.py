@@ -252,7 +252,7 @@ BACKENDS = ["closures", "source"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mapping=mappings, event=events, data=settings_values)
 def test_compiled_and_reference_agree(backend: Any, mapping: Any, event: Any, data: Any) -> None:
     compiled = compile(mapping, backend=backend)
