@@ -227,7 +227,7 @@ class RequestSpec:
             return partial(self.build, settings=settings)
         if not self._whole_payload_as_json():
             return partial(self.build, settings=settings, fixed_headers=headers)
-        headers.setdefault("Content-Type", "application/json")
+        headers.setdefault("Content-Type", _JSON)
         method, url, encoding = self.method, self.url, self.encoding
 
         def build_json(payload: Any) -> BuiltRequest:
@@ -249,7 +249,7 @@ class RequestSpec:
         headers = self._fixed_headers(settings)
         if headers is None:
             return None
-        headers.setdefault("Content-Type", "application/json")
+        headers.setdefault("Content-Type", _JSON)
         return self.method, self.url(None, settings), headers, self.encoding
 
     def _whole_payload_as_json(self) -> bool:
@@ -292,16 +292,13 @@ class RequestSpec:
         )
         body_text: str | None = None
         if self.body is not None:
-            if not write_body:
-                headers.setdefault("Content-Type", _CONTENT_TYPES.get(self.encoding, _JSON))
-                return BuiltRequest(self.method, url, headers, query, None, self.encoding)
-            body = data if self.body_is_payload else self.body.apply(data, settings)
-            if self.encoding == "form":
-                body_text = form_body(body if isinstance(body, dict) else {}, self.form_keys)
-                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-            else:
-                body_text = compact_json(None if body is MISSING else body)
-                headers.setdefault("Content-Type", "application/json")
+            if write_body:
+                body = data if self.body_is_payload else self.body.apply(data, settings)
+                if self.encoding == "form":
+                    body_text = form_body(body if isinstance(body, dict) else {}, self.form_keys)
+                else:
+                    body_text = compact_json(None if body is MISSING else body)
+            headers.setdefault("Content-Type", _CONTENT_TYPES.get(self.encoding, _JSON))
         return BuiltRequest(self.method, url, headers, query, body_text, self.encoding)
 
     def bind_unwritten(self, settings: Mapping[str, Any]) -> Callable[[Any], BuiltRequest]:
@@ -334,13 +331,10 @@ class RequestSpec:
     def bind_body(self, settings: Mapping[str, Any]) -> Callable[[Any], str | None]:
         """The body text :meth:`bind`'s builder writes for a payload (None for no body); it
         raises where that builder fails."""
-
-        def body(payload: Any) -> str | None:
-            if self.body is None:
-                return None
-            return self.build(payload, settings).body
-
-        return body
+        if self.body is None:
+            return lambda _payload: None
+        full = self.bind(settings)
+        return lambda payload: full(payload).body
 
 
 _JSON = "application/json"
