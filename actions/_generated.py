@@ -70,6 +70,32 @@ def define(
     return function if lazy else compile_now()
 
 
+def define_later(
+    write: Callable[[], tuple[str, Mapping[str, Any]]],
+    name: str,
+    *,
+    label: str,
+    builtins: bool = False,
+    fallback: Callable[..., Any] | None = None,
+) -> Callable[..., Any]:
+    """As :func:`define` with ``lazy``, for a function whose source is also written when it is
+    first called: ``write()`` gives the source and the names it uses. For what a run may never
+    call and costs more to write than to hold (the joint test of a mapping's conditions)."""
+    namespace: dict[str, Any] = {"__builtins__": _builtins if builtins else {}}
+    function = FunctionType(_STUB, namespace, name)
+
+    def compile_now() -> Callable[..., Any]:
+        with _LOCK:
+            if function.__code__ is _STUB:
+                source, names = write()
+                namespace.update(names)
+                _compile_into(function, source, name, namespace, label, fallback)
+        return function
+
+    namespace[_COMPILE] = compile_now
+    return function
+
+
 def _compile_into(
     function: FunctionType,
     source: str,

@@ -125,3 +125,49 @@ def test_a_mapping_is_compiled_when_first_applied() -> None:
     assert compiled.evaluator is function
     assert not _pending(function)
     assert function.__code__.co_filename == "<mapping>"
+
+
+def test_a_function_written_later_is_written_and_compiled_by_its_first_call() -> None:
+    writes: list[int] = []
+
+    def write() -> tuple[str, dict[str, Any]]:
+        writes.append(1)
+        return SOURCE, {"K": 10}
+
+    function = _generated.define_later(write, "add", label="test add")
+    assert _pending(function)
+    assert writes == []  # nothing written until called
+    assert function(1) == 16
+    assert function(1, 1, c=1) == 13
+    assert writes == [1]
+    assert function.__code__.co_filename == "<test add>"
+    assert function.__globals__["add"] is function
+    deep = _generated.define_later(
+        lambda: (_too_nested(25), {}), "f", label="deep", fallback=lambda x: ("fallback", x)
+    )
+    assert deep([]) == ("fallback", [])
+
+
+def test_a_mappings_conditions_are_tested_together_when_first_applied() -> None:
+    apple = "lowercase(context.device.type) in ['ios', 'ipados']"
+    android = "lowercase(context.device.type) = 'android'"
+    compiled = mapping.compile(
+        {
+            "idfv": {"@if": {"when": apple, "then": {"@path": "$.context.device.id"}}},
+            "adid": {"@if": {"when": android, "then": {"@path": "$.context.device.id"}}},
+            "att": {"@if": {"when": apple, "then": {"@if": {"when": "x = 1", "then": True}}}},
+        }
+    )
+    source = compiled.source_code
+    assert source is not None
+    # The conditions every call tests, one call of their joint test; the one in a branch, in it.
+    joint = [line.strip() for line in source.splitlines() if line.strip().startswith("_w")]
+    assert len(joint) == 1, source
+    assert joint[0].startswith("_w0, _w1 = _c"), source
+    name = joint[0].split("= ")[1].split("(")[0]
+    assert _pending(compiled.evaluator.__globals__[name])
+    ios = {"context": {"device": {"type": "iOS", "id": "v"}}, "x": 1}
+    assert compiled.apply(ios) == {"idfv": "v", "att": True}
+    assert not _pending(compiled.evaluator.__globals__[name])
+    assert compiled.apply({"context": {"device": {"type": "Android", "id": "a"}}}) == {"adid": "a"}
+    assert compiled.apply({"context": {"device": "phone"}}) == {}

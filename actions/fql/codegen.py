@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from actions._generated import define
+from actions._generated import define, define_later
 from actions.fql.ast import (
     And,
     Call,
@@ -596,6 +596,21 @@ def many_function(
     source, constants = many_source(nodes, functions)
     reference = functools.partial(_reference_many, tuple(nodes), functions)
     return build(source, "matches", constants, reference), source
+
+
+def many_function_later(
+    nodes: Sequence[Expr], functions: Functions = BUILTIN_FUNCTIONS
+) -> Callable[[object], tuple[bool, ...]]:
+    """As :func:`many_function`, with its source written when it is first called (writing it
+    takes about 0.2 ms a trigger, which a cold start would pay for every mapping)."""
+    held = tuple(nodes)
+
+    def write() -> tuple[str, dict[str, Any]]:
+        source, constants = many_source(held, functions)
+        return source, constants.values
+
+    reference = functools.partial(_reference_many, held, functions)
+    return define_later(write, "matches", label="fql matches", builtins=True, fallback=reference)
 
 
 def _reference_many(

@@ -4,7 +4,10 @@ The function builds the mapping's value in straight-line code: each object's fie
 the other, each path of string keys a chain of ``dict.get`` calls (a prefix that several paths
 share, ``context``, say, read once), each directive that is a transform of one operand as that
 operand inline and one call of the transform; ``@if`` and ``@coalesce`` as Python ``if``s (a
-condition on the settings alone tested on one object of the settings, made once per call); a
+condition on the settings alone tested on one object of the settings, made once per call; the
+conditions on the data that every call tests, and any used more than once, tested together, up
+front, by one call of their joint test, in which each path is read once and a test they share
+made once: :func:`~actions.fql.codegen.many_function_later`, written when first called); a
 ``@lookup`` of an event path in a table read by a path as one ``dict.get`` when the key is text
 and the table an object; any other directive is one call of its compiled evaluator
 (:mod:`.closures`). The whole body runs under one ``try``: when anything raises (a
@@ -25,6 +28,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from actions._generated import define
+from actions.fql import Trigger
+from actions.fql.codegen import many_function_later
 from actions.mapping.builtin import coalesce_, if_, lookup_
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
@@ -46,7 +51,7 @@ def generate(node: Node, backend: Backend, fallback: Evaluator) -> Generated:
     """The generated function for ``node`` (whose closures ``backend`` has built; ``fallback``
     is the closure evaluator of the whole node)."""
     writer = _Writer(backend)
-    writer.shared = _shared_conditions(node)
+    writer.test_up_front(_up_front_conditions(node))
     result = writer.value(node)
     names = writer.names
     names["_fallback"] = fallback
@@ -84,9 +89,8 @@ class _Writer:
             "_type": type,
             "_str": str,
         }
-        self.shared: set[str] = set()
-        """The text of each ``@if`` condition used more than once (tested once, up front)."""
         self.conditions: dict[str, str] = {}
+        """The name of each condition tested up front, by its text."""
         self.constants: dict[tuple[type, Any], str] = {}
         self.prefixes: dict[tuple[str, ...], str] = {}
         self.reads: dict[tuple[str, ...], str] = {}
@@ -230,17 +234,28 @@ class _Writer:
         self.lines, self.reads = outer, reads
         outer.extend("    " + line for line in lines)
 
-    def condition(self, trigger: Any) -> str:
-        """The test of an FQL condition on the data: tested once, up front, when the mapping
-        uses it more than once."""
-        matches = self.const(trigger.matches)
-        if trigger.source not in self.shared:
-            return f"{matches}(root)"
+    def test_up_front(self, triggers: list[Trigger]) -> None:
+        """Test ``triggers`` (conditions on the data) once, before the body: two or more by one
+        call of their joint test (each path read once, a test they share made once)."""
+        names = [f"_w{index}" for index in range(len(triggers))]
+        self.conditions = {t.source: name for t, name in zip(triggers, names, strict=True)}
+        if len(triggers) == 1:
+            self.hoisted.append(f"_w0 = {self.const(triggers[0].matches)}(root)")
+        elif triggers:
+            functions = triggers[0].functions
+            if all(t.functions is functions for t in triggers):
+                joint = many_function_later([t.ast for t in triggers], functions)
+                self.hoisted.append(f"{', '.join(names)} = {self.const(joint)}(root)")
+            else:  # compiled with other functions (not from one environment): one by one
+                self.hoisted += [
+                    f"{n} = {self.const(t.matches)}(root)"
+                    for t, n in zip(triggers, names, strict=True)
+                ]
+
+    def condition(self, trigger: Trigger) -> str:
+        """The test of an FQL condition on the data: its name when tested up front."""
         known = self.conditions.get(trigger.source)
-        if known is None:
-            known = self.conditions[trigger.source] = f"_w{len(self.conditions)}"
-            self.hoisted.append(f"{known} = {matches}(root)")
-        return known
+        return known if known is not None else f"{self.const(trigger.matches)}(root)"
 
     def lookup(self, node: Call, evaluate: Evaluator) -> str:
         """``@lookup`` of a text key in a table that is an object: one ``dict.get``, inline;
@@ -292,23 +307,31 @@ def _inline_lookup(node: Call) -> bool:
     )
 
 
-def _shared_conditions(node: Node) -> set[str]:
-    """The text of each ``@if`` condition written inline more than once in ``node``."""
+def _up_front_conditions(node: Node) -> list[Trigger]:
+    """The ``@if`` conditions written inline in ``node`` that are tested up front: each used
+    more than once, and each the mapping tests whatever the data (the condition of an ``@if``
+    that is the mapping, or a field or an item of objects and arrays that are, in no branch).
+    Each is then tested once per call, and all of them together by one call."""
     seen: Counter[str] = Counter()
-    stack: list[Any] = [node]
+    found: dict[str, Trigger] = {}
+    always: set[str] = set()
+    stack: list[tuple[Any, bool]] = [(node, True)]
     while stack:
-        item = stack.pop()
+        item, tested = stack.pop()
         if isinstance(item, Object):
-            stack.extend(field.node for field in item.fields)
+            stack.extend((field.node, tested) for field in reversed(item.fields))
         elif isinstance(item, Array):
-            stack.extend(entry.node for entry in item.items)
+            stack.extend((entry.node, tested) for entry in reversed(item.items))
         elif isinstance(item, Call):
             when: Any = item.args.get("when", MISSING) if item.directive is if_ else MISSING
             if when is not MISSING and _inline_condition(item):
                 seen[when.source] += 1
-            for value in item.args.values():
-                stack.extend(nodes_in(value))
-    return {text for text, count in seen.items() if count > 1}
+                found.setdefault(when.source, when)
+                if tested:
+                    always.add(when.source)
+            for value in reversed(list(item.args.values())):
+                stack.extend((inner, False) for inner in reversed(list(nodes_in(value))))
+    return [when for text, when in found.items() if seen[text] > 1 or text in always]
 
 
 def _never_missing(node: Node) -> bool:

@@ -82,6 +82,9 @@ TEMPLATES = ["", "plain", "{{a}}", "<{{a}}>", "{{a}} {{b.c}}", "{{{a}}}{{$settin
 TEMPLATES += ["{{a}}-{{b}}-{{c}}-{{0}}", "{{ a.b }} and {{$.c[0]}}"]
 CONDITIONS = ['a = "a"', "b != null", 'a.b != "x"', '$settings.s = "a"', "c > 1"]
 CONDITIONS += ["$settings.t.a != null", 'a = "a" or $settings.k = "secret"']
+# Conditions that share paths and calls: a mapping's conditions are tested together, up front.
+CONDITIONS += ['lowercase(a) in ["a", "b"] or (a = null and lowercase(b) = "a")']
+CONDITIONS += ['lowercase(a) = "a"', 'a.b = 1 and lowercase(a) != "x"', "contains(b, 1)"]
 LIQUID = ["", "{{ a }}", "{{ a | upcase }}", "{{ a.b | plus: 1 }}", "{% if a %}y{% endif %}"]
 
 
