@@ -1030,18 +1030,17 @@ def _convert_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
     declares_reads=True,
     meaning=_convert_meaning,
 )
-def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
+def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
     operand: Evaluator = args["value"]
     conversion = CONVERSIONS[args["to"]]
     # The one type the conversion gives back as it is, with no call (text to text).
     kept: type | None = str if args["to"] == "string" else None
     if not args["each"]:
 
-        def convert(root: Any, settings: Settings, failures: Failures) -> Any:
-            value = operand(root, settings, failures)
-            return MISSING if value is MISSING else conversion(value)
+        def convert(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+            return conversion(value)
 
-        return convert
+        return OnOperand(ctx.call.args["value"], convert, keeps_missing=True)
 
     def convert_each(root: Any, settings: Settings, failures: Failures) -> Any:
         value = operand(root, settings, failures)
