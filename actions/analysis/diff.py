@@ -17,6 +17,8 @@ Work both sides share is done once (see :func:`sides`): when OLD and NEW are one
 same settings, filters, Spec check and privacy checks, each subscription that is the same in both
 (name, action, trigger, mapping) runs once per event and its outcome counts for both sides; only
 the subscriptions that differ run for each side. Two identical configs run the engine once.
+Two configs that differ in their settings alone run the old side, and of the new side only
+what those settings can change (see :func:`_other_settings`).
 Each side runs with its requests' bodies left unwritten
 (:meth:`~actions.engine.engine.ConfiguredDestination.without_bodies`: the same outcomes), and
 the bodies of two requests are written only to compare requests equal in all else.
@@ -31,10 +33,11 @@ from typing import Any
 
 import attrs
 
-from actions.analysis.settingreads import secret_free, settings_read
+from actions.analysis.settingreads import request_reads, secret_free, settings_read
 from actions.destinations.request import BuiltRequest
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import SECRET_PLACEHOLDER, Filtered, Outcome, Request
+from actions.engine.pipeline import Rebuild
 from actions.errors import ActionsError
 
 EXAMPLES = 3
@@ -92,7 +95,7 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     # Everything but the subscriptions must be the same: the pack's text and file, the settings,
     # filters, Spec check, consent and suppression lists, the environment.
     if not shares_settings(old, new):
-        return apart
+        return _other_settings(old, new, apart) or apart
     before, after = old.subscriptions, new.subscriptions
     if _fingerprint([attrs.astuple(s) for s in before]) == _fingerprint(
         [attrs.astuple(s) for s in after]
@@ -118,6 +121,85 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     except (ActionsError, OSError):  # a file it read is gone or changed: as each side alone
         return apart
     return _split(_unwritten(both).process, apart)
+
+
+_SAME = None
+"""In a plan of :func:`_other_settings`: the outcome is the other side's."""
+
+
+def _other_settings(
+    old: ConfiguredDestination, new: ConfiguredDestination, apart: Sides
+) -> Sides | None:
+    """Both sides' outcomes when the configs differ in their settings alone (one pack, the same
+    subscriptions, no filters), from the old side's run and as little of the new side's as
+    they need; None when they differ in more.
+
+    Every step before the subscriptions reads no setting, and neither does a trigger or a skip
+    rule, so the new side's event meets the same subscriptions, whose outcomes come in the same
+    order. Per subscription, by what it can read (:mod:`~actions.analysis.settingreads`):
+    neither its mapping nor its request reads a setting that differs, and its outcome is the
+    old side's; its mapping reads none but its request may, and a request is built again from
+    the old side's payload with the new settings (``CompiledSubscription.rebuild``), a skip is
+    the same, a failure is run again (the request may have failed to build); else its pipeline
+    runs on the new side. An event the old side fails as a whole (the Spec check, a defect),
+    or whose new side raises, is run on each side alone, as it would have been."""
+    before, after = old.configuration, new.configuration
+    if before.env is not after.env or before.filters or after.filters:
+        return None
+    rest = _fingerprint(attrs.astuple(attrs.evolve(before, settings={})))
+    if rest is None or rest != _fingerprint(attrs.astuple(attrs.evolve(after, settings={}))):
+        return None
+    differ = {
+        name
+        for name in before.settings.keys() | after.settings.keys()
+        if not _same_setting(before.settings, after.settings, name)
+    }
+    run_old, twin = _unwritten(old).process, _unwritten(new)
+    plan: dict[str, tuple[Rebuild | None, Callable[[Any], Outcome]] | None] = {}
+    for compiled in twin.compiled:
+        name = compiled.subscription.name
+        if name in plan:
+            return None  # a name twice: outcomes would be told apart by position
+        reads = settings_read(compiled.mapping.node)
+        if reads is None or not reads.isdisjoint(differ):
+            plan[name] = (None, compiled.run)
+            continue
+        request = request_reads(twin, compiled)
+        if request is not None and request.isdisjoint(differ):
+            plan[name] = _SAME
+        else:
+            plan[name] = (compiled.rebuild, compiled.run)
+
+    def shared(event: Any) -> tuple[Named, Named]:
+        outcomes = run_old(event)
+        first = outcomes[0]
+        if first.subscription is None:  # the event's only outcome, before any subscription
+            if first.kind == "failed":
+                return apart(event)  # the Spec check, or a defect: as each side alone
+            named: Named = [(DESTINATION, first)]
+            return named, named
+        old_side: Named = []
+        new_side: Named = []
+        try:
+            for outcome in outcomes:
+                name = outcome.subscription or DESTINATION
+                old_side.append((name, outcome))
+                how = plan[name]
+                if how is _SAME:
+                    new_side.append((name, outcome))
+                    continue
+                rebuild, run = how
+                if rebuild is not None and type(outcome) is Request:
+                    new_side.append((name, rebuild(outcome)))
+                elif rebuild is not None and outcome.kind == "skipped":
+                    new_side.append((name, outcome))
+                else:
+                    new_side.append((name, run(event)))
+        except Exception:  # as the new side's engine would fail the event: run it so
+            return apart(event)
+        return old_side, new_side
+
+    return shared
 
 
 def _unwritten(configured: ConfiguredDestination) -> ConfiguredDestination:

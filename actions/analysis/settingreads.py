@@ -125,10 +125,10 @@ def mapping_reads_no_secret(
     return reads is not None and reads.isdisjoint(secret_settings(configured))
 
 
-def request_reads_no_secret(
+def request_reads(
     configured: ConfiguredDestination, compiled: CompiledSubscription
-) -> bool:
-    """Whether ``compiled``'s action's request cannot read a secret setting of ``configured``:
+) -> frozenset[str] | None:
+    """The settings ``compiled``'s action's request can read, or None when that is not known:
     its URL (the text the pack gives, which the request's URL is compiled from), headers, query
     and body."""
     action = compiled.action
@@ -137,12 +137,25 @@ def request_reads_no_secret(
         raw = configured.destination.definition["actions"][action.key]["request"]
         url = template_reads(raw["url"])
     except (KeyError, TypeError):
-        return False
+        return None
     parts = [url, settings_read(request.headers.node), settings_read(request.query.node)]
     if request.body is not None:
         parts.append(settings_read(request.body.node))
-    secrets = secret_settings(configured)
-    return all(part is not None and part.isdisjoint(secrets) for part in parts)
+    found: set[str] = set()
+    for part in parts:
+        if part is None:
+            return None
+        found |= part
+    return frozenset(found)
+
+
+def request_reads_no_secret(
+    configured: ConfiguredDestination, compiled: CompiledSubscription
+) -> bool:
+    """Whether ``compiled``'s action's request cannot read a secret setting of ``configured``
+    (see :func:`request_reads`)."""
+    reads = request_reads(configured, compiled)
+    return reads is not None and reads.isdisjoint(secret_settings(configured))
 
 
 SecretFree = Literal["request", "payload"]

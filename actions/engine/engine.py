@@ -36,6 +36,8 @@ from actions.engine.pipeline import (
     NOT_UNICODE,
     TOO_MANY_DIGITS,
     Pipeline,
+    Rebuild,
+    Stages,
 )
 from actions.engine.privacy import (
     SuppressionList,
@@ -111,9 +113,13 @@ class CompiledSubscription:
     """The subscription's mapping over the action's defaults (``actions explain`` traces it)."""
     run: Pipeline
     """The subscription's payload pipeline: a matching event to its outcome."""
-    unwritten: Callable[[], Pipeline] | None = attrs.field(default=None, eq=False, repr=False)
+    unwritten: Callable[[], Stages] | None = attrs.field(default=None, eq=False, repr=False)
     """Makes the same pipeline with each request's body left unwritten (see
     :meth:`ConfiguredDestination.without_bodies`); None: not known how."""
+    rebuild: Rebuild | None = attrs.field(default=None, eq=False, repr=False)
+    """The pipeline's last stage alone: a request of the same subscription made with other
+    settings, which its mapping does not read, built again with these (``actions diff`` of two
+    configs that differ in such settings); None: not known how."""
 
 
 @attrs.frozen
@@ -268,7 +274,8 @@ class ConfiguredDestination:
                 raise ActionsError(
                     f"subscription {compiled.subscription.name!r} cannot be run without bodies"
                 )
-            twins.append(attrs.evolve(compiled, run=compiled.unwritten(), unwritten=None))
+            run, rebuild = compiled.unwritten()
+            twins.append(attrs.evolve(compiled, run=run, rebuild=rebuild, unwritten=None))
         twin = ConfiguredDestination(
             self.destination,
             self._settings,

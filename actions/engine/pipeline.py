@@ -10,7 +10,7 @@ set, a second request builder is bound to the *shown* settings (each secret's va
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from actions.destinations.model import Action
 from actions.engine.outcomes import (
@@ -32,6 +32,20 @@ Pipeline = Callable[[dict[str, Any]], Outcome]
 """One subscription's pipeline: a matching event (with a valid envelope) to its outcome."""
 
 
+Rebuild = Callable[[Request], Outcome]
+"""One subscription's pipeline from a request on: given a request of the same subscription that
+a pipeline compiled with other settings made, whose mapping reads none of the settings that
+differ (so the checked payload is the same), the outcome this pipeline gives for its event: the
+request built again from that payload with these settings, or the failure to build it."""
+
+
+class Stages(NamedTuple):
+    """A subscription's pipeline (:data:`Pipeline`), and its last stage alone (:data:`Rebuild`)."""
+
+    run: Pipeline
+    rebuild: Rebuild
+
+
 def compile_pipeline(
     name: str,
     action: Action,
@@ -43,7 +57,7 @@ def compile_pipeline(
     probes: Sequence[CompiledMapping | None] = (),
     *,
     bodies: bool = True,
-) -> Pipeline:
+) -> Stages:
     """The pipeline of subscription ``name`` to ``action``: ``mapping`` (its fields in the
     action's field order, so the payload, checked in place, keeps that order), the Spec check of
     the fields it reads, and the action's request for these settings. ``call_type`` is the
@@ -204,11 +218,15 @@ def compile_pipeline(
                 return skipped
         if problems:
             return failed_shown([problem(path, message) for path, message in problems], event)
-        # Encoding is strict: NaN or ±Infinity the checks let through (inside an object field,
-        # or an additional field) fail the request instead of making an invalid body. A plain
-        # payload (the common case) goes straight to orjson, which writes it as Python's
-        # encoder does; what orjson refuses (an integer past 64 bits, a lone surrogate), and
-        # any other payload, to flat_json.
+        return request(payload, plain, event)
+
+    def request(payload: dict[str, Any], plain: bool, event: dict[str, Any]) -> Outcome:
+        """The request of a checked payload (``plain``: one orjson writes as Python's encoder
+        does), or the failure to build it. Encoding is strict: NaN or ±Infinity the checks let
+        through (inside an object field, or an additional field) fail the request instead of
+        making an invalid body. A plain payload (the common case) goes straight to orjson;
+        what orjson refuses (an integer past 64 bits, a lone surrogate), and any other payload,
+        to flat_json."""
         try:
             if fixed is not None:
                 if plain and dumps is not None:
@@ -235,7 +253,10 @@ def compile_pipeline(
         except (ValueError, ActionsError) as exc:
             return failed([unencodable(payload, exc, quote=redactor is None)])
 
-    return run
+    def rebuild(other: Request) -> Outcome:
+        return request(other.payload, False, other.source)
+
+    return Stages(run, rebuild)
 
 
 INT_DIGITS_MARK = "integer string conversion"
@@ -266,4 +287,4 @@ def unencodable(payload: Any, exc: Exception, *, quote: bool) -> Problem:
     return Problem("$", f"the request cannot be built: {said}")
 
 
-__all__ = ["Pipeline", "compile_pipeline"]
+__all__ = ["Pipeline", "Rebuild", "Stages", "compile_pipeline"]

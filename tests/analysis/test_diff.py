@@ -186,7 +186,12 @@ def test_identical_configs_run_once() -> None:
 @pytest.mark.parametrize(
     "settings", [{"standard_event_names": True}, {"app_guid": "other-guid"}], ids=str
 )
-def test_other_settings_run_each_side(settings: dict[str, Any]) -> None:
+def test_other_settings_run_the_new_side_from_the_subscriptions_on(
+    settings: dict[str, Any],
+) -> None:
+    """Settings the mappings read: the old side runs; the new side runs the pipelines of the
+    subscriptions the old side's event met, and runs alone (counted) only for the events that
+    fail before any subscription (the Spec check)."""
     old, new = _kochava(), _kochava(settings=settings)
     events = _events()
     differ = Differ(old, new)
@@ -194,7 +199,52 @@ def test_other_settings_run_each_side(settings: dict[str, Any]) -> None:
         differ.add(line, event)
     assert differ.report() == _apart(_kochava(), _kochava(settings=settings), events)
     assert differ.report()["changed"] > 0
-    assert old.counts.events == new.counts.events == len(events)
+    # An event that fails as a whole runs on each side alone: on the old side a second time.
+    assert (old.counts.events, new.counts.events) == (len(events) + 4, 4)
+
+
+def _regional(**settings: Any) -> Any:
+    """Kochava with a setting, ``region``, that only the URL of ``send_event`` reads."""
+    from actions.destinations.loading import load_destination_text
+
+    kochava = actions.load_destination("kochava")
+    url = 'url: "https://control.kochava.com/track/json"'
+    text = kochava.text.replace(url, 'url: "https://{{$settings.region}}.kochava.com/json"', 1)
+    text = text.replace(
+        "settings:\n  app_guid:", "settings:\n  region: {label: Region, type: string}\n  app_guid:"
+    )
+    assert text.count("$settings.region") == 1
+    assert "region:" in text
+    return actions.configure(
+        load_destination_text(text, "kochava.yaml"), {**kochava.sample_settings(), **settings}
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({}, {"region": "eu"}),
+        ({"region": "eu"}, {"region": "us"}),
+        ({"region": "e\ud800"}, {"region": "eu"}),  # no URL can hold it: every request fails
+        ({"region": "eu"}, {"region": "e\ud800"}),
+    ],
+    ids=["set", "changed", "failing before", "failing after"],
+)
+def test_a_setting_only_the_request_reads(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The new side's requests are built again from the old side's payloads (a failed request
+    is run again: it may build with the new settings); a subscription whose request does not
+    read the setting (Installs) gives the old side's outcome. The report is the one of each
+    side run alone."""
+    events = _body_events()
+    old, new = _regional(**before), _regional(**after)
+    report = _report(old, new, events)
+    assert report == _apart(_regional(**before), _regional(**after), events)
+    by_name = {s["subscription"]: s for s in report["subscriptions"]}
+    assert by_name["Installs"]["fields"] == by_name["Installs"]["kinds"] == []
+    assert by_name["Track events"]["fields"] or by_name["Track events"]["kinds"]
+    firsts = [_regional().process(event)[0] for event in events]
+    failed = [o for o in firsts if o.subscription is None and o.kind == "failed"]
+    assert (old.counts.events, new.counts.events) == (len(events) + len(failed), len(failed))
 
 
 FILTERS = [

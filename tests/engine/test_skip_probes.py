@@ -44,7 +44,7 @@ def _unprobed(configured: ConfiguredDestination, compiled: CompiledSubscription)
         fields_check(_event_reads(compiled.trigger, compiled.mapping, compiled.action)),
         configured._settings,
         configured._shown,
-    )
+    ).run
 
 
 UNPROBED = {
