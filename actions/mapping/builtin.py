@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -515,6 +515,19 @@ def _merge_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
     return out
 
 
+def merged(values: tuple[Any, ...]) -> dict[str, Any]:
+    """The objects of ``@merge`` (right: later wins), their values given in order (generated
+    mappings evaluate them inline, then call this)."""
+    out: dict[str, Any] = {}
+    for index, value in enumerate(values):
+        if value is MISSING or value is None:
+            continue
+        if not isinstance(value, dict):
+            raise DirectiveFailure(f"@merge: object {index} is {type_name(value)}, not object")
+        out.update(value)
+    return out
+
+
 @directive(
     "@merge",
     options=(
@@ -849,7 +862,7 @@ def lookup_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
     return lookup
 
 
-def _omit(value: Any, keys: tuple[str, ...]) -> Any:
+def _omit(value: Any, keys: Collection[str]) -> Any:
     if isinstance(value, dict):
         return {k: v for k, v in value.items() if k not in keys}
     if value is MISSING or value is None:
@@ -864,19 +877,13 @@ def _omit(value: Any, keys: tuple[str, ...]) -> Any:
     declares_reads=True,
     meaning=lambda args, scope: _omit(args["value"](), args["keys"]),
 )
-def omit_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
-    operand: Evaluator = args["value"]
+def omit_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
     drop = frozenset(args["keys"])
 
-    def omit(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
-        if isinstance(value, dict):
-            return {k: v for k, v in value.items() if k not in drop}
-        if value is MISSING or value is None:
-            return value
-        raise DirectiveFailure(f"@omit expected an object, got {type_name(value)}")
+    def omit(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
+        return _omit(value, drop)
 
-    return omit
+    return OnOperand(ctx.call.args["value"], omit, keeps_missing=True)
 
 
 def _to_number(value: Any) -> Any:
@@ -1030,8 +1037,7 @@ def _convert_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
     declares_reads=True,
     meaning=_convert_meaning,
 )
-def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOperand:
-    operand: Evaluator = args["value"]
+def convert_(args: Mapping[str, Any], ctx: CompileContext) -> OnOperand:
     conversion = CONVERSIONS[args["to"]]
     # The one type the conversion gives back as it is, with no call (text to text).
     kept: type | None = str if args["to"] == "string" else None
@@ -1042,8 +1048,7 @@ def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOper
 
         return OnOperand(ctx.call.args["value"], convert, keeps_missing=True)
 
-    def convert_each(root: Any, settings: Settings, failures: Failures) -> Any:
-        value = operand(root, settings, failures)
+    def convert_each(value: Any, root: Any, settings: Settings, failures: Failures) -> Any:
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
@@ -1056,9 +1061,9 @@ def convert_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnOper
         if isinstance(value, list):
             converted_items = [conversion(item) for item in value]
             return [None if item is MISSING else item for item in converted_items]
-        return MISSING if value is MISSING else conversion(value)
+        return conversion(value)
 
-    return convert_each
+    return OnOperand(ctx.call.args["value"], convert_each, keeps_missing=True)
 
 
 __all__ = ["CONVERSIONS"]

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from actions._generated import define
 from actions.fql import Trigger
 from actions.fql.codegen import many_function_later
-from actions.mapping.builtin import coalesce_, if_, lookup_
+from actions.mapping.builtin import coalesce_, if_, lookup_, merge_, merged
 from actions.mapping.closures import Backend, Plan
 from actions.mapping.ir import Array, Call, Const, Node, Object, Path, nodes_in
 from actions.mapping.paths import EMPTY_DATA
@@ -171,6 +171,8 @@ class _Writer:
                 return self.if_(node, self.settings_data())
         if isinstance(node, Call) and node.directive is coalesce_:
             return self.coalesce(node.args["value"])
+        if isinstance(node, Call) and node.directive is merge_:
+            return self.merge(node.args["objects"], node.args["direction"])
         if isinstance(node, Call) and node.directive is lookup_ and _inline_lookup(node):
             return self.lookup(node, plan.evaluate)
         name = self.temp()
@@ -217,6 +219,17 @@ class _Writer:
         if len(candidates) > 1:
             self.lines.append(f"if {name} is _M or {name} is None:")
             self.block(lambda: self.coalesce(candidates[1:]), name)
+        return name
+
+    def merge(self, objects: tuple[Node, ...], direction: str) -> str:
+        """``@merge`` as its objects' values, each written inline, then one call that merges
+        them (one that is not an object raises: the closures then say where)."""
+        values = [self.value(node) for node in objects]
+        if direction == "left":
+            values.reverse()
+        name = self.temp()
+        given = f"({', '.join(values)},)" if values else "()"
+        self.lines.append(f"{name} = {self.const(merged)}({given})")
         return name
 
     def branch(self, node: Node | Any, name: str) -> None:
