@@ -15,9 +15,10 @@ diffs, profile, engine, ...):
 
 Three diffs: the pack against itself (the engine runs once), against itself with one
 subscription's mapping changed (the others run once; Kochava only: the others have one
-subscription) and against other settings (each side runs alone). Wall-clock figures with two
-jobs need two idle cores: before each run from JSON lines the benchmark waits (up to 30 s) for
-half a second in which other jobs leave the cores at least 90% idle. For ``lint --plan``:
+subscription) and against other settings (the old side runs, and of the new side what the
+setting changes: the pipelines of the subscriptions whose mappings read it). Wall-clock figures
+with two jobs need two idle cores: before each run from JSON lines the benchmark waits (up to
+30 s) for half a second in which other jobs leave the cores at least 90% idle. For ``lint --plan``:
 linting the three shipped packs with and without the sample tracking plan (best of 5).
 
 Run: python benchmarks/bench_analysis.py [events] [rounds] [packs ...]   (default: all three)
@@ -55,7 +56,7 @@ OTHER_SETTINGS: dict[str, dict[str, Any]] = {
     "kochava": {"standard_event_names": True},
     "branch": {"branch_key": "key_live_otherKeyForTheBenchmark00000000000"},
 }
-"""A setting changed, for the diff whose sides share nothing."""
+"""A setting changed, one the mappings read: the diff against other settings."""
 
 
 def configured(slug: str, **settings: Any) -> Any:

@@ -3,7 +3,7 @@ callgrind (stable on a shared machine, where wall-clock figures move by tens of 
 
 For each pack (its presets and sample settings), over N realistic events (default 2,000):
 reading the events' JSON lines (the CLI's reader), the engine alone on each side of the diff
-whose sides share nothing (bench_analysis.py's other settings), that diff (both sides and the
+against other settings (bench_analysis.py's), that diff (both sides and the
 comparison), its own work alone (the outcomes computed beforehand), the diff of the pack against
 itself, and the profile. One process under callgrind sets everything up, then per part runs a
 warm-up pass and a counted pass between two calls of ``os.getppid()`` (see _callgrind.py).

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -97,17 +98,28 @@ class Or(_Node):
 Expr: TypeAlias = Literal | ListLiteral | Path | Call | Not | Compare | In | And | Or
 
 
+_CHILDREN: dict[type, Callable[[Any], tuple[Expr, ...]]] = {
+    Literal: lambda node: (),
+    Path: lambda node: (),
+    ListLiteral: lambda node: node.items,
+    Call: lambda node: node.args,
+    Not: lambda node: (node.operand,),
+    Compare: lambda node: (node.left, node.right),
+    In: lambda node: (node.left, node.right),
+    And: lambda node: node.operands,
+    Or: lambda node: node.operands,
+}
+"""Each node type's children, by its exact type (one look-up: the generators walk trees often)."""
+
+
 def children(node: Expr) -> tuple[Expr, ...]:
-    if isinstance(node, ListLiteral):
-        return node.items
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, Not):
-        return (node.operand,)
-    if isinstance(node, Compare | In):
-        return (node.left, node.right)
-    if isinstance(node, And | Or):
-        return node.operands
+    of = _CHILDREN.get(type(node))
+    if of is None:  # a subclass of a node type
+        of = next((f for kind, f in _CHILDREN.items() if isinstance(node, kind)), _no_children)
+    return of(node)
+
+
+def _no_children(node: Any) -> tuple[Expr, ...]:
     return ()
 
 
@@ -115,8 +127,10 @@ def walk(node: Expr) -> list[Expr]:
     """Every node, parents before children (iterative: depth is bounded by the parser)."""
     out: list[Expr] = []
     stack = [node]
+    of = _CHILDREN.get
     while stack:
         current = stack.pop()
         out.append(current)
-        stack.extend(reversed(children(current)))
+        found = of(type(current))
+        stack.extend(reversed(found(current) if found is not None else children(current)))
     return out

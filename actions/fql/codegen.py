@@ -485,9 +485,10 @@ def many_source(
     # go through is checked once: not an object, it is replaced by an empty one to read from.
     # A path read by one test only, through objects, is read where it is tested (so that
     # `and` and `or` skip it when they can).
+    walked = [walk(node) for node in nodes]
     uses: dict[tuple[str, ...], int] = {}
-    for node in nodes:
-        for n in walk(node):
+    for every in walked:
+        for n in every:
             if isinstance(n, Path):
                 uses[n.keys] = uses.get(n.keys, 0) + 1
     prefixes = {path[:end] for path in uses for end in range(1, len(path))}
@@ -529,8 +530,8 @@ def many_source(
 
     # A path compared with numbers more than once has its type checked once, ahead.
     compared: dict[tuple[str, ...], int] = {}
-    for node in nodes:
-        for n in walk(node):
+    for every in walked:
+        for n in every:
             if isinstance(n, Compare):
                 sides = (n.left, n.right)
                 for side, other in (sides, sides[::-1]):
