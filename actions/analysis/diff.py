@@ -35,10 +35,12 @@ import attrs
 
 from actions.analysis.settingreads import request_reads, secret_free, settings_read
 from actions.destinations.request import BuiltRequest
-from actions.engine.engine import ConfiguredDestination
+from actions.engine.engine import CompiledSubscription, ConfiguredDestination
 from actions.engine.outcomes import SECRET_PLACEHOLDER, Filtered, Outcome, Request
-from actions.engine.pipeline import Rebuild
 from actions.errors import ActionsError
+from actions.mapping import MappingFailure
+from actions.mapping import compile as compile_mapping
+from actions.mapping.ir import Object
 
 EXAMPLES = 3
 """Examples kept per change (per kind change, per field and change)."""
@@ -123,8 +125,8 @@ def sides(old: ConfiguredDestination, new: ConfiguredDestination) -> Sides:
     return _split(_unwritten(both).process, apart)
 
 
-_SAME = None
-"""In a plan of :func:`_other_settings`: the outcome is the other side's."""
+NewSide = Callable[[Outcome, Any], Outcome]
+"""The new side's outcome of one subscription for an event, from the old side's."""
 
 
 def _other_settings(
@@ -136,39 +138,27 @@ def _other_settings(
 
     Every step before the subscriptions reads no setting, and neither does a trigger or a skip
     rule, so the new side's event meets the same subscriptions, whose outcomes come in the same
-    order. Per subscription, by what it can read (:mod:`~actions.analysis.settingreads`):
-    neither its mapping nor its request reads a setting that differs, and its outcome is the
-    old side's; its mapping reads none but its request may, and a request is built again from
-    the old side's payload with the new settings (``CompiledSubscription.rebuild``), a skip is
-    the same, a failure is run again (the request may have failed to build); else its pipeline
-    runs on the new side. An event the old side fails as a whole (the Spec check, a defect),
-    or whose new side raises, is run on each side alone, as it would have been."""
+    order. Each subscription's new outcome comes from its old one as :func:`_new_side` says.
+    An event the old side fails as a whole (the Spec check, a defect), or whose new side
+    raises, is run on each side alone, as it would have been."""
     before, after = old.configuration, new.configuration
     if before.env is not after.env or before.filters or after.filters:
         return None
     rest = _fingerprint(attrs.astuple(attrs.evolve(before, settings={})))
     if rest is None or rest != _fingerprint(attrs.astuple(attrs.evolve(after, settings={}))):
         return None
-    differ = {
+    differ = frozenset(
         name
         for name in before.settings.keys() | after.settings.keys()
         if not _same_setting(before.settings, after.settings, name)
-    }
+    )
     run_old, twin = _unwritten(old).process, _unwritten(new)
-    plan: dict[str, tuple[Rebuild | None, Callable[[Any], Outcome]] | None] = {}
+    plan: dict[str, NewSide] = {}
     for compiled in twin.compiled:
         name = compiled.subscription.name
         if name in plan:
             return None  # a name twice: outcomes would be told apart by position
-        reads = settings_read(compiled.mapping.node)
-        if reads is None or not reads.isdisjoint(differ):
-            plan[name] = (None, compiled.run)
-            continue
-        request = request_reads(twin, compiled)
-        if request is not None and request.isdisjoint(differ):
-            plan[name] = _SAME
-        else:
-            plan[name] = (compiled.rebuild, compiled.run)
+        plan[name] = _new_side(twin, compiled, differ)
 
     def shared(event: Any) -> tuple[Named, Named]:
         outcomes = run_old(event)
@@ -184,22 +174,81 @@ def _other_settings(
             for outcome in outcomes:
                 name = outcome.subscription or DESTINATION
                 old_side.append((name, outcome))
-                how = plan[name]
-                if how is _SAME:
-                    new_side.append((name, outcome))
-                    continue
-                rebuild, run = how
-                if rebuild is not None and type(outcome) is Request:
-                    new_side.append((name, rebuild(outcome)))
-                elif rebuild is not None and outcome.kind == "skipped":
-                    new_side.append((name, outcome))
-                else:
-                    new_side.append((name, run(event)))
+                new_side.append((name, plan[name](outcome, event)))
         except Exception:  # as the new side's engine would fail the event: run it so
             return apart(event)
         return old_side, new_side
 
     return shared
+
+
+def _new_side(
+    twin: ConfiguredDestination, compiled: CompiledSubscription, differ: frozenset[str]
+) -> NewSide:
+    """How the new side's outcome of ``compiled`` (of the new side, ``twin``) follows from the
+    old side's, the settings ``differ`` differing, by what its mapping and request can read
+    (:mod:`~actions.analysis.settingreads`; a field read by no setting that differs maps to the
+    same value on both sides, and the payload check takes each field on its own):
+
+    - neither reads a setting that differs: the old outcome;
+    - the mapping reads none: the request built from the old payload with the new settings
+      (``CompiledSubscription.finish``), a skip the same, a failure run again (the request may
+      have failed to build);
+    - else, when each field that reads one is mapped to a value the payload check keeps as it
+      is (Branch's ``branch_key``, Kochava's event name): the old payload with those fields
+      mapped again, alone, for the event with the new settings, and its request built; a
+      skip or a failure is run again;
+    - else the new side's pipeline runs."""
+    run, finish = compiled.run, compiled.finish
+
+    def ran(outcome: Outcome, event: Any) -> Outcome:
+        return run(event)
+
+    node = compiled.mapping.node
+    reads = settings_read(node)
+    if finish is None or reads is None or not isinstance(node, Object):
+        return ran
+    if reads.isdisjoint(differ):
+        request = request_reads(twin, compiled)
+        if request is not None and request.isdisjoint(differ):
+            return _old_outcome
+
+        def rebuilt(outcome: Outcome, event: Any) -> Outcome:
+            if type(outcome) is Request:
+                return finish(outcome.payload, outcome.source)
+            return outcome if outcome.kind == "skipped" else run(event)
+
+        return rebuilt
+    given = compiled.mapping.mapping
+    changed = {
+        field.key: given[field.key]
+        for field in node.fields
+        if not (settings_read(field.node) or frozenset()).isdisjoint(differ)
+    }
+    try:
+        fields = compile_mapping(
+            changed, directives=compiled.mapping.directives, functions=compiled.mapping.functions
+        )
+    except ActionsError:
+        return ran
+    evaluate, settings, keeps = fields.evaluator, dict(twin.settings), compiled.action.checker.keeps
+
+    def patched(outcome: Outcome, event: Any) -> Outcome:
+        if type(outcome) is Request:
+            failures: list[MappingFailure] = []
+            values = evaluate(event, settings, failures)
+            payload = outcome.payload
+            if not failures and values.keys() == changed.keys() <= payload.keys():
+                payload = {**payload, **values}
+                if keeps(payload):
+                    return finish(payload, outcome.source)
+        return run(event)
+
+    return patched
+
+
+def _old_outcome(outcome: Outcome, event: Any) -> Outcome:
+    return outcome
 
 
 def _unwritten(configured: ConfiguredDestination) -> ConfiguredDestination:

@@ -500,8 +500,6 @@ class PayloadChecker:
     """Per field, what a value of a type it does not keep needs."""
     _kept: dict[str, frozenset[type]] = attrs.field(init=False, repr=False, eq=False)
     """Per field, the exact types whose values it keeps as they are."""
-    _always: frozenset[str] | None = attrs.field(init=False, repr=False, eq=False)
-    """The required fields, when none is required on a condition (else None)."""
     _unconditional: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     """The fields required whatever the payload holds."""
     _conditional: tuple[tuple[str, Condition], ...] = attrs.field(init=False, repr=False, eq=False)
@@ -540,7 +538,6 @@ class PayloadChecker:
         object.__setattr__(self, "_slow", {name: slow for name, _, slow in steps})
         object.__setattr__(self, "_kept", {name: unchanged for name, unchanged, _ in steps})
         always = frozenset(name for name, _, condition in required if condition is None)
-        object.__setattr__(self, "_always", always if len(always) == len(required) else None)
         object.__setattr__(self, "_unconditional", always)
         conditional = tuple((name, c) for name, _, c in required if c is not None)
         object.__setattr__(self, "_conditional", conditional)
@@ -574,10 +571,9 @@ class PayloadChecker:
     def keeps(self, value: dict[str, Any]) -> bool:
         """Whether :meth:`check` gives ``value`` back as it is, with no problem: its fields in
         the fields' order (additional ones, when allowed, after them and not null), every
-        required one there (none required on a condition), and every value one its field keeps
-        unchanged."""
-        always = self._always
-        if always is None or not value.keys() >= always:
+        required one there (one required on a condition, when the condition holds), and every
+        value one its field keeps unchanged."""
+        if not value.keys() >= self._unconditional:
             return False
         kept, accepts = self._kept.get, self._accepts.get
         floats, position, additional = self._floats, self._position, self.additional
@@ -599,6 +595,9 @@ class PayloadChecker:
                 continue
             accept = accepts(name)
             if accept is None or not accept(item):
+                return False
+        for name, condition in self._conditional:
+            if name not in value and condition.holds(value):
                 return False
         return True
 

@@ -242,9 +242,9 @@ def _compile_subscription(
         _one_call_type(trigger),
         _probes(action, merged, context),
     )
-    run, rebuild = compile_pipeline(*parts)
+    run, finish = compile_pipeline(*parts)
     unwritten = partial(compile_pipeline, *parts, bodies=False)
-    return CompiledSubscription(subscription, action, trigger, mapping, run, unwritten, rebuild)
+    return CompiledSubscription(subscription, action, trigger, mapping, run, unwritten, finish)
 
 
 def _probes(

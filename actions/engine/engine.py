@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from threading import get_ident
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -35,8 +36,8 @@ from actions.engine.pipeline import (
     INT_DIGITS_MARK,
     NOT_UNICODE,
     TOO_MANY_DIGITS,
+    Finish,
     Pipeline,
-    Rebuild,
     Stages,
 )
 from actions.engine.privacy import (
@@ -116,10 +117,9 @@ class CompiledSubscription:
     unwritten: Callable[[], Stages] | None = attrs.field(default=None, eq=False, repr=False)
     """Makes the same pipeline with each request's body left unwritten (see
     :meth:`ConfiguredDestination.without_bodies`); None: not known how."""
-    rebuild: Rebuild | None = attrs.field(default=None, eq=False, repr=False)
-    """The pipeline's last stage alone: a request of the same subscription made with other
-    settings, which its mapping does not read, built again with these (``actions diff`` of two
-    configs that differ in such settings); None: not known how."""
+    finish: Finish | None = attrs.field(default=None, eq=False, repr=False)
+    """The pipeline's last stage alone: the outcome for an event of a checked payload (see
+    :data:`~actions.engine.pipeline.Finish`); None: not known how."""
 
 
 @attrs.frozen
@@ -274,8 +274,8 @@ class ConfiguredDestination:
                 raise ActionsError(
                     f"subscription {compiled.subscription.name!r} cannot be run without bodies"
                 )
-            run, rebuild = compiled.unwritten()
-            twins.append(attrs.evolve(compiled, run=run, rebuild=rebuild, unwritten=None))
+            run, finish = compiled.unwritten()
+            twins.append(attrs.evolve(compiled, run=run, finish=finish, unwritten=None))
         twin = ConfiguredDestination(
             self.destination,
             self._settings,
@@ -311,6 +311,13 @@ class ConfiguredDestination:
         """The enabled subscriptions as compiled (trigger, mapping, pipeline), in order: what
         ``explain``, ``profile`` and coverage read."""
         return self._subscriptions
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """The settings as its subscriptions read them: validated, with their defaults, each
+        secret's value as given (what requests are built with; :attr:`settings_view` shows
+        them with ``***``). Read-only."""
+        return MappingProxyType(self._settings)
 
     @property
     def settings_view(self) -> dict[str, Any]:

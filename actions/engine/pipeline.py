@@ -32,18 +32,19 @@ Pipeline = Callable[[dict[str, Any]], Outcome]
 """One subscription's pipeline: a matching event (with a valid envelope) to its outcome."""
 
 
-Rebuild = Callable[[Request], Outcome]
-"""One subscription's pipeline from a request on: given a request of the same subscription that
-a pipeline compiled with other settings made, whose mapping reads none of the settings that
-differ (so the checked payload is the same), the outcome this pipeline gives for its event: the
-request built again from that payload with these settings, or the failure to build it."""
+Finish = Callable[[dict[str, Any], Any], Outcome]
+"""One subscription's pipeline from the checked payload on: ``finish(payload, event)`` is the
+outcome the pipeline gives for ``event`` when the mapping, the skip rules and the checks give
+``payload`` (the request built from it with the pipeline's settings, or the failure to build
+it). For what knows the payload another way: ``actions diff`` of two configs that differ in
+settings the mapping does not read has the payload from the other side's request."""
 
 
 class Stages(NamedTuple):
-    """A subscription's pipeline (:data:`Pipeline`), and its last stage alone (:data:`Rebuild`)."""
+    """A subscription's pipeline (:data:`Pipeline`), and its last stage alone (:data:`Finish`)."""
 
     run: Pipeline
-    rebuild: Rebuild
+    finish: Finish
 
 
 def compile_pipeline(
@@ -253,10 +254,10 @@ def compile_pipeline(
         except (ValueError, ActionsError) as exc:
             return failed([unencodable(payload, exc, quote=redactor is None)])
 
-    def rebuild(other: Request) -> Outcome:
-        return request(other.payload, False, other.source)
+    def finish(payload: dict[str, Any], event: Any) -> Outcome:
+        return request(payload, False, event)
 
-    return Stages(run, rebuild)
+    return Stages(run, finish)
 
 
 INT_DIGITS_MARK = "integer string conversion"
@@ -287,4 +288,4 @@ def unencodable(payload: Any, exc: Exception, *, quote: bool) -> Problem:
     return Problem("$", f"the request cannot be built: {said}")
 
 
-__all__ = ["Pipeline", "Rebuild", "Stages", "compile_pipeline"]
+__all__ = ["Finish", "Pipeline", "Stages", "compile_pipeline"]

@@ -592,3 +592,60 @@ def test_the_bodies_known_to_be_equal_for_equal_payloads(old: Any, new: Any, sam
     assert same_bodies(before, after) == expected
     events = _body_events()
     assert _report(before, after, events) == _apart(old(), new(), events)
+
+
+PATCHED: dict[str, tuple[Any, Any, str]] = {
+    "branch": (_branch, lambda: _branch(branch_key="key_live_other"), "branch_key"),
+    "branch, the key secret": (
+        lambda: _branch("branch_key"),
+        lambda: _branch("branch_key", branch_key="key_live_other"),
+        "branch_key",
+    ),
+    "kochava": (_kochava, lambda: _kochava(settings={"standard_event_names": True}), ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PATCHED))
+def test_fields_that_read_the_changed_setting_are_mapped_again_into_the_old_payload(
+    case: str,
+) -> None:
+    """Branch's payload carries ``branch_key``; Kochava's event name reads
+    ``standard_event_names`` with the event: the new side's requests are the old side's
+    payloads with those fields mapped again, alone, built with the new settings. Its pipeline
+    runs only for the outcomes that are no request. Each outcome is the one the new side's
+    pipeline gives."""
+    from actions.analysis.diff import _new_side
+
+    make_old, make_new, _ = PATCHED[case]
+    old, twin = make_old().without_bodies(), make_new().without_bodies()
+    differ = frozenset(
+        name
+        for name in old.configuration.settings.keys() | twin.configuration.settings.keys()
+        if old.configuration.settings.get(name) != twin.configuration.settings.get(name)
+    )
+    assert differ
+    runs: list[Any] = []
+    sides = {}
+    for compiled in twin.compiled:
+
+        def counted(event: Any, run: Any = compiled.run) -> Any:
+            runs.append(event)
+            return run(event)
+
+        sides[compiled.subscription.name] = (
+            _new_side(twin, attrs.evolve(compiled, run=counted), differ),
+            compiled.run,
+        )
+    requests = others = 0
+    for event in _body_events():
+        for outcome in old.process(event):
+            if outcome.subscription is None:
+                continue
+            new_side, run = sides[outcome.subscription]
+            got, expected = new_side(outcome, event), run(event)
+            assert got == expected
+            assert got.to_dict() == expected.to_dict()  # as shown, too
+            requests += got.kind == "request"
+            others += outcome.kind != "request"
+    assert requests > 20
+    assert len(runs) == others

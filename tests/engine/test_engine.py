@@ -315,6 +315,10 @@ def test_secrets_never_shown(demo: actions.ConfiguredDestination) -> None:
     assert request.to_dict(reveal_secrets=True)["headers"]["Authorization"] == "Bearer sekret-123"
     assert "sekret-123" not in repr(demo)
     assert demo.settings_view["api_key"] == "***"
+    # The settings as the subscriptions read them: the secret as given, read-only.
+    assert demo.settings["api_key"] == "sekret-123"
+    with pytest.raises(TypeError):
+        demo.settings["api_key"] = "other"  # type: ignore[index]
     # A mapping that reads a secret into a field that then fails: the message quotes the value.
     leaky = actions.configure(
         actions.load_destination(DEMO),

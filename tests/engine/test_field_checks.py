@@ -135,6 +135,54 @@ def test_the_quick_pass_gives_what_the_check_gives(
     assert list(got_problems) == list(want_problems)
 
 
+def _exact(value: Any) -> Any:
+    """A value with every type in it, and every object's order: 1, 1.0 and True differ."""
+    if isinstance(value, dict):
+        return ("object", [(k, _exact(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("array", [_exact(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(fields(), max_size=3, unique_by=lambda f: f.name),
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c"]),
+        scalars
+        | st.dictionaries(st.sampled_from(["x", "y", "z"]), scalars, max_size=3)
+        | st.lists(scalars, max_size=3),
+        max_size=3,
+    ),
+)
+def test_keeps_says_when_the_check_gives_a_payload_back_as_it_is(
+    specs: list[FieldSpec], payload: dict[str, Any]
+) -> None:
+    """``keeps`` (which ``actions diff`` relies on to put a field's new value into a checked
+    payload) is true only of a payload the check gives back unchanged, with no problem, fields
+    required on a condition included."""
+    checker = PayloadChecker.build(tuple(specs))
+    got, problems = checker.check(dict(payload))
+    if checker.keeps(payload):
+        assert _exact(got) == _exact(payload)
+        assert not problems
+
+
+def test_keeps_with_a_field_required_on_a_condition() -> None:
+    checker = PayloadChecker.build(
+        (
+            FieldSpec(name="revenue", type="number"),
+            FieldSpec(name="currency", type="string", required_if=Condition("revenue")),
+            FieldSpec(name="name", type="string", required=True),
+        )
+    )
+    assert checker.keeps({"revenue": 2.5, "currency": "EUR", "name": "Order"})
+    assert checker.keeps({"name": "Order"})  # no revenue: no currency needed
+    assert not checker.keeps({"revenue": 2.5, "name": "Order"})  # the condition holds
+    assert not checker.keeps({"currency": "EUR", "revenue": 2.5, "name": "Order"})  # order
+    assert not checker.keeps({"revenue": "2.5", "currency": "EUR", "name": "Order"})  # coerced
+
+
 def test_an_object_its_properties_keep_is_kept_as_it_is() -> None:
     properties = (
         FieldSpec(name="x", type="string", required=True),
