@@ -163,11 +163,8 @@ def _other_settings(
     def shared(event: Any) -> tuple[Named, Named]:
         outcomes = run_old(event)
         first = outcomes[0]
-        if first.subscription is None:  # the event's only outcome, before any subscription
-            if first.kind == "failed":
-                return apart(event)  # the Spec check, or a defect: as each side alone
-            named: Named = [(DESTINATION, first)]
-            return named, named
+        if first.subscription is None:
+            return _whole_event(first, event, apart)
         old_side: Named = []
         new_side: Named = []
         try:
@@ -349,6 +346,16 @@ def _built(build: Callable[[Any], BuiltRequest]) -> Show:
     return built
 
 
+def _whole_event(first: Outcome, event: Any, apart: Sides) -> tuple[Named, Named]:
+    """Both sides' outcomes for an event whose only outcome comes before any subscription: a
+    failure (the Spec check, or a defect) as each side alone gives it; anything else the same
+    on both sides."""
+    if first.kind == "failed":
+        return apart(event)
+    named: Named = [(DESTINATION, first)]
+    return named, named
+
+
 def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
     """Both sides' outcomes from the shared destination's (see :func:`sides`)."""
     cut = len(_OLD)
@@ -357,11 +364,8 @@ def _split(run: Callable[[Any], list[Outcome]], apart: Sides) -> Sides:
     def together(event: Any) -> tuple[Named, Named]:
         outcomes = run(event)
         first = outcomes[0]
-        if first.subscription is None:  # the event's only outcome, before any subscription
-            if first.kind == "failed":
-                return apart(event)  # the Spec check, or a defect: as each side alone
-            named: Named = [(DESTINATION, first)]
-            return named, named
+        if first.subscription is None:
+            return _whole_event(first, event, apart)
         old_side: Named = []
         new_side: Named = []
         for outcome in outcomes:

@@ -501,17 +501,21 @@ def array_path_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator | OnO
     return OnOperand(source_node, array_path, keeps_missing=True)
 
 
+def _merge_into(out: dict[str, Any], position: int, value: Any) -> None:
+    """Merge ``value``, the object at ``position`` in the order of merging, into ``out``."""
+    if value is MISSING or value is None:
+        return
+    if not isinstance(value, dict):
+        raise DirectiveFailure(f"@merge: object {position} is {type_name(value)}, not object")
+    out.update(value)
+
+
 def _merge_meaning(args: Mapping[str, Any], scope: Scope) -> Any:
     parts: tuple[Lazy, ...] = args["objects"]
     out: dict[str, Any] = {}
     order = range(len(parts)) if args["direction"] == "right" else range(len(parts) - 1, -1, -1)
     for position, index in enumerate(order):
-        value = parts[index]()
-        if value is MISSING or value is None:
-            continue
-        if not isinstance(value, dict):
-            raise DirectiveFailure(f"@merge: object {position} is {type_name(value)}, not object")
-        out.update(value)
+        _merge_into(out, position, parts[index]())
     return out
 
 
@@ -519,12 +523,8 @@ def merged(values: tuple[Any, ...]) -> dict[str, Any]:
     """The objects of ``@merge`` (right: later wins), their values given in order (generated
     mappings evaluate them inline, then call this)."""
     out: dict[str, Any] = {}
-    for index, value in enumerate(values):
-        if value is MISSING or value is None:
-            continue
-        if not isinstance(value, dict):
-            raise DirectiveFailure(f"@merge: object {index} is {type_name(value)}, not object")
-        out.update(value)
+    for position, value in enumerate(values):
+        _merge_into(out, position, value)
     return out
 
 
@@ -545,13 +545,8 @@ def merge_(args: Mapping[str, Any], ctx: CompileContext) -> Evaluator:
 
     def merge(root: Any, settings: Settings, failures: Failures) -> Any:
         out: dict[str, Any] = {}
-        for index, part in enumerate(parts):
-            value = part(root, settings, failures)
-            if value is MISSING or value is None:
-                continue
-            if not isinstance(value, dict):
-                raise DirectiveFailure(f"@merge: object {index} is {type_name(value)}, not object")
-            out.update(value)
+        for position, part in enumerate(parts):  # each evaluated once those before it merged
+            _merge_into(out, position, part(root, settings, failures))
         return out
 
     return merge

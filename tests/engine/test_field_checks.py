@@ -109,20 +109,19 @@ def typed_fields(draw: Any) -> FieldSpec:
     )
 
 
-@settings(max_examples=500, deadline=None)
-@given(
-    st.lists(fields(), max_size=3, unique_by=lambda f: f.name),
-    st.dictionaries(
-        st.sampled_from(["a", "b", "c"]),
-        scalars
-        | st.dictionaries(st.sampled_from(["x", "y", "z", "w"]), scalars, max_size=4)
-        | st.lists(scalars, max_size=3)
-        | st.lists(
-            st.dictionaries(st.sampled_from(["x", "y", "z"]), scalars, max_size=3), max_size=3
-        ),
-        max_size=3,
-    ),
+checkers = st.lists(fields(), max_size=3, unique_by=lambda f: f.name)
+payloads = st.dictionaries(
+    st.sampled_from(["a", "b", "c"]),
+    scalars
+    | st.dictionaries(st.sampled_from(["x", "y", "z", "w"]), scalars, max_size=4)
+    | st.lists(scalars, max_size=3)
+    | st.lists(st.dictionaries(st.sampled_from(["x", "y", "z"]), scalars, max_size=3), max_size=3),
+    max_size=3,
 )
+
+
+@settings(max_examples=500, deadline=None)
+@given(checkers, payloads)
 def test_the_quick_pass_gives_what_the_check_gives(
     specs: list[FieldSpec], payload: dict[str, Any]
 ) -> None:
@@ -145,16 +144,7 @@ def _exact(value: Any) -> Any:
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    st.lists(fields(), max_size=3, unique_by=lambda f: f.name),
-    st.dictionaries(
-        st.sampled_from(["a", "b", "c"]),
-        scalars
-        | st.dictionaries(st.sampled_from(["x", "y", "z"]), scalars, max_size=3)
-        | st.lists(scalars, max_size=3),
-        max_size=3,
-    ),
-)
+@given(checkers, payloads)
 def test_keeps_says_when_the_check_gives_a_payload_back_as_it_is(
     specs: list[FieldSpec], payload: dict[str, Any]
 ) -> None:
