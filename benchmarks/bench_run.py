@@ -17,7 +17,15 @@ Measured, the sides taking turns (interleaved) and each side's median of the rep
 Each side's CPU time (user and system, a subprocess's included) and wall-clock time are
 printed: on a shared machine, compare CPU times.
 
+With ``--paired [events] [pairs]`` (default 1,000 events, 101 pairs), the stream and the stdlib
+loop run in pairs over the same short file, one right after the other (each pair's order
+alternating), and the median of the pairs' ratios of thread CPU time is printed with its
+quartiles: a pair takes some 0.1 s, so a machine whose own speed moves from minute to minute
+slows both of its runs alike, which whole runs of many seconds taken in turns do not cancel.
+
 Run: python benchmarks/bench_run.py [events] [repetitions]   (default 100,000 events, 5)
+     python benchmarks/bench_run.py --paired [events] [pairs]
+     python benchmarks/bench_run.py --count [events]   (instructions, under callgrind)
 """
 
 from __future__ import annotations
@@ -214,11 +222,46 @@ def passes(source: Path, target: Path) -> None:
     os._exit(0)
 
 
+def paired(count: int, pairs: int) -> None:
+    """The stream against the stdlib loop in pairs of runs back to back (see the module)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder, "events.jsonl"), Path(folder, "out.jsonl")
+        write_events(source, count)
+        configured = cli._configure("adjust", None)
+        stream = run_stream(configured)
+        for side in (stream, stdlib_loop, stream, stdlib_loop):  # warm-up
+            side(source, target)
+        ratios, streams, loops = [], [], []
+        for pair in range(pairs):
+            order = (stream, stdlib_loop) if pair % 2 else (stdlib_loop, stream)
+            took = {}
+            for side in order:
+                start = time.thread_time()
+                side(source, target)
+                took[side] = time.thread_time() - start
+            ratios.append(took[stream] / took[stdlib_loop])
+            streams.append(took[stream])
+            loops.append(took[stdlib_loop])
+    low, _, high = statistics.quantiles(ratios, n=4)
+    print(
+        f"{pairs} pairs of {count:,} events: the stream {statistics.median(ratios):.3f}x the "
+        f"stdlib loop (quartiles {low:.3f}x-{high:.3f}x); medians "
+        f"{statistics.median(streams) / count * 1e6:.1f} and "
+        f"{statistics.median(loops) / count * 1e6:.1f} us of CPU an event"
+    )
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--passes"]:
         passes(Path(sys.argv[2]), Path(sys.argv[3]))
     if sys.argv[1:2] == ["--count"]:
         count_instructions(int(sys.argv[2]) if len(sys.argv) > 2 else 2000)
+        return
+    if sys.argv[1:2] == ["--paired"]:
+        paired(
+            int(sys.argv[2]) if len(sys.argv) > 2 else 1000,
+            int(sys.argv[3]) if len(sys.argv) > 3 else 101,
+        )
         return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     repetitions = int(sys.argv[2]) if len(sys.argv) > 2 else 5
