@@ -77,16 +77,23 @@ def define_later(
     label: str,
     builtins: bool = False,
     fallback: Callable[..., Any] | None = None,
+    warm: int = 0,
 ) -> Callable[..., Any]:
     """As :func:`define` with ``lazy``, for a function whose source is also written when it is
     first called: ``write()`` gives the source and the names it uses. For what a run may never
-    call and costs more to write than to hold (the joint test of a mapping's conditions)."""
+    call and costs more to write than to hold (the joint test of a mapping's conditions). With
+    ``warm``, ``fallback`` answers the first ``warm`` calls and the source is written at the
+    next: a process that calls it once (the first event of a command) does not write it."""
     namespace: dict[str, Any] = {"__builtins__": _builtins if builtins else {}}
     function = FunctionType(_STUB, namespace, name)
+    calls = [0]
 
     def compile_now() -> Callable[..., Any]:
         with _LOCK:
             if function.__code__ is _STUB:
+                if fallback is not None and calls[0] < warm:
+                    calls[0] += 1
+                    return fallback
                 source, names = write()
                 namespace.update(names)
                 _compile_into(function, source, name, namespace, label, fallback)

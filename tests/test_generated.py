@@ -148,6 +148,23 @@ def test_a_function_written_later_is_written_and_compiled_by_its_first_call() ->
     assert deep([]) == ("fallback", [])
 
 
+def test_a_warm_function_is_answered_by_its_fallback_until_it_is_written() -> None:
+    writes: list[int] = []
+
+    def write() -> tuple[str, dict[str, Any]]:
+        writes.append(1)
+        return SOURCE, {"K": 10}
+
+    function = _generated.define_later(
+        write, "add", label="test add", fallback=lambda a, b=2, *, c=3: -1, warm=2
+    )
+    assert (function(1), function(1)) == (-1, -1)  # the fallback's answers
+    assert writes == []
+    assert _pending(function)
+    assert function(1) == 16  # written and compiled at the third call
+    assert (writes, function(1)) == ([1], 16)
+
+
 def test_a_mappings_conditions_are_tested_together_when_first_applied() -> None:
     apple = "lowercase(context.device.type) in ['ios', 'ipados']"
     android = "lowercase(context.device.type) = 'android'"
@@ -167,7 +184,9 @@ def test_a_mappings_conditions_are_tested_together_when_first_applied() -> None:
     name = joint[0].split("= ")[1].split("(")[0]
     assert _pending(compiled.evaluator.__globals__[name])
     ios = {"context": {"device": {"type": "iOS", "id": "v"}}, "x": 1}
-    assert compiled.apply(ios) == {"idfv": "v", "att": True}
+    assert compiled.apply(ios) == {"idfv": "v", "att": True}  # by the reference evaluator
+    assert _pending(compiled.evaluator.__globals__[name])
+    assert compiled.apply(ios) == {"idfv": "v", "att": True}  # written, compiled
     assert not _pending(compiled.evaluator.__globals__[name])
     assert compiled.apply({"context": {"device": {"type": "Android", "id": "a"}}}) == {"adid": "a"}
     assert compiled.apply({"context": {"device": "phone"}}) == {}
