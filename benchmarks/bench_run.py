@@ -12,7 +12,7 @@ Measured, the sides taking turns (interleaved) and each side's median of the rep
 - ``run, subprocess``: ``python -m actions run adjust FILE -o OUT -q`` as a user runs it
   (interpreter start, imports and configuring included);
 - the run's parts, each alone: the engine (``process`` over the events already parsed), reading
-  (``read_lines`` over the file) and writing (``outcome_line`` of each outcome, written).
+  (``read_lines`` over the file) and writing (``outcome_lines`` of each outcome, written).
 
 Each side's CPU time (user and system, a subprocess's included) and wall-clock time are
 printed: on a shared machine, compare CPU times.
@@ -48,7 +48,7 @@ from _callgrind import callgrind_parts
 from _events import load_events
 
 import actions.cli as cli
-from actions.cli.jsonlines import outcome_line, read_lines
+from actions.cli.jsonlines import outcome_lines, read_lines
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Outcome
 
@@ -119,14 +119,15 @@ def reading_only(source: Path, _target: Path) -> None:
 def writing_only(
     outcomes: list[tuple[int, list[Outcome]]],
 ) -> Callable[[Path, Path], None]:
-    """The writing share: each outcome made a line (``outcome_line``) and written."""
+    """The writing share: each outcome made a line (``outcome_lines``) and written."""
 
     def run(_source: Path, target: Path) -> None:
+        line_of = outcome_lines(False)
         with target.open("wb") as out:
             write = out.write
             for number, listed in outcomes:
                 for outcome in listed:
-                    write(outcome_line(outcome, number, False)[1])
+                    write(line_of(outcome, number)[1])
 
     return run
 
@@ -151,7 +152,7 @@ def make_sides(source: Path) -> dict[str, Callable[[Path, Path], None]]:
         SUBPROCESS: run_subprocess,
         "  of which the engine (process)": engine_only(configured, events),
         "  of which reading (read_lines)": reading_only,
-        "  of which writing (outcome_line, write)": writing_only(outcomes),
+        "  of which writing (outcome_lines, write)": writing_only(outcomes),
     }
     if not hasattr(cli, "run_stream"):  # older code, measured for comparison: no such function
         del sides[STREAM]

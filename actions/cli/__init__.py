@@ -21,7 +21,7 @@ from actions.cli.jsonlines import (
     MAX_LINE_BYTES,
     Line,
     dump,
-    outcome_line,
+    outcome_lines,
     parse,
     parse_text,
     read_lines,
@@ -222,7 +222,7 @@ def run_stream(
     written to ``out`` (a failed one also to ``dead``), flushed after each line when
     ``flush_each_line`` (else as the buffers fill, and by the caller at the end); and the
     counts: lines, outcomes per kind, outcomes per subscription and kind."""
-    write, process = out.write, configured.process
+    write, process, line_of = out.write, configured.process, outcome_lines(reveal_secrets)
     counts: dict[tuple[str | None, str], int] = {}  # (subscription, kind)
     start = time.perf_counter()
     count = 0
@@ -238,7 +238,7 @@ def run_stream(
         else:
             outcomes = [_line_failed(line, line.error)]
         for outcome in outcomes:
-            outcome, data = outcome_line(outcome, number, reveal_secrets)
+            outcome, data = line_of(outcome, number)
             write(data)
             key = (outcome.subscription, outcome.kind)
             counts[key] = counts.get(key, 0) + 1

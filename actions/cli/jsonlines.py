@@ -37,7 +37,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
 import orjson
@@ -241,50 +241,61 @@ def read_lines(
         chunk = readline(limit)
 
 
-# The lines of the skipped and filtered outcomes met so far, without their line number: the
-# engine makes one such outcome per skip rule (and one for no match) and gives it for every
-# event it stands for, so most lines are one of a few. Keyed by the outcome's id, the outcome
-# kept alongside (so its id is not reused while it is here); emptied past _SHARED_MAX.
-_shared_lines: dict[int, tuple[Outcome, bytes]] = {}
-_SHARED_MAX = 1024
+OutcomeLines = Callable[[Outcome, int], tuple[Outcome, bytes]]
+"""Gives the output line of an outcome of an input line, and the outcome it stands for."""
 
 
-def outcome_line(outcome: Outcome, number: int, reveal_secrets: bool) -> tuple[Outcome, bytes]:
-    """The output line of one outcome of input line ``number`` (as shown, unless
-    ``reveal_secrets``), and the outcome it stands for: an outcome JSON cannot hold (NaN, an
-    infinity, nesting too deep) is written as a failed outcome of its line instead. A skipped
-    or filtered outcome's line is written once and then given each time with its line
-    number."""
-    kind = type(outcome)
-    if kind is Skipped or kind is Filtered:
-        known = _shared_lines.get(id(outcome))
-        if known is not None and known[0] is outcome:
-            return outcome, b"%s%d}\n" % (known[1], number)
+def outcome_lines(reveal_secrets: bool) -> OutcomeLines:
+    """The output lines of one stream's outcomes: ``line(outcome, number)`` gives the line of
+    an outcome of input line ``number`` (as shown, unless ``reveal_secrets``) and the outcome it
+    stands for (an outcome JSON cannot hold, NaN, an infinity or nesting too deep, is written as
+    a failed outcome of its line instead). A skipped or filtered outcome's line is written once
+    and then given with each line number: the engine makes one such outcome per skip rule (and
+    one for no match) and gives it for every event it stands for, so most lines are one of a
+    few. Those lines are kept by the outcome's id, the outcome alongside (so its id is not
+    reused while it is kept), at most :data:`SHARED_MAX` (then forgotten, and written again).
+    One per stream: nothing is shared between streams or threads."""
+    shared: dict[int, tuple[Outcome, bytes]] = {}
+
+    def line(outcome: Outcome, number: int) -> tuple[Outcome, bytes]:
+        kind = type(outcome)
+        if kind is Skipped or kind is Filtered:
+            known = shared.get(id(outcome))
+            if known is not None and known[0] is outcome:
+                return outcome, b"%s%d}\n" % (known[1], number)
+            try:
+                start = dump(outcome.to_dict())[:-2] + b',"line":'  # without its "}\n"
+            except (ValueError, RecursionError):
+                pass  # not text after all: written as any outcome
+            else:
+                if len(shared) >= SHARED_MAX:
+                    shared.clear()
+                shared[id(outcome)] = (outcome, start)
+                return outcome, b"%s%d}\n" % (start, number)
         try:
-            start = dump(outcome.to_dict())[:-2] + b',"line":'  # without its "}\n"
+            record = outcome.to_dict(reveal_secrets=reveal_secrets)
+            record["line"] = number
+            return outcome, dump(record)
         except (ValueError, RecursionError):
-            pass  # not text after all: written below, as any outcome
-        else:
-            if len(_shared_lines) >= _SHARED_MAX:
-                _shared_lines.clear()
-            _shared_lines[id(outcome)] = (outcome, start)
-            return outcome, b"%s%d}\n" % (start, number)
-    try:
-        record = outcome.to_dict(reveal_secrets=reveal_secrets)
-        record["line"] = number
-        return outcome, dump(record)
-    except (ValueError, RecursionError):
-        message = "gave an outcome JSON cannot hold (NaN, an infinity, or nesting too deep)"
-        failed = Failed((Problem("$", f"line {number} {message}"),))
-        return failed, dump({**failed.to_dict(), "line": number})
+            message = "gave an outcome JSON cannot hold (NaN, an infinity, or nesting too deep)"
+            failed = Failed((Problem("$", f"line {number} {message}"),))
+            return failed, dump({**failed.to_dict(), "line": number})
+
+    return line
+
+
+SHARED_MAX = 1024
+"""The most skipped and filtered outcome lines an :class:`OutcomeLines` keeps."""
 
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_LINE_BYTES",
+    "SHARED_MAX",
     "Line",
+    "OutcomeLines",
     "dump",
-    "outcome_line",
+    "outcome_lines",
     "parse",
     "parse_text",
     "read_lines",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from actions.cli.jsonlines import MAX_DEPTH, dump, outcome_line, parse, parse_text
+from actions.cli.jsonlines import MAX_DEPTH, dump, outcome_lines, parse, parse_text
 from actions.cli.send_options import add_send_arguments
 from actions.engine.engine import ConfiguredDestination
 from actions.engine.outcomes import Failed, Filtered, Outcome, Problem
@@ -147,10 +147,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     dead = open(args.dead_letter, "wb") if args.dead_letter else None  # noqa: SIM115
     kinds: dict[str, int] = {}
+    line_of = outcome_lines(args.reveal_secrets)
     try:
         for number, event, outcomes in items:
             for outcome in outcomes:
-                outcome, data = outcome_line(outcome, number, args.reveal_secrets)
+                outcome, data = line_of(outcome, number)
                 out.write(data)
                 kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
                 if dead is not None and isinstance(outcome, Failed):
