@@ -86,13 +86,14 @@ def define_later(
     next: a process that calls it once (the first event of a command) does not write it."""
     namespace: dict[str, Any] = {"__builtins__": _builtins if builtins else {}}
     function = FunctionType(_STUB, namespace, name)
-    calls = [0]
+    answered = 0  # calls the fallback answered
 
     def compile_now() -> Callable[..., Any]:
+        nonlocal answered
         with _LOCK:
             if function.__code__ is _STUB:
-                if fallback is not None and calls[0] < warm:
-                    calls[0] += 1
+                if fallback is not None and answered < warm:
+                    answered += 1
                     return fallback
                 source, names = write()
                 namespace.update(names)

@@ -638,10 +638,14 @@ def _walk(value: Any) -> tuple[list[DataPath], list[DataPath], list[DataPath]]:
     return values, keys, scalars
 
 
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""A line break as YAML reads one: ``\\r\\n``, ``\\r``, ``\\n``, NEL, LS or PS."""
+
+
 def line_starts(text: str) -> list[int]:
     """The offset in ``text`` where each line starts (item 0 is line 1), lines broken as YAML
-    breaks them: ``\\r\\n``, ``\\r``, ``\\n``, NEL, LS and PS."""
-    return [0, *(found.end() for found in re.finditer("\r\n|[\r\n\x85\u2028\u2029]", text))]
+    breaks them (:data:`LINE_BREAK`)."""
+    return [0, *(found.end() for found in LINE_BREAK.finditer(text))]
 
 
 def _tables(source: SourceMap) -> tuple[dict[DataPath, Any], ...]:

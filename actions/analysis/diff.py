@@ -216,12 +216,11 @@ def _new_side(
             return outcome if outcome.kind == "skipped" else run(event)
 
         return rebuilt
-    given = compiled.mapping.mapping
-    changed = {
-        field.key: given[field.key]
-        for field in node.fields
-        if not (settings_read(field.node) or frozenset()).isdisjoint(differ)
-    }
+    given, changed = compiled.mapping.mapping, {}
+    for field in node.fields:
+        field_reads = settings_read(field.node)
+        if field_reads is None or not field_reads.isdisjoint(differ):
+            changed[field.key] = given[field.key]
     try:
         fields = compile_mapping(
             changed, directives=compiled.mapping.directives, functions=compiled.mapping.functions

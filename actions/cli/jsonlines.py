@@ -285,7 +285,7 @@ def outcome_lines(reveal_secrets: bool) -> OutcomeLines:
 
 
 SHARED_MAX = 1024
-"""The most skipped and filtered outcome lines an :class:`OutcomeLines` keeps."""
+"""The most skipped and filtered outcome lines a function of :func:`outcome_lines` keeps."""
 
 
 __all__ = [

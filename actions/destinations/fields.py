@@ -596,10 +596,7 @@ class PayloadChecker:
             accept = accepts(name)
             if accept is None or not accept(item):
                 return False
-        for name, condition in self._conditional:
-            if name not in value and condition.holds(value):
-                return False
-        return True
+        return self._conditions_met(value)
 
     def check_in_place(
         self, payload: dict[str, Any]
@@ -639,15 +636,18 @@ class PayloadChecker:
                 return (*self._settle(payload), False)  # something to coerce, drop or report
         # The common case: every value kept as it is, and (one test) every field required
         # whatever the payload holds; then each one required on a condition.
-        if payload.keys() >= self._unconditional:
-            for name, condition in self._conditional:
-                if name not in payload and condition.holds(payload):
-                    break
-            else:
-                return payload, (), plain
+        if payload.keys() >= self._unconditional and self._conditions_met(payload):
+            return payload, (), plain
         problems: list[tuple[tuple[Any, ...], str]] = []
         self._check_required(payload, problems)
         return payload, problems, plain
+
+    def _conditions_met(self, payload: dict[str, Any]) -> bool:
+        """Whether every field required on a condition that holds is in ``payload``."""
+        for name, condition in self._conditional:
+            if name not in payload and condition.holds(payload):
+                return False
+        return True
 
     def _settle(
         self, payload: dict[str, Any]

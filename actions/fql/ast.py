@@ -113,24 +113,16 @@ _CHILDREN: dict[type, Callable[[Any], tuple[Expr, ...]]] = {
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
-    of = _CHILDREN.get(type(node))
-    if of is None:  # a subclass of a node type
-        of = next((f for kind, f in _CHILDREN.items() if isinstance(node, kind)), _no_children)
-    return of(node)
-
-
-def _no_children(node: Any) -> tuple[Expr, ...]:
-    return ()
+    return _CHILDREN[type(node)](node)
 
 
 def walk(node: Expr) -> list[Expr]:
     """Every node, parents before children (iterative: depth is bounded by the parser)."""
     out: list[Expr] = []
     stack = [node]
-    of = _CHILDREN.get
+    of = _CHILDREN.__getitem__
     while stack:
         current = stack.pop()
         out.append(current)
-        found = of(type(current))
-        stack.extend(reversed(found(current) if found is not None else children(current)))
+        stack.extend(reversed(of(type(current))(current)))
     return out

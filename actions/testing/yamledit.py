@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from actions.errors import DataPath
-from actions.yamlsource import SourceMap, line_starts, load_yaml
+from actions.yamlsource import LINE_BREAK, SourceMap, line_starts, load_yaml
 
-_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # An alias after a key (``key: *name``): its node is the anchored one, located where the anchor
 # is, so the alias's own end is found from its key's.
 _ALIAS_AFTER_KEY = re.compile("[ \t]*:[ \t]+\\*[^\\s,\\[\\]{}]+")
@@ -71,7 +70,7 @@ def _edit(
     if not columns:  # an empty mapping is written in flow style, {}
         return None
     after = _content_end(source, starts, parent)
-    line_end = _BREAK.search(source.text, after)
+    line_end = LINE_BREAK.search(source.text, after)
     end = len(source.text) if line_end is None else line_end.start()
     indent = min(columns) - 1
     return end, end, newline + " " * indent + _block(key, value, indent, newline)
